@@ -1,0 +1,2 @@
+export * as DrizzleKit from "./DrizzleKit.ts";
+export * as Registry from "./Registry.ts";

@@ -1,0 +1,1 @@
+export * as DocumentsTables from "./tables/index.ts";

@@ -1,0 +1,18 @@
+import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
+import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { index, text } from "drizzle-orm/pg-core";
+
+export const DOCUMENT_STATUSES = ["draft", "published", "archived"] as const;
+export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
+
+export const document = OrgTable.make(DocumentsEntityIds.DocumentId)(
+  {
+    title: text("title").notNull(),
+    content: text("content").notNull().default(""),
+    status: text("status").$type<DocumentStatus>().notNull().default("draft"),
+    authorId: text("author_id")
+      .$type<SharedEntityIds.UserId>()
+      .references(() => SharedTables.user.id, { onDelete: "set null" }),
+  },
+  (t) => [index("documents_document_organization_id_created_at_idx").on(t.organizationId, t.createdAt.desc())],
+);

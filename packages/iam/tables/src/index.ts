@@ -1,0 +1,1 @@
+export * as IamTables from "./tables/index.ts";

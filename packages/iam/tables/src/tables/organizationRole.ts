@@ -1,0 +1,12 @@
+import { IamEntityIds } from "@beep/shared-domain";
+import { OrgTable } from "@beep/shared-tables";
+import { text, unique } from "drizzle-orm/pg-core";
+
+/** A custom role of one organization, with the permissions it grants. */
+export const organizationRole = OrgTable.make(IamEntityIds.OrganizationRoleId)(
+  {
+    name: text("name").notNull(),
+    permissions: text("permissions").array().notNull().default([]),
+  },
+  (t) => [unique("iam_organization_role_organization_id_name_unique").on(t.organizationId, t.name)],
+);

@@ -1,0 +1,154 @@
+import type { EntityId, SharedEntityIds } from "@beep/shared-domain";
+import { type BuildColumns, type BuildExtraConfigColumns, getTableName, is } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  foreignKey,
+  type PgColumnBuilderBase,
+  PgPolicy,
+  type PgTableExtraConfigValue,
+  type PgTableWithColumns,
+  pgTable,
+  primaryKey,
+  text,
+  unique,
+} from "drizzle-orm/pg-core";
+import { idColumn, type NoDefaultColumns, timestampColumns } from "./internal/columns.ts";
+import { assertNoDefaultColumnNames, assertNoReservedPolicies, assertTenantSafeKeys } from "./internal/validate.ts";
+import { UnsafeTenantKey } from "./TableErrors.ts";
+import { currentOrgId } from "./TenantContext.ts";
+import { drizzlePolicies, type RlsMode } from "./TenantPolicy.ts";
+import { organization } from "./tables/organization.ts";
+
+export type { RlsMode } from "./TenantPolicy.ts";
+
+export interface Options<M extends RlsMode> {
+  /** Default `"standard"`. */
+  readonly rlsPolicy?: M;
+}
+
+// Inside a tenant transaction the organization may be omitted: it defaults to the context.
+const requiredOrganizationId = () =>
+  text("organization_id")
+    .$type<SharedEntityIds.OrganizationId>()
+    .notNull()
+    .default(currentOrgId())
+    .references(() => organization.id, { onDelete: "cascade" });
+
+const optionalOrganizationId = () =>
+  text("organization_id")
+    .$type<SharedEntityIds.OrganizationId>()
+    .default(currentOrgId())
+    .references(() => organization.id, { onDelete: "cascade" });
+
+type OrganizationIdColumn<M extends RlsMode> = M extends "nullable"
+  ? ReturnType<typeof optionalOrganizationId>
+  : ReturnType<typeof requiredOrganizationId>;
+
+export type DefaultColumns<T extends string, M extends RlsMode> = {
+  id: ReturnType<typeof idColumn<T>>;
+  organizationId: OrganizationIdColumn<M>;
+} & ReturnType<typeof timestampColumns>;
+
+export type OrgTable<
+  T extends string,
+  M extends RlsMode,
+  C extends Record<string, PgColumnBuilderBase>,
+> = PgTableWithColumns<{
+  name: T;
+  schema: undefined;
+  columns: BuildColumns<T, DefaultColumns<T, M> & C, "pg">;
+  dialect: "pg";
+}>;
+
+/** What the factory knows about a table it made. */
+export interface Metadata {
+  readonly tableName: string;
+  readonly rlsPolicy: RlsMode;
+}
+
+const MetadataKey = Symbol.for("@beep/shared-tables/OrgTable");
+
+/** The factory's metadata of a table, or undefined when the table was not made by `OrgTable.make`. */
+export const metadata = (table: object): Metadata | undefined => (table as { [MetadataKey]?: Metadata })[MetadataKey];
+
+/**
+ * A tenant table: `id`, `organization_id`, `created_at`, `updated_at`, tenant-safe keys,
+ * the `tenant_isolation_<table>` policy and RLS, all from one call.
+ */
+export const make =
+  <const T extends string, const M extends RlsMode = "standard">(
+    entityId: EntityId.EntityId<T>,
+    options?: Options<M>,
+  ) =>
+  <C extends Record<string, PgColumnBuilderBase>>(
+    columns: C & NoDefaultColumns<C>,
+    extraConfig?: (self: BuildExtraConfigColumns<T, DefaultColumns<T, M> & C, "pg">) => PgTableExtraConfigValue[],
+  ): OrgTable<T, M, C> => {
+    const name = entityId.tableName;
+    const mode: RlsMode = options?.rlsPolicy ?? "standard";
+    assertNoDefaultColumnNames(name, columns);
+    const defaults = {
+      id: idColumn(entityId),
+      organizationId: mode === "nullable" ? optionalOrganizationId() : requiredOrganizationId(),
+      ...timestampColumns(),
+    };
+    const table = pgTableOf(name, { ...defaults, ...columns }, (self: any) => {
+      const own = extraConfig?.(self) ?? [];
+      assertNoReservedPolicies(name, own);
+      const ownPermissive = own.some((value) => is(value, PgPolicy) && (value.as ?? "permissive") === "permissive");
+      return [
+        // Shared rows have no organization, so a nullable table keys on (organization_id, id) with NULLs not distinct.
+        mode === "nullable"
+          ? unique(`${name}_organization_id_id_unique`).on(self.organizationId, self.id).nullsNotDistinct()
+          : primaryKey({ name: `${name}_pkey`, columns: [self.organizationId, self.id] }),
+        ...own,
+        ...drizzlePolicies(name, mode, { baseline: !ownPermissive }),
+      ];
+    });
+    if (mode !== "none") table.enableRLS();
+    Object.defineProperty(table, MetadataKey, { value: { tableName: name, rlsPolicy: mode } satisfies Metadata });
+    // Evaluate extraConfig now, so a bad definition fails where the table is defined.
+    assertTenantSafeKeys(table, name, mode === "nullable" ? 0 : 1);
+    return table as unknown as OrgTable<T, M, C>;
+  };
+
+// pgTable's overloads are too generic for the merged column map; the public type is restored by `make`.
+const pgTableOf = pgTable as unknown as (
+  name: string,
+  columns: Record<string, PgColumnBuilderBase>,
+  extraConfig: (self: any) => PgTableExtraConfigValue[],
+) => PgTableWithColumns<any>;
+
+export interface ReferenceConfig {
+  /** Referencing columns, without `organization_id` (it is added first). */
+  readonly columns: ReadonlyArray<AnyPgColumn>;
+  /** Referenced columns of one tenant table, without `organization_id`. */
+  readonly foreignColumns: ReadonlyArray<AnyPgColumn>;
+  readonly name?: string;
+}
+
+/**
+ * A composite foreign key that includes `organization_id` on both sides, so a row can only
+ * reference a row of its own organization. (Foreign-key checks ignore RLS; this is what stops them.)
+ */
+export const reference = (self: { organizationId: AnyPgColumn }, config: ReferenceConfig) => {
+  const first = config.foreignColumns[0];
+  if (first === undefined || config.columns.length !== config.foreignColumns.length) {
+    throw new UnsafeTenantKey({ table: "?", detail: "reference needs matching, non-empty column lists" });
+  }
+  const source = getTableName(self.organizationId.table);
+  const target = first.table as unknown as { organizationId?: AnyPgColumn };
+  const targetMeta = metadata(first.table);
+  if (target.organizationId === undefined || targetMeta === undefined || targetMeta.rlsPolicy === "nullable") {
+    throw new UnsafeTenantKey({
+      table: source,
+      detail: `reference to "${getTableName(first.table)}": the target must be a standard or none OrgTable`,
+    });
+  }
+  const columnNames = config.columns.map((column) => column.name).join("_");
+  return foreignKey({
+    name: config.name ?? `${source}_${columnNames}_fk`,
+    columns: [self.organizationId, ...config.columns] as [AnyPgColumn, ...AnyPgColumn[]],
+    foreignColumns: [target.organizationId, ...config.foreignColumns] as [AnyPgColumn, ...AnyPgColumn[]],
+  });
+};

@@ -1,0 +1,60 @@
+import { getTableName } from "drizzle-orm";
+import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
+import { metadata } from "./OrgTable.ts";
+import type { RlsMode } from "./TenantPolicy.ts";
+
+/** A table's isolation-relevant shape, as plain data: what tests and audits compare against. */
+export interface TableShape {
+  readonly name: string;
+  readonly rlsPolicy: RlsMode | "global";
+  readonly rlsEnabled: boolean;
+  readonly policies: ReadonlyArray<string>;
+  readonly primaryKey: ReadonlyArray<string>;
+  readonly uniques: ReadonlyArray<ReadonlyArray<string>>;
+  readonly foreignKeys: ReadonlyArray<string>;
+}
+
+/** `"(organization_id, document_id) -> documents_document(organization_id, id)"` */
+const describeForeignKey = (columns: ReadonlyArray<string>, table: string, foreign: ReadonlyArray<string>) =>
+  `(${columns.join(", ")}) -> ${table}(${foreign.join(", ")})`;
+
+export const of = (table: PgTable): TableShape => {
+  const config = getTableConfig(table);
+  const inlinePrimary = config.columns.filter((column) => column.primary).map((column) => column.name);
+  return {
+    name: config.name,
+    rlsPolicy: metadata(table)?.rlsPolicy ?? "global",
+    rlsEnabled: config.enableRLS,
+    policies: config.policies
+      .map((policy) => `${policy.name} ${policy.as ?? "permissive"} ${policy.for ?? "all"}`)
+      .sort(),
+    primaryKey: config.primaryKeys[0]?.columns.map((column) => column.name) ?? inlinePrimary,
+    uniques: [
+      ...config.uniqueConstraints.map((unique) => unique.columns.map((column) => column.name)),
+      ...config.columns.filter((column) => column.isUnique).map((column) => [column.name]),
+    ],
+    foreignKeys: config.foreignKeys
+      .map((fk) => {
+        const reference = fk.reference();
+        return describeForeignKey(
+          reference.columns.map((column) => column.name),
+          getTableName(reference.foreignTable),
+          reference.foreignColumns.map((column) => column.name),
+        );
+      })
+      .sort(),
+  };
+};
+
+/** The policies every tenant table of a mode has, in `TableShape.policies` form. */
+export const expectedTenantPolicies = (table: string, mode: RlsMode): ReadonlyArray<string> =>
+  mode === "none"
+    ? []
+    : mode === "standard"
+      ? [`tenant_baseline_${table} permissive all`, `tenant_isolation_${table} restrictive all`]
+      : [
+          `tenant_baseline_${table} permissive all`,
+          `tenant_isolation_${table} restrictive all`,
+          `tenant_isolation_${table}_delete restrictive delete`,
+          `tenant_isolation_${table}_update restrictive update`,
+        ];

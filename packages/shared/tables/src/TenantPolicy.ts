@@ -1,0 +1,98 @@
+import { sql } from "drizzle-orm";
+import { type PgPolicy, pgPolicy } from "drizzle-orm/pg-core";
+import { CURRENT_ORG_ID_SQL } from "./TenantContext.ts";
+
+/**
+ * How a table is isolated:
+ * - `standard`: each row belongs to one organization; only that organization sees or writes it.
+ * - `nullable`: as `standard`, plus shared rows (`organization_id IS NULL`) that every tenant reads
+ *   and no tenant writes.
+ * - `none`: no policy and no RLS; an explicit, visible opt-out.
+ */
+export type RlsMode = "standard" | "nullable" | "none";
+
+export const RLS_MODES: ReadonlyArray<RlsMode> = ["standard", "nullable", "none"];
+
+/** One policy, as plain data: the single definition both Drizzle and raw SQL are rendered from. */
+export interface PolicySpec {
+  readonly name: string;
+  readonly as: "permissive" | "restrictive";
+  readonly for: "all" | "select" | "insert" | "update" | "delete";
+  readonly using?: string;
+  readonly withCheck?: string;
+}
+
+export interface PolicyOptions {
+  /** The column holding the owning organization; `id` for the organization table itself. */
+  readonly column?: string;
+  /** Add the permissive baseline (default true); leave it out when the table brings its own permissive policies. */
+  readonly baseline?: boolean;
+}
+
+export const tenantPolicyName = (table: string) => `tenant_isolation_${table}`;
+export const baselinePolicyName = (table: string) => `tenant_baseline_${table}`;
+
+/** Names a table may not use for policies of its own: they belong to the tenant isolation. */
+export const isReservedPolicyName = (table: string, name: string) =>
+  name === baselinePolicyName(table) ||
+  name === tenantPolicyName(table) ||
+  name.startsWith(`${tenantPolicyName(table)}_`);
+
+/** The tenant policies of a table, as data. Empty for `none`. */
+export const specs = (table: string, mode: RlsMode, options: PolicyOptions = {}): ReadonlyArray<PolicySpec> => {
+  if (mode === "none") return [];
+  const column = `"${options.column ?? "organization_id"}"`;
+  const own = `${column} = ${CURRENT_ORG_ID_SQL}`;
+  const name = tenantPolicyName(table);
+  // Restrictive: ANDed with every other policy, so nothing a team adds can widen access past the tenant.
+  const tenant: Array<PolicySpec> =
+    mode === "standard"
+      ? [{ name, as: "restrictive", for: "all", using: own, withCheck: own }]
+      : [
+          { name, as: "restrictive", for: "all", using: `(${own} OR ${column} IS NULL)`, withCheck: own },
+          // Shared rows pass the read check above, so updates and deletes need their own, narrower one.
+          { name: `${name}_update`, as: "restrictive", for: "update", using: own },
+          { name: `${name}_delete`, as: "restrictive", for: "delete", using: own },
+        ];
+  const baseline: PolicySpec = {
+    name: baselinePolicyName(table),
+    as: "permissive",
+    for: "all",
+    using: "true",
+    withCheck: "true",
+  };
+  return options.baseline === false ? tenant : [...tenant, baseline];
+};
+
+export const toDrizzle = (spec: PolicySpec): PgPolicy =>
+  pgPolicy(spec.name, {
+    as: spec.as,
+    for: spec.for,
+    to: "public",
+    ...(spec.using === undefined ? {} : { using: sql.raw(spec.using) }),
+    ...(spec.withCheck === undefined ? {} : { withCheck: sql.raw(spec.withCheck) }),
+  });
+
+export const drizzlePolicies = (table: string, mode: RlsMode, options: PolicyOptions = {}): Array<PgPolicy> =>
+  specs(table, mode, options).map(toDrizzle);
+
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+
+/** `CREATE POLICY` for one spec, for tables created outside Drizzle. */
+export const renderPolicy = (table: string, spec: PolicySpec): string =>
+  [
+    `CREATE POLICY ${quote(spec.name)} ON ${quote(table)} AS ${spec.as.toUpperCase()} FOR ${spec.for.toUpperCase()} TO public`,
+    spec.using === undefined ? "" : ` USING (${spec.using})`,
+    spec.withCheck === undefined ? "" : ` WITH CHECK (${spec.withCheck})`,
+    ";",
+  ].join("");
+
+/** Everything that isolates a table created outside Drizzle: enable and force RLS, then the policies. */
+export const renderSql = (table: string, mode: RlsMode, options: PolicyOptions = {}): string => {
+  if (mode === "none") return "";
+  return [
+    `ALTER TABLE ${quote(table)} ENABLE ROW LEVEL SECURITY;`,
+    `ALTER TABLE ${quote(table)} FORCE ROW LEVEL SECURITY;`,
+    ...specs(table, mode, options).map((spec) => renderPolicy(table, spec)),
+  ].join("\n");
+};

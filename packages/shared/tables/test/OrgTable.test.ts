@@ -1,0 +1,225 @@
+import { EntityId, type SharedEntityIds } from "@beep/shared-domain";
+import { assert, describe, expectTypeOf, it } from "@effect/vitest";
+import { getTableName, type SQL, sql } from "drizzle-orm";
+import { getTableConfig, index, PgDialect, pgPolicy, text, unique, uniqueIndex } from "drizzle-orm/pg-core";
+import { OrgTable, SharedTables, TableErrors, TenantPolicy } from "../src/index.ts";
+
+const WidgetId = EntityId.make("test_widget");
+const GadgetId = EntityId.make("test_gadget");
+const SharedThingId = EntityId.make("test_shared_thing");
+const SpecialId = EntityId.make("test_special");
+
+const widget = OrgTable.make(WidgetId)({ label: text("label").notNull(), note: text("note") }, (t) => [
+  index("test_widget_label_idx").on(t.label),
+]);
+const gadget = OrgTable.make(GadgetId)(
+  { widgetId: text("widget_id").$type<EntityId.Type<typeof WidgetId>>().notNull() },
+  (t) => [OrgTable.reference(t, { columns: [t.widgetId], foreignColumns: [widget.id] }).onDelete("cascade")],
+);
+const sharedThing = OrgTable.make(SharedThingId, { rlsPolicy: "nullable" })({ domain: text("domain").notNull() });
+const special = OrgTable.make(SpecialId, { rlsPolicy: "none" })({ data: text("data") });
+
+const policyNames = (table: Parameters<typeof getTableConfig>[0]) =>
+  getTableConfig(table)
+    .policies.map((p) => p.name)
+    .sort();
+
+describe("OrgTable.make", () => {
+  it("adds the default columns with the expected SQL shape", () => {
+    const config = getTableConfig(widget);
+    const byName = new Map(config.columns.map((c) => [c.name, c]));
+    assert.deepStrictEqual([...byName.keys()].sort(), [
+      "created_at",
+      "id",
+      "label",
+      "note",
+      "organization_id",
+      "updated_at",
+    ]);
+    const org = byName.get("organization_id");
+    assert.isTrue(org?.notNull);
+    assert.isTrue(org?.hasDefault);
+    assert.strictEqual(
+      new PgDialect().sqlToQuery(org?.default as SQL).sql,
+      "NULLIF(current_setting('app.current_org_id', true), '')",
+    );
+    assert.isTrue(byName.get("created_at")?.notNull);
+    assert.match(String(byName.get("id")?.defaultFn?.()), /^test_widget__/);
+  });
+
+  it("standard: restrictive tenant policy, permissive baseline, RLS on, PK (organization_id, id)", () => {
+    const config = getTableConfig(widget);
+    assert.isTrue(config.enableRLS);
+    assert.deepStrictEqual(policyNames(widget), ["tenant_baseline_test_widget", "tenant_isolation_test_widget"]);
+    const tenant = config.policies.find((p) => p.name === "tenant_isolation_test_widget");
+    assert.strictEqual(tenant?.as, "restrictive");
+    assert.strictEqual(tenant?.for, "all");
+    assert.isDefined(tenant?.using);
+    assert.isDefined(tenant?.withCheck);
+    assert.deepStrictEqual(
+      config.primaryKeys[0]?.columns.map((c) => c.name),
+      ["organization_id", "id"],
+    );
+    assert.strictEqual(config.primaryKeys[0]?.getName(), "test_widget_pkey");
+    const orgFk = config.foreignKeys.find((fk) => fk.reference().columns[0]?.name === "organization_id");
+    assert.strictEqual(getTableName(orgFk?.reference().foreignTable ?? widget), "shared_organization");
+    assert.strictEqual(orgFk?.onDelete, "cascade");
+    assert.deepStrictEqual(
+      config.indexes.map((i) => i.config.name),
+      ["test_widget_label_idx"],
+    );
+  });
+
+  it("nullable: nullable organization_id, shared rows readable, not writable, unique (organization_id, id)", () => {
+    const config = getTableConfig(sharedThing);
+    assert.isTrue(config.enableRLS);
+    assert.isFalse(config.columns.find((c) => c.name === "organization_id")?.notNull);
+    assert.deepStrictEqual(policyNames(sharedThing), [
+      "tenant_baseline_test_shared_thing",
+      "tenant_isolation_test_shared_thing",
+      "tenant_isolation_test_shared_thing_delete",
+      "tenant_isolation_test_shared_thing_update",
+    ]);
+    assert.isTrue(
+      config.policies.filter((p) => p.name.startsWith("tenant_isolation")).every((p) => p.as === "restrictive"),
+    );
+    assert.lengthOf(config.primaryKeys, 0);
+    const key = config.uniqueConstraints[0];
+    assert.deepStrictEqual(
+      key?.columns.map((c) => c.name),
+      ["organization_id", "id"],
+    );
+    assert.isTrue(key?.nullsNotDistinct);
+    const specs = TenantPolicy.specs("test_shared_thing", "nullable");
+    const all = specs.find((s) => s.for === "all");
+    assert.include(all?.using ?? "", "IS NULL");
+    assert.notInclude(all?.withCheck ?? "", "IS NULL");
+  });
+
+  it("none: no policies, no RLS, still tenant-keyed", () => {
+    const config = getTableConfig(special);
+    assert.isFalse(config.enableRLS);
+    assert.lengthOf(config.policies, 0);
+    assert.deepStrictEqual(
+      config.primaryKeys[0]?.columns.map((c) => c.name),
+      ["organization_id", "id"],
+    );
+    assert.strictEqual(OrgTable.metadata(special)?.rlsPolicy, "none");
+    assert.strictEqual(OrgTable.metadata(widget)?.rlsPolicy, "standard");
+    assert.isUndefined(OrgTable.metadata(SharedTables.user));
+  });
+
+  it("reference: a composite foreign key through organization_id", () => {
+    const fk = getTableConfig(gadget).foreignKeys.find((f) => f.getName() === "test_gadget_widget_id_fk");
+    const ref = fk?.reference();
+    assert.deepStrictEqual(
+      ref?.columns.map((c) => c.name),
+      ["organization_id", "widget_id"],
+    );
+    assert.deepStrictEqual(
+      ref?.foreignColumns.map((c) => c.name),
+      ["organization_id", "id"],
+    );
+    assert.strictEqual(getTableName(ref?.foreignTable ?? gadget), "test_widget");
+    assert.strictEqual(fk?.onDelete, "cascade");
+    assert.throws(
+      () =>
+        OrgTable.make(EntityId.make("test_bad_ref"))({ thingId: text("thing_id").notNull() }, (t) => [
+          OrgTable.reference(t, { columns: [t.thingId], foreignColumns: [sharedThing.id] }),
+        ]),
+      /standard or none OrgTable/,
+    );
+  });
+
+  it("a table's own permissive policy replaces the baseline; the tenant policy stays", () => {
+    const audited = OrgTable.make(EntityId.make("test_audited"))({ owner: text("owner") }, () => [
+      pgPolicy("owner_only", { as: "permissive", for: "select", using: sql`owner = current_user` }),
+    ]);
+    assert.deepStrictEqual(policyNames(audited), ["owner_only", "tenant_isolation_test_audited"]);
+  });
+
+  it("rejects a policy that reuses the tenant policy's name", () => {
+    for (const name of [
+      "tenant_isolation_test_clash",
+      "tenant_isolation_test_clash_update",
+      "tenant_baseline_test_clash",
+    ]) {
+      const error = captureThrow(() =>
+        OrgTable.make(EntityId.make("test_clash"))({ x: text("x") }, () => [pgPolicy(name, { using: sql`true` })]),
+      );
+      assert.instanceOf(error, TableErrors.ReservedPolicyName);
+      assert.include(String((error as Error).message), name);
+    }
+  });
+
+  it("rejects unique keys without organization_id and keys of its own", () => {
+    const cases: Array<() => unknown> = [
+      () => OrgTable.make(EntityId.make("test_u1"))({ slug: text("slug").unique() }),
+      () => OrgTable.make(EntityId.make("test_u2"))({ slug: text("slug") }, (t) => [unique("u2").on(t.slug)]),
+      () => OrgTable.make(EntityId.make("test_u3"))({ slug: text("slug") }, (t) => [uniqueIndex("u3").on(t.slug)]),
+      () => OrgTable.make(EntityId.make("test_u4"))({ slug: text("slug").primaryKey() }),
+    ];
+    for (const make of cases) assert.instanceOf(captureThrow(make), TableErrors.UnsafeTenantKey);
+    OrgTable.make(EntityId.make("test_u5"))({ slug: text("slug") }, (t) => [unique("u5").on(t.organizationId, t.slug)]);
+  });
+
+  it("rejects a column that takes a default column's SQL name", () => {
+    assert.instanceOf(
+      captureThrow(() => OrgTable.make(EntityId.make("test_dup"))({ orgId: text("organization_id") })),
+      TableErrors.DefaultColumnRedefined,
+    );
+  });
+
+  it("keeps exact select and insert types", () => {
+    type Select = typeof widget.$inferSelect;
+    type Insert = typeof widget.$inferInsert;
+    expectTypeOf<Select>().toEqualTypeOf<{
+      id: EntityId.Type<typeof WidgetId>;
+      organizationId: SharedEntityIds.OrganizationId;
+      createdAt: Date;
+      updatedAt: Date;
+      label: string;
+      note: string | null;
+    }>();
+    expectTypeOf<Insert>().toEqualTypeOf<{
+      id?: EntityId.Type<typeof WidgetId>;
+      organizationId?: SharedEntityIds.OrganizationId;
+      createdAt?: Date;
+      updatedAt?: Date;
+      label: string;
+      note?: string | null;
+    }>();
+    expectTypeOf<
+      (typeof sharedThing.$inferSelect)["organizationId"]
+    >().toEqualTypeOf<SharedEntityIds.OrganizationId | null>();
+    expectTypeOf<(typeof special.$inferSelect)["organizationId"]>().toEqualTypeOf<SharedEntityIds.OrganizationId>();
+  });
+
+  it("makes redefining a default column a compile error", () => {
+    const attempts = [
+      // @ts-expect-error id is a default column
+      () => OrgTable.make(EntityId.make("test_c1"))({ id: text("x") }),
+      // @ts-expect-error organizationId is a default column
+      () => OrgTable.make(EntityId.make("test_c2"))({ organizationId: text("y") }),
+      // @ts-expect-error createdAt is a default column
+      () => OrgTable.make(EntityId.make("test_c3"))({ createdAt: text("z") }),
+    ];
+    // At run time the factory refuses them too, by SQL name.
+    for (const attempt of attempts) assert.instanceOf(captureThrow(attempt), TableErrors.DefaultColumnRedefined);
+  });
+
+  it("accepts only the three modes", () => {
+    // @ts-expect-error not a mode
+    OrgTable.make(EntityId.make("test_m1"), { rlsPolicy: "loose" });
+    assert.deepStrictEqual(TenantPolicy.RLS_MODES, ["standard", "nullable", "none"]);
+  });
+});
+
+const captureThrow = (f: () => unknown): unknown => {
+  try {
+    f();
+  } catch (error) {
+    return error;
+  }
+  return undefined;
+};

@@ -1,0 +1,57 @@
+import { assert, describe, it } from "@effect/vitest";
+import { SharedTables, TableShape } from "../src/index.ts";
+
+const ORG_FK = "(organization_id) -> shared_organization(id)";
+
+describe("shared tables", () => {
+  it("organization: the tenant root sees only its own row", () => {
+    const shape = TableShape.of(SharedTables.organization);
+    assert.deepStrictEqual(shape, {
+      name: "shared_organization",
+      rlsPolicy: "global",
+      rlsEnabled: true,
+      policies: TableShape.expectedTenantPolicies("shared_organization", "standard"),
+      primaryKey: ["id"],
+      uniques: [],
+      foreignKeys: [],
+    });
+  });
+
+  it("user: global, readable only through membership of the current organization", () => {
+    const shape = TableShape.of(SharedTables.user);
+    assert.deepStrictEqual(shape, {
+      name: "shared_user",
+      rlsPolicy: "global",
+      rlsEnabled: true,
+      policies: [
+        "user_insert_shared_user permissive insert",
+        "user_select_members_shared_user permissive select",
+        "user_update_members_shared_user permissive update",
+      ],
+      primaryKey: ["id"],
+      uniques: [["email"]],
+      foreignKeys: [],
+    });
+  });
+
+  it("team and file: standard tenant tables", () => {
+    assert.deepStrictEqual(TableShape.of(SharedTables.team), {
+      name: "shared_team",
+      rlsPolicy: "standard",
+      rlsEnabled: true,
+      policies: TableShape.expectedTenantPolicies("shared_team", "standard"),
+      primaryKey: ["organization_id", "id"],
+      uniques: [["organization_id", "name"]],
+      foreignKeys: [ORG_FK],
+    });
+    assert.deepStrictEqual(TableShape.of(SharedTables.file), {
+      name: "shared_file",
+      rlsPolicy: "standard",
+      rlsEnabled: true,
+      policies: TableShape.expectedTenantPolicies("shared_file", "standard"),
+      primaryKey: ["organization_id", "id"],
+      uniques: [],
+      foreignKeys: [ORG_FK, "(uploaded_by) -> shared_user(id)"],
+    });
+  });
+});

