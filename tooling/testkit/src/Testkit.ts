@@ -1,6 +1,14 @@
 import { Effect, Layer } from "effect";
 import { inject } from "vitest";
+import type { PgServerKind } from "./PgServer.ts";
 import * as TestDatabase from "./TestDatabase.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    beepPgAdminUrl: string;
+    beepPgKind: PgServerKind;
+  }
+}
 
 /** The admin URL the global setup provided to this test run. */
 export const adminUrl = (): string => inject("beepPgAdminUrl");

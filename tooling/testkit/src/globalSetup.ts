@@ -1,12 +1,7 @@
 import type { TestProject } from "vitest/node";
 import * as PgServer from "./PgServer.ts";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    beepPgAdminUrl: string;
-    beepPgKind: PgServer.PgServerKind;
-  }
-}
+// The typing of what this setup provides lives beside `inject`, in Testkit.ts.
+import type {} from "./Testkit.ts";
 
 /** One PostgreSQL per test run; each test file creates its own database on it. */
 export default async function setup(project: TestProject) {

@@ -1,6 +1,7 @@
 import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** The db-admin package folder: drizzle.config.ts, src/schema.ts and drizzle/ live here. */
@@ -16,13 +17,17 @@ export interface RunResult {
   readonly stderr: string;
 }
 
-/** Runs the drizzle-kit CLI with `args`, from the package folder. */
-export const run = (args: ReadonlyArray<string>): Promise<RunResult> =>
+/** Runs the drizzle-kit CLI with the package's config, writing migrations into `out`. */
+export const run = (args: ReadonlyArray<string>, out: string = MIGRATIONS_DIR): Promise<RunResult> =>
   new Promise((resolve, reject) => {
     execFile(
-      process.execPath,
+      "node", // drizzle-kit is a Node CLI; run it with Node even when the caller runs under Bun.
       [binPath(), ...args],
-      { cwd: PACKAGE_DIR, maxBuffer: 32 * 1024 * 1024 },
+      {
+        cwd: PACKAGE_DIR,
+        maxBuffer: 32 * 1024 * 1024, // Relative: drizzle-kit mangles an absolute `out` in some commands.
+        env: { ...process.env, BEEP_MIGRATIONS_OUT: relative(PACKAGE_DIR, out) || "." },
+      },
       (error, stdout, stderr) => {
         if (error) reject(Object.assign(error, { stdout, stderr }));
         else resolve({ stdout, stderr });
@@ -32,4 +37,22 @@ export const run = (args: ReadonlyArray<string>): Promise<RunResult> =>
 
 /** `drizzle-kit generate` of the whole schema into `out` (no config file involved). */
 export const generateInto = (out: string, name = "snapshot") =>
-  run(["generate", "--dialect", "postgresql", "--schema", SCHEMA_PATH, "--out", out, "--name", name]);
+  run(["generate", "--dialect", "postgresql", "--schema", SCHEMA_PATH, "--out", out, "--name", name], out);
+
+export interface JournalEntry {
+  readonly idx: number;
+  readonly when: number;
+  readonly tag: string;
+}
+
+/** The ordered migrations of a folder, as drizzle-kit recorded them. */
+export const journal = (migrationsDir: string): ReadonlyArray<JournalEntry> => {
+  try {
+    const parsed = JSON.parse(readFileSync(join(migrationsDir, "meta", "_journal.json"), "utf8")) as {
+      entries: Array<JournalEntry>;
+    };
+    return parsed.entries;
+  } catch {
+    return [];
+  }
+};

@@ -1,0 +1,48 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
+import { ADMIN_ROLE, APP_ROLE, appPrivileges, createRolesSql } from "./Roles.ts";
+
+/**
+ * What drizzle-kit cannot emit and every table needs: the roles, FORCE ROW LEVEL SECURITY, and grants.
+ * Each item is one statement; `db:generate` writes whichever are not yet in any migration.
+ */
+export const ROLES_MARKER = "-- beep: roles";
+
+export const forceSql = (table: string) => `ALTER TABLE "${table}" FORCE ROW LEVEL SECURITY;`;
+
+export const grantSql = (table: string): ReadonlyArray<string> => [
+  `GRANT ${appPrivileges(table).join(", ")} ON TABLE "${table}" TO "${APP_ROLE}";`,
+  `GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "${table}" TO "${ADMIN_ROLE}";`,
+];
+
+/** Every statement the schema needs, in order: roles first, then per table FORCE and grants. */
+export const desiredStatements = (tables: ReadonlyArray<PgTable>): ReadonlyArray<string> => [
+  ROLES_MARKER,
+  ...createRolesSql(),
+  ...tables.flatMap((table) => {
+    const config = getTableConfig(table);
+    return [...(config.enableRLS ? [forceSql(config.name)] : []), ...grantSql(config.name)];
+  }),
+];
+
+const normalise = (statement: string) => statement.replace(/\s+/g, " ").trim();
+
+/** All SQL already committed to the migrations folder, as normalised text. */
+export const existingSql = (migrationsDir: string): string =>
+  readdirSync(migrationsDir)
+    .filter((name) => name.endsWith(".sql"))
+    .sort()
+    .map((name) => normalise(readFileSync(join(migrationsDir, name), "utf8")))
+    .join("\n");
+
+/** The desired statements no migration contains yet. The roles block counts as present once its marker is. */
+export const missingStatements = (tables: ReadonlyArray<PgTable>, migrationsDir: string): ReadonlyArray<string> => {
+  const existing = existingSql(migrationsDir);
+  const rolesPresent = existing.includes(ROLES_MARKER);
+  const roleStatements = new Set(createRolesSql());
+  return desiredStatements(tables).filter((statement) => {
+    if (statement === ROLES_MARKER || roleStatements.has(statement)) return !rolesPresent;
+    return !existing.includes(normalise(statement));
+  });
+};

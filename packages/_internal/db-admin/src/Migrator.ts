@@ -1,0 +1,96 @@
+import { readMigrationFiles } from "drizzle-orm/migrator";
+import { Effect } from "effect";
+import postgres from "postgres";
+import * as DrizzleKit from "./DrizzleKit.ts";
+import { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
+
+export interface MigrateOptions {
+  /** A connection string of a role allowed to create roles and tables (the owner/superuser). */
+  readonly url: string;
+  readonly migrationsDir?: string;
+  /** Called once per applied migration, after the run committed. */
+  readonly onApplied?: (tag: string) => void;
+}
+
+export interface MigrateResult {
+  readonly applied: ReadonlyArray<string>;
+  readonly alreadyApplied: number;
+}
+
+// drizzle-kit's bookkeeping table, so `drizzle-kit migrate` and this agree on what ran.
+const SCHEMA = "drizzle";
+const TABLE = "__drizzle_migrations";
+// One key for every migrate process: concurrent runs queue on it and apply each migration once.
+const LOCK_KEY = 0x6265_6570; // "beep"
+
+const isCommentOnly = (statement: string) =>
+  statement
+    .split("\n")
+    .map((line) => line.trim())
+    .every((line) => line === "" || line.startsWith("--"));
+
+class StatementFailed {
+  constructor(
+    readonly migration: string,
+    readonly statement: string,
+    readonly cause: unknown,
+  ) {}
+}
+
+/**
+ * Applies pending migrations in journal order, all in one transaction under an advisory lock:
+ * concurrent runs apply each migration exactly once, and a failure leaves the database as it was.
+ */
+export const migrate = (
+  options: MigrateOptions,
+): Effect.Effect<MigrateResult, MigrationFailed | MigrationUnavailable> =>
+  Effect.gen(function* () {
+    const dir = options.migrationsDir ?? DrizzleKit.MIGRATIONS_DIR;
+    const tags = DrizzleKit.journal(dir).map((entry) => entry.tag);
+    const migrations = yield* Effect.try({
+      try: () => readMigrationFiles({ migrationsFolder: dir }),
+      catch: (cause) => new MigrationUnavailable({ cause }),
+    });
+    const result = yield* Effect.acquireUseRelease(
+      Effect.sync(() => postgres(options.url, { max: 1, onnotice: () => {}, connect_timeout: 10 })),
+      (sql) =>
+        Effect.tryPromise({
+          try: () =>
+            sql.begin(async (tx) => {
+              await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
+              await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS "${SCHEMA}"`);
+              await tx.unsafe(
+                `CREATE TABLE IF NOT EXISTS "${SCHEMA}"."${TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
+              );
+              const [last] = await tx.unsafe(
+                `SELECT created_at FROM "${SCHEMA}"."${TABLE}" ORDER BY created_at DESC LIMIT 1`,
+              );
+              const lastMillis = last === undefined ? -1 : Number(last.created_at);
+              const applied: Array<string> = [];
+              for (const [index, migration] of migrations.entries()) {
+                if (migration.folderMillis <= lastMillis) continue;
+                const tag = tags[index] ?? String(migration.folderMillis);
+                for (const statement of migration.sql) {
+                  if (isCommentOnly(statement)) continue;
+                  await tx.unsafe(statement).catch((cause: unknown) => {
+                    throw new StatementFailed(tag, statement.trim(), cause);
+                  });
+                }
+                await tx.unsafe(`INSERT INTO "${SCHEMA}"."${TABLE}" (hash, created_at) VALUES ($1, $2)`, [
+                  migration.hash,
+                  migration.folderMillis,
+                ]);
+                applied.push(tag);
+              }
+              return { applied, alreadyApplied: migrations.length - applied.length };
+            }),
+          catch: (cause) =>
+            cause instanceof StatementFailed
+              ? new MigrationFailed({ migration: cause.migration, statement: cause.statement, cause: cause.cause })
+              : new MigrationUnavailable({ cause }),
+        }),
+      (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
+    );
+    for (const tag of result.applied) options.onApplied?.(tag);
+    return result;
+  });

@@ -1,0 +1,3 @@
+import { generate } from "../Generate.ts";
+
+await generate(undefined, (line) => console.log(line));

@@ -1,0 +1,30 @@
+import { TestDatabase, Testkit } from "@beep/testkit";
+import { Context, Effect, Layer } from "effect";
+import * as AppRole from "../AppRole.ts";
+import * as Migrator from "../Migrator.ts";
+
+export interface MigratedDatabaseInfo {
+  /** Superuser connection to the fresh, migrated database (owner of every table). */
+  readonly adminUrl: string;
+  /** The runtime role `beep_app`: not superuser, not BYPASSRLS, owns nothing. */
+  readonly appUrl: string;
+  readonly name: string;
+}
+
+/** A fresh database per test file, migrated, with `beep_app` able to log in. */
+export class MigratedDatabase extends Context.Tag("@beep/db-admin/MigratedDatabase")<
+  MigratedDatabase,
+  MigratedDatabaseInfo
+>() {}
+
+export const APP_PASSWORD = "beep_app_test";
+
+export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.effect(
+  MigratedDatabase,
+  Effect.gen(function* () {
+    const database = yield* TestDatabase.TestDatabase;
+    yield* Migrator.migrate({ url: database.url });
+    const appUrl = yield* AppRole.provision(database.url, APP_PASSWORD);
+    return { adminUrl: database.url, appUrl, name: database.name };
+  }),
+).pipe(Layer.provide(Testkit.database));
