@@ -1,0 +1,149 @@
+import { Effect, type Option, type Scope } from "effect";
+import * as BenchDatabase from "./BenchDatabase.ts";
+import type { DatabaseUnavailable, LoadFailed, OperationFailed } from "./BenchErrors.ts";
+import * as Http from "./comparisons/Http.ts";
+import * as RlsVsFilter from "./comparisons/RlsVsFilter.ts";
+import * as Scale from "./comparisons/Scale.ts";
+import * as TenantSetting from "./comparisons/TenantSetting.ts";
+import * as Dataset from "./Dataset.ts";
+import type * as Interleave from "./Interleave.ts";
+import * as Machine from "./Machine.ts";
+import type * as Profile from "./Profile.ts";
+import * as Queries from "./Queries.ts";
+import type * as Results from "./Results.ts";
+import * as Targets from "./Targets.ts";
+
+export interface NotRun {
+  readonly section: 1 | 2 | 3 | 4;
+  readonly title: string;
+  readonly reason: string;
+}
+
+export interface Report {
+  readonly profile: Profile.Profile;
+  readonly machine: Machine.Info;
+  readonly server: { readonly kind: "embedded" | "external"; readonly version: string };
+  readonly startedAt: Date;
+  readonly seconds: number;
+  readonly comparisons: ReadonlyArray<Results.Comparison>;
+  readonly targets: ReadonlyArray<Targets.Target>;
+  readonly notRun: ReadonlyArray<NotRun>;
+}
+
+export type BenchError = DatabaseUnavailable | LoadFailed | OperationFailed;
+
+const planFor = (profile: Profile.Profile, clients: number): Interleave.Plan => ({
+  clients,
+  rounds: profile.rounds,
+  sliceMs: profile.sliceMs,
+  warmupMs: profile.warmupMs,
+});
+
+const count = (n: number) => n.toLocaleString("en-US");
+
+interface Prepared {
+  readonly size: Dataset.Size;
+  readonly database: BenchDatabase.Database;
+  readonly keys: Dataset.Keys;
+}
+
+/** One migrated database per size of the scale series, filled and sampled. */
+const prepare = (
+  server: BenchDatabase.Server,
+  profile: Profile.Profile,
+  log: (line: string) => void,
+): Effect.Effect<ReadonlyArray<Prepared>, DatabaseUnavailable | LoadFailed, Scope.Scope> =>
+  Effect.gen(function* () {
+    const passwords = BenchDatabase.randomPasswords();
+    yield* BenchDatabase.dropBypassRoleOnClose(server);
+    const prepared: Array<Prepared> = [];
+    for (const documents of profile.scale) {
+      const size = { organizations: profile.organizations, documents };
+      log(`data set: ${count(documents)} documents over ${count(size.organizations)} organizations`);
+      const database = yield* BenchDatabase.create(
+        server,
+        `bench_${Scale.sizeKey(documents).toLowerCase()}`,
+        passwords,
+      );
+      yield* Dataset.load(database.adminUrl, size, log);
+      const keys = yield* Dataset.sampleKeys(database.adminUrl, size, profile.keySample);
+      prepared.push({ size, database, keys });
+    }
+    return prepared;
+  });
+
+/** Every section, each comparison interleaved after a warm-up, at each concurrency of the profile. */
+export const run = (
+  profile: Profile.Profile,
+  databaseUrl: Option.Option<string>,
+  log: (line: string) => void,
+): Effect.Effect<Report, BenchError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const startedAt = new Date();
+    const started = performance.now();
+    const server = yield* BenchDatabase.start(databaseUrl);
+    log(`PostgreSQL ${server.version} (${server.kind})`);
+    const prepared = yield* prepare(server, profile, log);
+    const main = prepared.at(-1);
+    if (main === undefined) return yield* Effect.dieMessage("the profile has no data set size");
+    const maxClients = Math.max(...profile.concurrency);
+    const app = yield* BenchDatabase.pool(main.database.appUrl, maxClients);
+    const bypass = yield* BenchDatabase.pool(main.database.bypassUrl, maxClients);
+    const drizzleApp = yield* BenchDatabase.pool(main.database.appUrl, maxClients);
+    const comparisons: Array<Results.Comparison> = [];
+    const targets: Array<Targets.Target> = [];
+    const record = (comparison: Results.Comparison, specs: ReadonlyArray<Targets.Spec>) => {
+      comparisons.push(comparison);
+      const checked = specs.map((spec) => Targets.evaluate(comparison, spec));
+      targets.push(...checked);
+      const ratios = comparison.ratios.map(
+        (ratio) => `${ratio.numerator}/${ratio.denominator} ${ratio.metric} ${ratio.value.toFixed(3)}`,
+      );
+      log(`  ${comparison.id} x${comparison.clients}: ${ratios.join(", ")}`);
+    };
+
+    log(`1. RLS versus an explicit filter (${count(main.size.documents)} documents)`);
+    for (const clients of profile.concurrency) {
+      for (const query of Queries.all) {
+        record(
+          yield* RlsVsFilter.compare({ app, bypass }, main.keys, query, planFor(profile, clients)),
+          RlsVsFilter.targets,
+        );
+      }
+    }
+
+    log("2. The cost of setting the tenant");
+    for (const clients of profile.concurrency) {
+      record(
+        yield* TenantSetting.compare({ app, bypass, drizzleApp }, main.keys, planFor(profile, clients)),
+        TenantSetting.targets,
+      );
+    }
+
+    log(`3. Scale: ${profile.scale.map(count).join(" / ")} documents`);
+    const steps: Array<Scale.Step> = [];
+    for (const entry of prepared) {
+      const pool = entry === main ? app : yield* BenchDatabase.pool(entry.database.appUrl, maxClients);
+      steps.push({ documents: entry.size.documents, app: pool, keys: entry.keys });
+    }
+    for (const clients of profile.concurrency) {
+      record(yield* Scale.compare(steps, planFor(profile, clients)), Scale.targets(steps));
+    }
+
+    const notRun: Array<NotRun> = [];
+    const httpReason = Http.unavailableReason() ?? "not run: the HTTP comparison is not wired into this harness yet";
+    notRun.push({ section: 4, title: Http.TITLE, reason: httpReason });
+    targets.push(Targets.notRun(4, "http/documents", httpReason));
+    log(`4. HTTP: ${httpReason}`);
+
+    return {
+      profile,
+      machine: Machine.info(),
+      server: { kind: server.kind, version: server.version },
+      startedAt,
+      seconds: (performance.now() - started) / 1000,
+      comparisons,
+      targets,
+      notRun,
+    };
+  });

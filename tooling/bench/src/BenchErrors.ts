@@ -1,0 +1,43 @@
+import { Data } from "effect";
+
+const reasonOf = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
+
+/** An operation of a variant failed: a benchmark of failing work measures nothing, so the run stops. */
+export class OperationFailed extends Data.TaggedError("OperationFailed")<{
+  readonly variant: string;
+  readonly cause: unknown;
+}> {
+  override get message() {
+    return `"${this.variant}" failed: ${reasonOf(this.cause)}`;
+  }
+}
+
+/** The PostgreSQL server could not be started, reached, or prepared (databases, roles, migrations). */
+export class DatabaseUnavailable extends Data.TaggedError("DatabaseUnavailable")<{
+  readonly step: string;
+  readonly cause: unknown;
+}> {
+  override get message() {
+    return `PostgreSQL is not usable (${this.step}): ${reasonOf(this.cause)}`;
+  }
+}
+
+/** Building the data set failed; the bench databases are dropped, nothing else was touched. */
+export class LoadFailed extends Data.TaggedError("LoadFailed")<{
+  readonly step: string;
+  readonly cause: unknown;
+}> {
+  override get message() {
+    return `loading the data set failed (${this.step}): ${reasonOf(this.cause)}`;
+  }
+}
+
+/** The report could not be written. */
+export class ReportFailed extends Data.TaggedError("ReportFailed")<{
+  readonly path: string;
+  readonly cause: unknown;
+}> {
+  override get message() {
+    return `cannot write ${this.path}: ${reasonOf(this.cause)}`;
+  }
+}

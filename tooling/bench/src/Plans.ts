@@ -1,0 +1,47 @@
+import type postgres from "postgres";
+import * as Queries from "./Queries.ts";
+import { withOrg } from "./TenantTransaction.ts";
+
+/** A node of `EXPLAIN (FORMAT JSON)` output, reduced to what comparisons need. */
+export interface PlanNode {
+  readonly "Node Type": string;
+  readonly "Index Name"?: string;
+  readonly Plans?: ReadonlyArray<PlanNode>;
+}
+
+/** Every index a plan reads, in plan order. */
+export const indexNames = (node: PlanNode): ReadonlyArray<string> => [
+  ...(node["Index Name"] === undefined ? [] : [node["Index Name"]]),
+  ...(node.Plans ?? []).flatMap(indexNames),
+];
+
+/** Every node type of a plan, in plan order. */
+export const nodeTypes = (node: PlanNode): ReadonlyArray<string> => [
+  node["Node Type"],
+  ...(node.Plans ?? []).flatMap(nodeTypes),
+];
+
+const explainText = (statement: Queries.Statement, options: string) => ({
+  ...statement,
+  text: `EXPLAIN (${options}) ${statement.text}`,
+});
+
+const firstPlan = (rows: ReadonlyArray<postgres.Row>): PlanNode => {
+  const document = rows[0]?.["QUERY PLAN"] as ReadonlyArray<{ Plan: PlanNode }> | undefined;
+  const plan = document?.[0]?.Plan;
+  if (plan === undefined) throw new Error("EXPLAIN returned no plan");
+  return plan;
+};
+
+/**
+ * The plan of `statement` inside a tenant transaction of `args.organizationId`, on `sql`'s login. Written the
+ * way the bench runs it (prepared, with parameters), so the planner sees what the workload gives it.
+ * `ANALYZE` executes the statement; the transaction commits, so use it for reads only.
+ */
+export const explain = async (
+  sql: postgres.Sql,
+  statement: Queries.Statement,
+  args: Queries.Args,
+  options = "FORMAT JSON",
+): Promise<PlanNode> =>
+  firstPlan(await withOrg(sql, args.organizationId, (tx) => Queries.run(tx, explainText(statement, options), args)));

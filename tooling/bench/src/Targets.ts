@@ -1,0 +1,49 @@
+import * as Results from "./Results.ts";
+
+export type Status = "met" | "missed" | "not run";
+export type Comparator = ">=" | "<=";
+
+/** A bound on one ratio of one comparison. */
+export interface Spec extends Results.RatioSpec {
+  readonly comparator: Comparator;
+  readonly threshold: number;
+}
+
+export interface Target {
+  readonly section: 1 | 2 | 3 | 4;
+  /** The comparison it is about, e.g. `rls/point-read` at 8 clients. */
+  readonly comparison: string;
+  readonly clients: number;
+  /** e.g. `A/B throughput >= 0.95`. */
+  readonly text: string;
+  readonly value: number;
+  readonly status: Status;
+}
+
+export const holds = (value: number, comparator: Comparator, threshold: number): boolean =>
+  !Number.isNaN(value) && (comparator === ">=" ? value >= threshold : value <= threshold);
+
+export const textOf = (spec: Spec) => `${Results.ratioName(spec)} ${spec.comparator} ${spec.threshold}`;
+
+/** Checks one bound against a comparison's measured ratio; a ratio that was not measured is missed. */
+export const evaluate = (comparison: Results.Comparison, spec: Spec): Target => {
+  const value = Results.ratioOf(comparison, spec.numerator, spec.denominator, spec.metric);
+  return {
+    section: comparison.section,
+    comparison: comparison.id,
+    clients: comparison.clients,
+    text: textOf(spec),
+    value,
+    status: holds(value, spec.comparator, spec.threshold) ? "met" : "missed",
+  };
+};
+
+/** A target whose comparison could not run, with the reason in place of a figure. */
+export const notRun = (section: 1 | 2 | 3 | 4, comparison: string, text: string): Target => ({
+  section,
+  comparison,
+  clients: 0,
+  text,
+  value: Number.NaN,
+  status: "not run",
+});

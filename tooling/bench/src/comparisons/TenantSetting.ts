@@ -1,0 +1,112 @@
+import { DocumentsTables } from "@beep/documents-tables";
+import { TenantContext } from "@beep/shared-tables";
+import { sql as drizzleSql, eq } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import { Effect } from "effect";
+import type postgres from "postgres";
+import type { OperationFailed } from "../BenchErrors.ts";
+import type * as Dataset from "../Dataset.ts";
+import * as Interleave from "../Interleave.ts";
+import * as Picker from "../Picker.ts";
+import * as Queries from "../Queries.ts";
+import * as Results from "../Results.ts";
+import type * as Targets from "../Targets.ts";
+import { withOrg } from "../TenantTransaction.ts";
+
+export interface Pools {
+  /** `beep_app`, for our transaction and the session-level SET. */
+  readonly app: postgres.Sql;
+  /** `beep_app` again, for Drizzle alone: Drizzle rewires the client's type parsers. */
+  readonly drizzleApp: postgres.Sql;
+  /** The BYPASSRLS role: the floor needs no tenant context to see the row. */
+  readonly bypass: postgres.Sql;
+}
+
+const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
+
+/** One point read as a unit of work, four ways of giving PostgreSQL the tenant. */
+export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interleave.Variant> => {
+  const { document } = DocumentsTables;
+  const db = drizzle({ client: pools.drizzleApp });
+  const floorPick = Picker.make(keys);
+  const oursPick = Picker.make(keys);
+  const drizzlePick = Picker.make(keys);
+  const sessionPick = Picker.make(keys);
+  return [
+    {
+      key: "floor",
+      label: "bare autocommit query (one round trip)",
+      run: () => {
+        const args = floorPick();
+        return Queries.run(pools.bypass, Queries.pointRead.filtered, args);
+      },
+    },
+    {
+      key: "withOrg",
+      label: "withOrg: pipelined BEGIN + set_config + query, COMMIT",
+      run: () => {
+        const args = oursPick();
+        return withOrg(pools.app, args.organizationId, (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args));
+      },
+    },
+    {
+      key: "drizzle",
+      label: "Drizzle recipe: db.transaction + execute(set_config) + select",
+      run: () => {
+        const args = drizzlePick();
+        return db.transaction(async (tx) => {
+          await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${args.organizationId}, true)`);
+          return tx
+            .select()
+            .from(document)
+            .where(eq(document.id, args.documentId as typeof document.$inferSelect.id));
+        });
+      },
+    },
+    {
+      key: "session",
+      label: "session SET + query + RESET on a pooled connection",
+      run: async () => {
+        const args = sessionPick();
+        const connection = await pools.app.reserve();
+        try {
+          await connection.unsafe(`SET ${TenantContext.SETTING} = ${quoteLiteral(args.organizationId)}`);
+          const rows = await Queries.run(connection, Queries.pointRead.rlsOnly, args);
+          await connection.unsafe(`RESET ${TenantContext.SETTING}`);
+          return rows;
+        } finally {
+          connection.release();
+        }
+      },
+    },
+  ];
+};
+
+export const ratios: ReadonlyArray<Results.RatioSpec> = [
+  { numerator: "withOrg", denominator: "floor", metric: "latency" },
+  { numerator: "drizzle", denominator: "floor", metric: "latency" },
+  { numerator: "session", denominator: "floor", metric: "latency" },
+  { numerator: "withOrg", denominator: "drizzle", metric: "throughput" },
+  { numerator: "withOrg", denominator: "session", metric: "throughput" },
+  { numerator: "withOrg", denominator: "floor", metric: "throughput" },
+];
+
+export const targets: ReadonlyArray<Targets.Spec> = [
+  { numerator: "withOrg", denominator: "floor", metric: "latency", comparator: "<=", threshold: 1.25 },
+  { numerator: "withOrg", denominator: "drizzle", metric: "throughput", comparator: ">=", threshold: 2 },
+];
+
+export const compare = (
+  pools: Pools,
+  keys: Dataset.Keys,
+  plan: Interleave.Plan,
+): Effect.Effect<Results.Comparison, OperationFailed> =>
+  Interleave.measure(variants(pools, keys), plan).pipe(
+    Effect.map((samples) =>
+      Results.summarize(
+        { section: 2, id: "tenant/point-read", title: "one-query unit of work", clients: plan.clients },
+        samples,
+        ratios,
+      ),
+    ),
+  );

@@ -1,0 +1,103 @@
+import { MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
+import { assert, describe, it } from "@effect/vitest";
+import { Context, Effect, Layer } from "effect";
+import postgres from "postgres";
+import * as BypassRole from "../src/BypassRole.ts";
+import * as Dataset from "../src/Dataset.ts";
+import * as Plans from "../src/Plans.ts";
+import * as Queries from "../src/Queries.ts";
+import { withOrg } from "../src/TenantTransaction.ts";
+
+// Enough rows per organization that the planner prefers indexes; the load ends with VACUUM ANALYZE.
+const SIZE: Dataset.Size = { organizations: 20, documents: 20_000 };
+
+class Loaded extends Context.Tag("Loaded")<
+  Loaded,
+  { readonly appUrl: string; readonly bypassUrl: string; readonly args: Queries.Args }
+>() {}
+
+const loaded = Layer.effect(
+  Loaded,
+  Effect.gen(function* () {
+    const db = yield* MigratedDatabase;
+    yield* Dataset.load(db.adminUrl, SIZE);
+    const keys = yield* Dataset.sampleKeys(db.adminUrl, SIZE, 5);
+    const document = keys.documents[0];
+    if (document === undefined) return yield* Effect.dieMessage("the data set has no documents");
+    const bypassUrl = yield* BypassRole.provision(db.adminUrl, "bench_plan_test");
+    return {
+      appUrl: db.appUrl,
+      bypassUrl,
+      args: { organizationId: document.organizationId, documentId: document.id },
+    };
+  }),
+).pipe(Layer.provide(migratedLayer));
+
+/** A `beep_app` pool and a bypass pool for the duration of `f`. */
+const withPools = <A>(f: (app: postgres.Sql, bypass: postgres.Sql) => Promise<A>) =>
+  Effect.gen(function* () {
+    const { appUrl, bypassUrl } = yield* Loaded;
+    return yield* Effect.promise(async () => {
+      const app = postgres(appUrl, { max: 1, onnotice: () => {} });
+      const bypass = postgres(bypassUrl, { max: 1, onnotice: () => {} });
+      try {
+        return await f(app, bypass);
+      } finally {
+        await Promise.all([app.end(), bypass.end()]);
+      }
+    });
+  });
+
+const EXPECTED_INDEX: Readonly<Partial<Record<Queries.Query["name"], string>>> = {
+  "point-read": "documents_document_pkey",
+  "newest-50": "documents_document_organization_id_created_at_idx",
+  update: "documents_document_pkey",
+};
+
+describe("plans: RLS as beep_app with context versus an explicit filter as a BYPASSRLS role", () => {
+  it.layer(loaded, { timeout: 120_000 })((it) => {
+    it.effect("each query reads the same index either way, and really reads one", () =>
+      Effect.gen(function* () {
+        const { args } = yield* Loaded;
+        const plans = yield* withPools(async (app, bypass) => {
+          const found: Array<{
+            query: Queries.Query["name"];
+            rls: ReadonlyArray<string>;
+            bypass: ReadonlyArray<string>;
+          }> = [];
+          for (const query of Queries.all) {
+            const rls = Plans.indexNames(await Plans.explain(app, query.rlsOnly, args));
+            const filtered = Plans.indexNames(await Plans.explain(bypass, query.filtered, args));
+            found.push({ query: query.name, rls, bypass: filtered });
+          }
+          return found;
+        });
+        assert.strictEqual(plans.length, Queries.all.length);
+        for (const plan of plans) {
+          assert.isAbove(plan.rls.length, 0, `${plan.query} reads no index with RLS`);
+          assert.deepStrictEqual(plan.rls, plan.bypass, `${plan.query} reads other indexes with RLS`);
+          const expected = EXPECTED_INDEX[plan.query];
+          if (expected !== undefined) assert.strictEqual(plan.rls[0], expected, plan.query);
+        }
+      }),
+    );
+
+    it.effect("the RLS side is really filtered: no context sees nothing, the context one organization", () =>
+      Effect.gen(function* () {
+        const { args } = yield* Loaded;
+        const counts = yield* withPools(async (app, bypass) => {
+          const count = (sql: postgres.Sql) => sql.unsafe<Array<{ n: number }>>(Queries.count.rlsOnly.text);
+          const inContext = (
+            await withOrg(app, args.organizationId, (tx) => Queries.run(tx, Queries.count.rlsOnly, args))
+          )[0]?.n;
+          return { noContext: (await count(app))[0]?.n, inContext, bypass: (await count(bypass))[0]?.n };
+        });
+        assert.deepStrictEqual(counts, {
+          noContext: 0,
+          inContext: SIZE.documents / SIZE.organizations,
+          bypass: SIZE.documents,
+        });
+      }),
+    );
+  });
+});
