@@ -1,3 +1,7 @@
+import { DocumentsTables } from "@beep/documents-tables";
+import { and, eq, Placeholder, type SQLWrapper, sql } from "drizzle-orm";
+import type { PgDatabase } from "drizzle-orm/pg-core";
+import { drizzle } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 
 /** What one operation works on, picked from the data set's keys. */
@@ -6,10 +10,22 @@ export interface Args {
   readonly documentId: string;
 }
 
-/** A statement as SQL text with `$n` parameters, so the bench runs and EXPLAINs exactly the same text. */
+/** A Drizzle query built with placeholders: runnable on any Drizzle database, renderable to SQL. */
+export interface Built {
+  readonly toSQL: () => { readonly sql: string; readonly params: ReadonlyArray<unknown> };
+  readonly execute: (values: Record<string, unknown>) => Promise<unknown>;
+}
+
+export type AnyDatabase = PgDatabase<any, any, any>;
+
+/**
+ * One statement, defined once with Drizzle (as product code would write it) and rendered once to SQL text
+ * with `$n` parameters, so that every side of a comparison, and EXPLAIN, runs exactly the same text.
+ */
 export interface Statement {
+  readonly build: (db: AnyDatabase) => Built;
   readonly text: string;
-  readonly params: (args: Args) => ReadonlyArray<string>;
+  readonly params: (args: Args) => ReadonlyArray<unknown>;
 }
 
 /** One workload in two forms: relying on RLS alone, and with the explicit tenant filter. */
@@ -20,56 +36,81 @@ export interface Query {
   readonly filtered: Statement;
 }
 
-const COLUMNS = "id, organization_id, title, content, status, author_id, created_at, updated_at";
+const { document } = DocumentsTables;
+// Renders SQL without a connection.
+const renderer = drizzle.mock();
+
+const organizationId = sql.placeholder("organizationId") as SQLWrapper as never;
+const documentId = sql.placeholder("documentId") as SQLWrapper as never;
+
+const isArgName = (name: string): name is keyof Args => name === "organizationId" || name === "documentId";
+
+const statement = (build: (db: AnyDatabase) => Built): Statement => {
+  const rendered = build(renderer).toSQL();
+  // Each parameter is an argument (a placeholder) or a constant of the statement (e.g. the LIMIT).
+  const params = rendered.params.map((param): ((args: Args) => unknown) => {
+    if (!(param instanceof Placeholder)) return () => param;
+    const name = param.name;
+    if (!isArgName(name)) throw new Error(`unknown placeholder "${name}" in ${rendered.sql}`);
+    return (args) => args[name];
+  });
+  return { build, text: rendered.sql, params: (args) => params.map((param) => param(args)) };
+};
+
+/** The tenant filter as `TenantQuery` helpers emit it: `organization_id = $1 AND <the caller's condition>`. */
+const ownRows = (condition?: SQLWrapper) =>
+  condition === undefined
+    ? eq(document.organizationId, organizationId)
+    : and(eq(document.organizationId, organizationId), condition as never);
 
 export const pointRead: Query = {
   name: "point-read",
   label: "point read by id",
-  rlsOnly: { text: `SELECT ${COLUMNS} FROM documents_document WHERE id = $1`, params: (a) => [a.documentId] },
-  filtered: {
-    text: `SELECT ${COLUMNS} FROM documents_document WHERE organization_id = $1 AND id = $2`,
-    params: (a) => [a.organizationId, a.documentId],
-  },
+  rlsOnly: statement((db) => db.select().from(document).where(eq(document.id, documentId))),
+  filtered: statement((db) =>
+    db
+      .select()
+      .from(document)
+      .where(ownRows(eq(document.id, documentId))),
+  ),
 };
+
+const page = { id: document.id, title: document.title, status: document.status, createdAt: document.createdAt };
 
 export const newest50: Query = {
   name: "newest-50",
   label: "newest 50 of one organization",
-  rlsOnly: {
-    text: "SELECT id, title, status, created_at FROM documents_document ORDER BY created_at DESC LIMIT 50",
-    params: () => [],
-  },
-  filtered: {
-    text: "SELECT id, title, status, created_at FROM documents_document WHERE organization_id = $1 ORDER BY created_at DESC LIMIT 50",
-    params: (a) => [a.organizationId],
-  },
+  rlsOnly: statement((db) => db.select(page).from(document).orderBy(sql`${document.createdAt} desc`).limit(50)),
+  filtered: statement((db) =>
+    db.select(page).from(document).where(ownRows()).orderBy(sql`${document.createdAt} desc`).limit(50),
+  ),
 };
+
+const total = { n: sql<number>`count(*)::int`.as("n") };
 
 export const count: Query = {
   name: "count",
   label: "count of one organization",
-  rlsOnly: { text: "SELECT count(*)::int AS n FROM documents_document", params: () => [] },
-  filtered: {
-    text: "SELECT count(*)::int AS n FROM documents_document WHERE organization_id = $1",
-    params: (a) => [a.organizationId],
-  },
+  rlsOnly: statement((db) => db.select(total).from(document)),
+  filtered: statement((db) => db.select(total).from(document).where(ownRows())),
 };
+
+const touched = { status: "published" as const, updatedAt: sql`now()` };
 
 export const update: Query = {
   name: "update",
   label: "single-row update",
-  rlsOnly: {
-    text: "UPDATE documents_document SET status = 'published', updated_at = now() WHERE id = $1",
-    params: (a) => [a.documentId],
-  },
-  filtered: {
-    text: "UPDATE documents_document SET status = 'published', updated_at = now() WHERE organization_id = $1 AND id = $2",
-    params: (a) => [a.organizationId, a.documentId],
-  },
+  rlsOnly: statement((db) => db.update(document).set(touched).where(eq(document.id, documentId))),
+  filtered: statement((db) =>
+    db
+      .update(document)
+      .set(touched)
+      .where(ownRows(eq(document.id, documentId))),
+  ),
 };
 
 export const all: ReadonlyArray<Query> = [pointRead, newest50, count, update];
 
-/** The statement as a prepared postgres.js query (cached per connection, so it pipelines once warm). */
+/** The statement's text as a prepared postgres.js query (cached per connection, so it pipelines once warm). */
 export const run = (tx: postgres.Sql, statement: Statement, args: Args) =>
-  tx.unsafe(statement.text, [...statement.params(args)], { prepare: true });
+  tx.unsafe(statement.text, statement.params(args) as Array<never>, { prepare: true });
