@@ -22,8 +22,17 @@ export interface NotRun {
 export interface Report {
   readonly profile: Profile.Profile;
   readonly machine: Machine.Info;
-  readonly server: { readonly kind: "embedded" | "external"; readonly version: string };
+  readonly server: {
+    readonly kind: "embedded" | "external";
+    readonly version: string;
+    readonly sharedBuffers: string;
+    readonly sharedBuffersBytes: number;
+  };
+  /** Each database of the run: its size and the on-disk size of its documents table. */
+  readonly datasets: ReadonlyArray<Dataset.Size & { readonly documentsBytes: number }>;
   readonly startedAt: Date;
+  /** One-minute load average before and after the run (the machine may be shared). */
+  readonly load: { readonly before: number; readonly after: number };
   readonly seconds: number;
   readonly comparisons: ReadonlyArray<Results.Comparison>;
   readonly targets: ReadonlyArray<Targets.Target>;
@@ -80,6 +89,7 @@ export const run = (
 ): Effect.Effect<Report, BenchError, Scope.Scope> =>
   Effect.gen(function* () {
     const startedAt = new Date();
+    const loadBefore = Machine.loadAverage();
     const started = performance.now();
     const server = yield* BenchDatabase.start(databaseUrl);
     log(`PostgreSQL ${server.version} (${server.kind})`);
@@ -116,7 +126,7 @@ export const run = (
     for (const clients of profile.concurrency) {
       record(
         yield* TenantSetting.compare({ app, bypass, drizzleApp }, main.keys, planFor(profile, clients)),
-        TenantSetting.targets,
+        TenantSetting.targets(clients),
       );
     }
 
@@ -139,8 +149,15 @@ export const run = (
     return {
       profile,
       machine: Machine.info(),
-      server: { kind: server.kind, version: server.version },
+      server: {
+        kind: server.kind,
+        version: server.version,
+        sharedBuffers: server.sharedBuffers,
+        sharedBuffersBytes: server.sharedBuffersBytes,
+      },
+      datasets: prepared.map((entry) => ({ ...entry.size, documentsBytes: entry.keys.documentsBytes })),
       startedAt,
+      load: { before: loadBefore, after: Machine.loadAverage() },
       seconds: (performance.now() - started) / 1000,
       comparisons,
       targets,

@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { AppRole, Migrator } from "@beep/db-admin";
 // Subpaths: the package index also loads the vitest helpers, which only work inside vitest.
 import * as EmbeddedPostgres from "@beep/testkit/EmbeddedPostgres";
@@ -14,6 +17,9 @@ export interface Server {
   readonly adminUrl: string;
   /** `SHOW server_version`, e.g. `18.1`. */
   readonly version: string;
+  /** `SHOW shared_buffers`, e.g. `128MB`: tables larger than this are partly read from the OS cache. */
+  readonly sharedBuffers: string;
+  readonly sharedBuffersBytes: number;
 }
 
 /** A migrated database with the three logins the comparisons use. */
@@ -29,36 +35,79 @@ export interface Database {
 
 const unavailable = (step: string) => (cause: unknown) => new DatabaseUnavailable({ step, cause });
 
-const versionOf = (adminUrl: string) =>
+const settingsOf = (adminUrl: string) =>
   Effect.acquireUseRelease(
     Effect.sync(() => postgres(adminUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 })),
     (sql) =>
       Effect.tryPromise({
         try: async () => {
-          const [row] = await sql<Array<{ server_version: string }>>`SHOW server_version`;
-          return row?.server_version ?? "unknown";
+          const [row] = await sql<Array<{ version: string; buffers: string; bytes: string }>>`
+            SELECT current_setting('server_version') AS version, current_setting('shared_buffers') AS buffers,
+              pg_size_bytes(current_setting('shared_buffers')) AS bytes`;
+          return {
+            version: row?.version ?? "unknown",
+            sharedBuffers: row?.buffers ?? "unknown",
+            sharedBuffersBytes: Number(row?.bytes ?? Number.NaN),
+          };
         },
         catch: unavailable("connect"),
       }),
     (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
   );
 
+/**
+ * Settings of the embedded cluster, applied with ALTER SYSTEM and a restart. Like the test clusters it is
+ * throwaway (no crash safety needed); unlike them it gets shared buffers that hold the largest data set,
+ * as a server sized for its data would.
+ */
+export const EMBEDDED_SETTINGS: Readonly<Record<string, string>> = {
+  shared_buffers: "1GB",
+  fsync: "off",
+  synchronous_commit: "off",
+};
+
+const alterSystem = (adminUrl: string) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => postgres(adminUrl, { max: 1, onnotice: () => {} })),
+    (sql) =>
+      Effect.tryPromise({
+        try: async () => {
+          for (const [name, value] of Object.entries(EMBEDDED_SETTINGS)) {
+            await sql.unsafe(`ALTER SYSTEM SET ${name} = '${value}'`);
+          }
+        },
+        catch: unavailable("configure embedded PostgreSQL"),
+      }),
+    (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
+  );
+
+/** An embedded PostgreSQL in a fresh temp dir, configured, removed with the scope. */
+const embedded = Effect.gen(function* () {
+  const root = yield* Effect.acquireRelease(
+    Effect.sync(() => mkdtempSync(join(tmpdir(), "beep-bench-"))),
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+  );
+  const dataDir = join(root, "data");
+  const boot = Effect.tryPromise({
+    try: () => EmbeddedPostgres.startEmbedded({ persistent: true, dataDir }),
+    catch: unavailable("start embedded PostgreSQL"),
+  });
+  const first = yield* boot;
+  yield* alterSystem(first.adminUrl).pipe(Effect.ensuring(Effect.promise(() => first.stop())));
+  // The data dir is kept across this restart, which is what applies shared_buffers.
+  return yield* Effect.acquireRelease(boot, (server) => Effect.promise(() => server.stop()));
+});
+
 /** `databaseUrl` (a superuser URL of a throwaway server) when given, else an embedded PostgreSQL in a temp dir. */
 export const start = (databaseUrl: Option.Option<string>): Effect.Effect<Server, DatabaseUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     if (Option.isSome(databaseUrl)) {
-      const version = yield* versionOf(databaseUrl.value);
-      return { kind: "external", adminUrl: databaseUrl.value, version } as const;
+      const settings = yield* settingsOf(databaseUrl.value);
+      return { kind: "external", adminUrl: databaseUrl.value, ...settings } as const;
     }
-    const embedded = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: () => EmbeddedPostgres.startEmbedded({ persistent: false }),
-        catch: unavailable("start embedded PostgreSQL"),
-      }),
-      (server) => Effect.promise(() => server.stop()),
-    );
-    const version = yield* versionOf(embedded.adminUrl);
-    return { kind: "embedded", adminUrl: embedded.adminUrl, version } as const;
+    const server = yield* embedded;
+    const settings = yield* settingsOf(server.adminUrl);
+    return { kind: "embedded", adminUrl: server.adminUrl, ...settings } as const;
   });
 
 /** Passwords for this run only; the roles' passwords are reset by every run. */

@@ -9,6 +9,8 @@ export interface Size {
 
 /** A sample of existing keys the workloads pick from. */
 export interface Keys {
+  /** `pg_total_relation_size` of the documents table (heap and indexes), in bytes. */
+  readonly documentsBytes: number;
   readonly organizations: ReadonlyArray<string>;
   readonly documents: ReadonlyArray<{ readonly organizationId: string; readonly id: string }>;
 }
@@ -71,6 +73,9 @@ export const load = (
         const elapsed = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
         // The generated rows are valid by construction; skipping per-row foreign-key triggers makes loading fast.
         yield* step("session", () => sql.unsafe("SET session_replication_role = replica"));
+        // VACUUM marks a page all-visible only once the inserts' commit records are flushed; a server with
+        // synchronous_commit off would leave the visibility map empty and index-only scans unused.
+        yield* step("session", () => sql.unsafe("SET synchronous_commit = on"));
         yield* step("organizations", () => loadOrganizations(sql, size));
         for (let from = 0; from < size.documents; from += BATCH) {
           const to = Math.min(from + BATCH, size.documents) - 1;
@@ -97,7 +102,9 @@ export const sampleKeys = (adminUrl: string, size: Size, count: number): Effect.
            ORDER BY md5(id) LIMIT ${count}`,
         );
         const organizations = await sql<Array<{ id: string }>>`SELECT id FROM shared_organization ORDER BY id`;
+        const [bytes] = await sql<Array<{ n: string }>>`SELECT pg_total_relation_size('documents_document') AS n`;
         return {
+          documentsBytes: Number(bytes?.n ?? Number.NaN),
           organizations: organizations.map((row) => row.id),
           documents: documents.map((row) => ({ organizationId: row.organization_id, id: row.id })),
         };

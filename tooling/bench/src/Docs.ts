@@ -1,4 +1,332 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Effect } from "effect";
 import type * as Bench from "./Bench.ts";
+import { ReportFailed } from "./BenchErrors.ts";
+import * as Chart from "./Chart.ts";
+import { REPO_ROOT } from "./comparisons/Http.ts";
+import * as Profile from "./Profile.ts";
+import { formatMs, formatOps, formatRatio, SECTION_TITLES } from "./Report.ts";
+import * as Results from "./Results.ts";
+import * as Targets from "./Targets.ts";
+import { IMPLEMENTATION } from "./TenantTransaction.ts";
 
-export const write = (_report: Bench.Report, _command: string) => Effect.succeed([] as ReadonlyArray<string>);
+export const DOCS_DIR = join(REPO_ROOT, "docs");
+export const MARKDOWN = "benchmarks.md";
+export const CHART = "benchmarks.svg";
+
+const count = (n: number) => n.toLocaleString("en-US");
+const mebibytes = (bytes: number) => `${Math.round(bytes / 2 ** 20).toLocaleString("en-US")} MiB`;
+
+const mdTable = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>) =>
+  [
+    `| ${header.join(" | ")} |`,
+    `| ${header.map((cell) => (/ops|ms|\/|value|clients/.test(cell) ? "---:" : "---")).join(" | ")} |`,
+    ...rows.map((row) => `| ${row.join(" | ")} |`),
+  ].join("\n");
+
+const ratioCell = (comparison: Results.Comparison, numerator: string, denominator: string, metric: Results.Metric) => {
+  const ratio = Results.findRatio(comparison, numerator, denominator, metric);
+  return ratio === undefined
+    ? "n/a"
+    : `${formatRatio(ratio.value)} (${formatRatio(ratio.low)}–${formatRatio(ratio.high)})`;
+};
+
+const variantOf = (comparison: Results.Comparison, key: string) =>
+  comparison.variants.find((variant) => variant.key === key);
+
+const opsCell = (comparison: Results.Comparison, key: string) =>
+  formatOps(variantOf(comparison, key)?.throughput ?? Number.NaN);
+const msCell = (comparison: Results.Comparison, key: string) =>
+  formatMs(variantOf(comparison, key)?.latencyMs ?? Number.NaN);
+
+const section = (report: Bench.Report, number: 1 | 2 | 3) =>
+  report.comparisons.filter((comparison) => comparison.section === number);
+
+const runTable = (report: Bench.Report, command: string) => {
+  const { machine, profile, server } = report;
+  const sizes = report.datasets
+    .map((set) => `${count(set.documents)} (${mebibytes(set.documentsBytes)} with indexes)`)
+    .join(", ");
+  return mdTable(
+    ["", ""],
+    [
+      ["command", `\`${command}\``],
+      ["date", report.startedAt.toISOString()],
+      ["machine", `${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, ${machine.platform}`],
+      ["clients run in", machine.runtime],
+      [
+        "PostgreSQL",
+        `${server.version}, ${server.kind === "embedded" ? "embedded (a throwaway cluster: fsync and synchronous_commit off)" : "from DATABASE_URL"}, shared_buffers ${server.sharedBuffers}`,
+      ],
+      ["data", `documents over ${count(profile.organizations)} organizations: ${sizes}`],
+      [
+        "method",
+        `per comparison and client count: ${profile.warmupMs} ms warm-up per variant, then ${profile.rounds} rounds of ${profile.sliceMs} ms per variant, interleaved with a rotating order; clients ${profile.concurrency.join(" and ")}`,
+      ],
+      ["withOrg", IMPLEMENTATION],
+      [
+        "load average",
+        `${report.load.before.toFixed(2)} before, ${report.load.after.toFixed(2)} after (above ${machine.cores}, other work shared the cores)`,
+      ],
+      ["duration", `${report.seconds.toFixed(0)} s`],
+    ],
+  );
+};
+
+const targetTable = (targets: ReadonlyArray<Targets.Target>) =>
+  mdTable(
+    ["section", "comparison", "clients", "target", "value (rounds' quartiles)", "status"],
+    targets.map((target) => [
+      String(target.section),
+      target.comparison,
+      target.clients === 0 ? "–" : String(target.clients),
+      `\`${target.text}\``,
+      target.status === "not run"
+        ? "–"
+        : `${formatRatio(target.value)} (${formatRatio(target.low)}–${formatRatio(target.high)})`,
+      target.status === "met" ? "met" : `**${target.status}**`,
+    ]),
+  );
+
+const rlsSection = (report: Bench.Report) => {
+  const comparisons = section(report, 1);
+  if (comparisons.length === 0) return [];
+  return [
+    `## 1. ${SECTION_TITLES[1]}`,
+    "",
+    `${count(Profile.largest(report.profile))} documents over ${count(report.profile.organizations)} organizations. Every side runs the same transaction shape: BEGIN, \`set_config('app.current_org_id', $1, true)\` and the statement written in one round trip, then COMMIT, so the sides differ only in whether RLS applies and whether the statement names the organization.`,
+    "",
+    "- **A**: `beep_app` (no BYPASSRLS, owns nothing), the statement relies on RLS alone (`WHERE id = $1`).",
+    "- **B**: `beep_bench_bypass`, a login role with BYPASSRLS and the privileges of `beep_admin`, created for the run and dropped after it; the statement has `WHERE organization_id = $1`.",
+    "- **C**: `beep_app`, RLS plus the explicit filter: what the `TenantQuery` helpers emit.",
+    "",
+    "A/B and C/B are throughput ratios (1.00 = the same throughput as the explicit filter without RLS; the target is at least 0.95), with the quartiles of the per-round ratios in parentheses.",
+    "",
+    mdTable(
+      ["query", "clients", "A ops/s", "B ops/s", "C ops/s", "A/B", "C/B", "A p50 ms", "B p50 ms", "C p50 ms"],
+      comparisons.map((comparison) => [
+        comparison.title,
+        String(comparison.clients),
+        opsCell(comparison, "A"),
+        opsCell(comparison, "B"),
+        opsCell(comparison, "C"),
+        ratioCell(comparison, "A", "B", "throughput"),
+        ratioCell(comparison, "C", "B", "throughput"),
+        msCell(comparison, "A"),
+        msCell(comparison, "B"),
+        msCell(comparison, "C"),
+      ]),
+    ),
+    "",
+  ];
+};
+
+const tenantSection = (report: Bench.Report) => {
+  const comparisons = section(report, 2);
+  if (comparisons.length === 0) return [];
+  const keys = comparisons[0]?.variants.map((variant) => variant.key) ?? [];
+  return [
+    `## 2. ${SECTION_TITLES[2]}`,
+    "",
+    "One point read by id as a whole unit of work, on the largest data set. The floor runs it without a tenant (the BYPASSRLS role with the explicit filter); the others run it as `beep_app`, relying on RLS, with the tenant set in different ways.",
+    "",
+    ...(comparisons[0]?.variants.map((variant) => `- **${variant.key}**: ${variant.label}`) ?? []),
+    "",
+    "The Drizzle recipe is ``db.transaction(async (tx) => { await tx.execute(sql`select set_config(...)`); return tx.select()... })`` with drizzle-orm's postgres-js driver. `session` sets the tenant with a session-level `SET` on a reserved pool connection, reads, then `RESET`s it.",
+    "",
+    mdTable(
+      [
+        "variant",
+        ...comparisons.flatMap((comparison) => [`ops/s ×${comparison.clients}`, `p50 ms ×${comparison.clients}`]),
+      ],
+      keys.map((key) => [
+        key,
+        ...comparisons.flatMap((comparison) => [opsCell(comparison, key), msCell(comparison, key)]),
+      ]),
+    ),
+    "",
+    mdTable(
+      ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
+      (comparisons[0]?.ratios ?? []).map((ratio) => [
+        `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`,
+        ...comparisons.map((comparison) => ratioCell(comparison, ratio.numerator, ratio.denominator, ratio.metric)),
+      ]),
+    ),
+    "",
+  ];
+};
+
+const scaleSection = (report: Bench.Report) => {
+  const comparisons = section(report, 3);
+  if (comparisons.length === 0) return [];
+  const keys = comparisons[0]?.variants.map((variant) => variant.key) ?? [];
+  return [
+    `## 3. ${SECTION_TITLES[3]}`,
+    "",
+    "The same point read with RLS (`beep_app`, `withOrg`, `WHERE id = $1`) against databases of different sizes, interleaved.",
+    "",
+    mdTable(
+      [
+        "documents",
+        ...comparisons.flatMap((comparison) => [`ops/s ×${comparison.clients}`, `p50 ms ×${comparison.clients}`]),
+      ],
+      keys.map((key) => [
+        key,
+        ...comparisons.flatMap((comparison) => [opsCell(comparison, key), msCell(comparison, key)]),
+      ]),
+    ),
+    "",
+    mdTable(
+      ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
+      (comparisons[0]?.ratios ?? []).map((ratio) => [
+        `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`,
+        ...comparisons.map((comparison) => ratioCell(comparison, ratio.numerator, ratio.denominator, ratio.metric)),
+      ]),
+    ),
+    "",
+  ];
+};
+
+const httpSection = (report: Bench.Report) =>
+  report.notRun
+    .filter((entry) => entry.section === 4)
+    .flatMap((entry) => [
+      `## 4. ${SECTION_TITLES[4]}`,
+      "",
+      `${entry.title}: **${entry.reason}**. No figures are reported for it.`,
+      "",
+    ]);
+
+const spread = (target: Targets.Target) =>
+  `${formatRatio(target.value)} (rounds' quartiles ${formatRatio(target.low)}–${formatRatio(target.high)})`;
+
+const noiseNote = (target: Targets.Target) =>
+  Targets.withinSpread(target)
+    ? ` The bound ${target.threshold} lies between the quartiles of the rounds, so this run cannot tell the ratio from the bound.`
+    : "";
+
+const missLine = (target: Targets.Target) =>
+  `\`${target.comparison}\` ×${target.clients}, \`${target.text}\`: ${spread(target)}.${noiseNote(target)}`;
+
+/** Why the missed targets were missed and what was tried, from what this run and the tests show. */
+const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Target>): ReadonlyArray<string> => {
+  const parts: Array<string> = [];
+  const rls = missed.filter((target) => target.section === 1);
+  if (rls.length > 0) {
+    parts.push(
+      "**RLS versus the explicit filter.**",
+      "",
+      ...rls.map((target) => `- ${missLine(target)}`),
+      "",
+      "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policy's expression is an index condition, computed once per scan, never a per-row filter. That is why `(select current_setting(...))` initplan wrapping or a STABLE wrapper function (`current_setting` already is STABLE) has nothing to save here, and why no other index would help: the plan is already the filtered one. What RLS adds per statement is its own work: the planner adds the policy, the executor evaluates its expression once.",
+      "",
+    );
+  }
+  const tenant = missed.filter((target) => target.section === 2);
+  for (const target of tenant) {
+    const comparison = report.comparisons.find(
+      (entry) => entry.id === target.comparison && entry.clients === target.clients,
+    );
+    if (target.text.includes("latency")) {
+      const oneTrip =
+        comparison === undefined ? Number.NaN : Results.ratioOf(comparison, "oneTrip", "floor", "latency");
+      parts.push(
+        "**Setting the tenant, latency.**",
+        "",
+        `- ${missLine(target)}`,
+        "",
+        `The floor is one statement in one round trip. withOrg sends four statements (BEGIN, set_config, the query, COMMIT) in two round trips, because COMMIT has to wait until the unit of work is done. Tried: writing COMMIT in the same batch (\`oneTrip\`, only possible when the unit of work is known to be a single statement): ${formatRatio(oneTrip)} of the floor's latency. What is left is the server's work on three more statements, which over a local socket is of the same order as the query itself.`,
+        "",
+      );
+    } else {
+      parts.push(
+        "**Setting the tenant, throughput.**",
+        "",
+        `- ${missLine(target)}`,
+        "",
+        "The Drizzle recipe waits for each of BEGIN, set_config, the select and COMMIT in turn, and drizzle-orm's postgres-js driver sends unprepared statements, for which postgres.js first asks the server to describe the parameters.",
+        "",
+      );
+    }
+  }
+  const scale = missed.filter((target) => target.section === 3);
+  if (scale.length > 0) {
+    const largest = report.datasets.at(-1);
+    const bytes = largest?.documentsBytes ?? Number.NaN;
+    const fits = bytes <= report.server.sharedBuffersBytes;
+    parts.push(
+      "**Scale.**",
+      "",
+      ...scale.map((target) => `- ${missLine(target)}`),
+      "",
+      `The plan is the same primary-key lookup at every size (one more B-tree level at most). The largest documents table is ${mebibytes(bytes)} with its indexes, ${fits ? "within" : "more than"} shared_buffers (${report.server.sharedBuffers})${fits ? "" : ", so its point reads also copy pages from the OS cache"}.`,
+      "",
+    );
+  }
+  return parts;
+};
+
+/** The whole `docs/benchmarks.md`. */
+export const markdown = (report: Bench.Report, command: string): string => {
+  const measured = report.targets.filter((target) => target.status !== "not run");
+  const met = measured.filter((target) => target.status === "met").length;
+  const missed = report.targets.filter((target) => target.status === "missed");
+  const notRun = report.targets.filter((target) => target.status === "not run");
+  return [
+    "# Benchmarks: what RLS and the tenant context cost",
+    "",
+    `<!-- Written by \`${command}\` (tooling/bench); a new run rewrites this file and ${CHART}. -->`,
+    "",
+    "Teams fear what row-level security costs. These figures answer with ratios between two ways of doing the same work, measured side by side, interleaved, in one run on the same data: absolute times vary from machine to machine, ratios much less. Each ratio is the median of per-round ratios; the quartiles of the rounds show how much they agreed.",
+    "",
+    runTable(report, command),
+    "",
+    `![Ratios against their targets](${CHART})`,
+    "",
+    "## Targets",
+    "",
+    `${met} of ${measured.length} measured targets met${notRun.length > 0 ? `; ${notRun.length} not run` : ""}. Latency targets of section 2 are checked with one client (the latency of a unit of work, without queueing); throughput targets at every client count.`,
+    "",
+    targetTable(report.targets),
+    "",
+    ...(missed.length === 0
+      ? []
+      : ["### Missed targets: why, and what was tried", "", ...explainMisses(report, missed)]),
+    ...rlsSection(report),
+    ...tenantSection(report),
+    ...scaleSection(report),
+    ...httpSection(report),
+    "## Reproduce",
+    "",
+    "```sh",
+    "bun run bench                              # embedded PostgreSQL 18 in a temp dir; rewrites this file and the chart",
+    "DATABASE_URL=postgres://... bun run bench  # a throwaway server (superuser URL): bench databases are created and dropped",
+    "bun run bench --quick                      # small data, short rounds: checks the harness, writes no docs",
+    "```",
+    "",
+    "How the harness works and how to add a comparison: [tooling/bench/AGENTS.md](../tooling/bench/AGENTS.md).",
+    "",
+  ].join("\n");
+};
+
+const writeFile = (path: string, content: string) =>
+  Effect.try({ try: () => writeFileSync(path, content), catch: (cause) => new ReportFailed({ path, cause }) });
+
+/** Rewrites `benchmarks.md` and `benchmarks.svg` (in docs/ by default); returns the paths written. */
+export const write = (
+  report: Bench.Report,
+  command: string,
+  directory: string = DOCS_DIR,
+): Effect.Effect<ReadonlyArray<string>, ReportFailed> =>
+  Effect.gen(function* () {
+    const markdownPath = join(directory, MARKDOWN);
+    const chartPath = join(directory, CHART);
+    const measured = report.targets.filter((target) => target.status !== "not run");
+    yield* writeFile(
+      chartPath,
+      Chart.svg(measured, `beep: ratios against targets (${report.startedAt.toISOString().slice(0, 10)})`),
+    );
+    yield* writeFile(markdownPath, markdown(report, command));
+    return [markdownPath, chartPath];
+  });

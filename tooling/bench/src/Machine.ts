@@ -1,4 +1,4 @@
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 
 export interface Info {
   readonly cores: number;
@@ -24,3 +24,6 @@ export const info = (): Info => {
     runtime: runtimeName(),
   };
 };
+
+/** The one-minute load average: above the core count, other work competed with the run. */
+export const loadAverage = (): number => loadavg()[0] ?? Number.NaN;

@@ -6,6 +6,8 @@ import { withOrg } from "./TenantTransaction.ts";
 export interface PlanNode {
   readonly "Node Type": string;
   readonly "Index Name"?: string;
+  /** A condition checked on every row the node produces. */
+  readonly Filter?: string;
   readonly Plans?: ReadonlyArray<PlanNode>;
 }
 
@@ -13,6 +15,12 @@ export interface PlanNode {
 export const indexNames = (node: PlanNode): ReadonlyArray<string> => [
   ...(node["Index Name"] === undefined ? [] : [node["Index Name"]]),
   ...(node.Plans ?? []).flatMap(indexNames),
+];
+
+/** Every per-row `Filter` of a plan, in plan order (index and one-time conditions are not filters). */
+export const rowFilters = (node: PlanNode): ReadonlyArray<string> => [
+  ...(node.Filter === undefined ? [] : [node.Filter]),
+  ...(node.Plans ?? []).flatMap(rowFilters),
 ];
 
 /** Every node type of a plan, in plan order. */

@@ -18,8 +18,10 @@ export const full: Profile = {
   scale: [10_000, 100_000, 1_000_000],
   keySample: 10_000,
   concurrency: [1, 8],
-  rounds: 9,
-  sliceMs: 1_000,
+  // Many short rounds: each pairs its sides within seconds, so a busy moment of a shared machine spoils a
+  // round or two, which the median of per-round ratios then ignores.
+  rounds: 21,
+  sliceMs: 500,
   warmupMs: 1_000,
 };
 

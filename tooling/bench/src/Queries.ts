@@ -76,14 +76,15 @@ export const pointRead: Query = {
 };
 
 const page = { id: document.id, title: document.title, status: document.status, createdAt: document.createdAt };
+// The index is `created_at DESC NULLS LAST` (what Drizzle's `.desc()` emits in an index). A bare `DESC` means
+// NULLS FIRST, an order that index does not have: the planner would read the whole organization and sort.
+const newestFirst = sql`${document.createdAt} desc nulls last`;
 
 export const newest50: Query = {
   name: "newest-50",
   label: "newest 50 of one organization",
-  rlsOnly: statement((db) => db.select(page).from(document).orderBy(sql`${document.createdAt} desc`).limit(50)),
-  filtered: statement((db) =>
-    db.select(page).from(document).where(ownRows()).orderBy(sql`${document.createdAt} desc`).limit(50),
-  ),
+  rlsOnly: statement((db) => db.select(page).from(document).orderBy(newestFirst).limit(50)),
+  filtered: statement((db) => db.select(page).from(document).where(ownRows()).orderBy(newestFirst).limit(50)),
 };
 
 const total = { n: sql<number>`count(*)::int`.as("n") };

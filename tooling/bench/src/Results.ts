@@ -19,6 +19,9 @@ export interface Ratio {
   readonly metric: Metric;
   /** Median of the per-round ratios. */
   readonly value: number;
+  /** First and third quartiles of the per-round ratios: how much the rounds disagreed. */
+  readonly low: number;
+  readonly high: number;
 }
 
 export interface RatioSpec {
@@ -58,17 +61,30 @@ export const summarize = (
       throughput: Stats.median(sample.throughputs),
       latencyMs: Stats.median(sample.latenciesMs),
     })),
-    ratios: specs.map((spec) => ({
-      ...spec,
-      value: Stats.pairedRatio(series(spec.numerator, spec.metric), series(spec.denominator, spec.metric)),
-    })),
+    ratios: specs.map((spec) => {
+      const rounds = Stats.pairedRatios(series(spec.numerator, spec.metric), series(spec.denominator, spec.metric));
+      return {
+        ...spec,
+        value: Stats.median(rounds),
+        low: Stats.quantile(rounds, 0.25),
+        high: Stats.quantile(rounds, 0.75),
+      };
+    }),
   };
 };
 
-export const ratioOf = (comparison: Comparison, numerator: string, denominator: string, metric: Metric): number =>
+export const findRatio = (
+  comparison: Comparison,
+  numerator: string,
+  denominator: string,
+  metric: Metric,
+): Ratio | undefined =>
   comparison.ratios.find(
     (ratio) => ratio.numerator === numerator && ratio.denominator === denominator && ratio.metric === metric,
-  )?.value ?? Number.NaN;
+  );
+
+export const ratioOf = (comparison: Comparison, numerator: string, denominator: string, metric: Metric): number =>
+  findRatio(comparison, numerator, denominator, metric)?.value ?? Number.NaN;
 
 export const ratioName = (ratio: Pick<Ratio, "numerator" | "denominator" | "metric">) =>
   `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`;

@@ -20,19 +20,26 @@ export const ratio = (numerator: number, denominator: number): number =>
     ? numerator / denominator
     : Number.NaN;
 
-/**
- * The median of per-round ratios. Each round measured both sides minutes apart at most, so pairing them
- * cancels slow drift of a shared machine better than a ratio of two medians does.
- */
-export const pairedRatio = (numerators: ReadonlyArray<number>, denominators: ReadonlyArray<number>): number => {
+/** Round-by-round ratios of two series measured in the same rounds; rounds missing a side are skipped. */
+export const pairedRatios = (
+  numerators: ReadonlyArray<number>,
+  denominators: ReadonlyArray<number>,
+): ReadonlyArray<number> => {
   const pairs = Math.min(numerators.length, denominators.length);
   const ratios: Array<number> = [];
   for (let index = 0; index < pairs; index++) {
     const value = ratio(numerators[index] ?? Number.NaN, denominators[index] ?? Number.NaN);
     if (!Number.isNaN(value)) ratios.push(value);
   }
-  return median(ratios);
+  return ratios;
 };
+
+/**
+ * The median of per-round ratios. Each round measures both sides within seconds of each other, so pairing
+ * them cancels the drift of a shared machine better than a ratio of two medians does.
+ */
+export const pairedRatio = (numerators: ReadonlyArray<number>, denominators: ReadonlyArray<number>): number =>
+  median(pairedRatios(numerators, denominators));
 
 /** Operations per second of `operations` done in `elapsedMs`. */
 export const throughput = (operations: number, elapsedMs: number): number =>

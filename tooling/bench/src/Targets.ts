@@ -16,24 +16,38 @@ export interface Target {
   readonly clients: number;
   /** e.g. `A/B throughput >= 0.95`. */
   readonly text: string;
+  readonly comparator: Comparator;
+  readonly threshold: number;
   readonly value: number;
+  /** Quartiles of the per-round ratios (NaN when not measured). */
+  readonly low: number;
+  readonly high: number;
   readonly status: Status;
 }
 
 export const holds = (value: number, comparator: Comparator, threshold: number): boolean =>
   !Number.isNaN(value) && (comparator === ">=" ? value >= threshold : value <= threshold);
 
+/** True when the bound lies between the quartiles of the per-round ratios: the rounds disagree about it. */
+export const withinSpread = (target: Target): boolean =>
+  !Number.isNaN(target.low) && target.low <= target.threshold && target.threshold <= target.high;
+
 export const textOf = (spec: Spec) => `${Results.ratioName(spec)} ${spec.comparator} ${spec.threshold}`;
 
 /** Checks one bound against a comparison's measured ratio; a ratio that was not measured is missed. */
 export const evaluate = (comparison: Results.Comparison, spec: Spec): Target => {
-  const value = Results.ratioOf(comparison, spec.numerator, spec.denominator, spec.metric);
+  const ratio = Results.findRatio(comparison, spec.numerator, spec.denominator, spec.metric);
+  const value = ratio?.value ?? Number.NaN;
   return {
     section: comparison.section,
     comparison: comparison.id,
     clients: comparison.clients,
     text: textOf(spec),
+    comparator: spec.comparator,
+    threshold: spec.threshold,
     value,
+    low: ratio?.low ?? Number.NaN,
+    high: ratio?.high ?? Number.NaN,
     status: holds(value, spec.comparator, spec.threshold) ? "met" : "missed",
   };
 };
@@ -44,6 +58,10 @@ export const notRun = (section: 1 | 2 | 3 | 4, comparison: string, text: string)
   comparison,
   clients: 0,
   text,
+  comparator: ">=",
+  threshold: Number.NaN,
   value: Number.NaN,
+  low: Number.NaN,
+  high: Number.NaN,
   status: "not run",
 });

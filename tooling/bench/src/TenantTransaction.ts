@@ -7,6 +7,10 @@ import type postgres from "postgres";
  */
 export type Statement<T extends ReadonlyArray<postgres.MaybeRow>> = (tx: postgres.Sql) => postgres.PendingQuery<T>;
 
+/** Which `withOrg` produced the figures; the report names it. */
+export const IMPLEMENTATION =
+  "stand-in with the same wire protocol as TenantDb.withOrg (tooling/bench/src/TenantTransaction.ts)";
+
 /**
  * STAND-IN, to be replaced by `TenantDb.withOrg` of `@beep/shared-server` once it is on main.
  *
