@@ -1,5 +1,7 @@
 import { Effect, Layer } from "effect";
 import { inject } from "vitest";
+// Brings in the `ProvidedContext` keys that `inject` reads, for packages that import only this module.
+import type {} from "./globalSetup.ts";
 import * as TestDatabase from "./TestDatabase.ts";
 
 /** The admin URL the global setup provided to this test run. */
