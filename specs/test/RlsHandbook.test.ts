@@ -124,6 +124,14 @@ describe("docs/rls.md", () => {
       rows.map((row) => [row.id, row.organization_id]),
       [[docA, orgA]],
     );
+    // Policies apply to every table a statement touches: joins and subqueries included.
+    const [joined] = await asTenant(
+      app,
+      orgA,
+      (tx) => tx`select count(*)::int as n, min(o.name) as org from (select * from documents_document) d
+        join shared_organization o on o.id = d.organization_id`,
+    );
+    assert.deepStrictEqual([joined?.n, joined?.org], [1, "A"]);
     const [after] = await app`select current_setting('app.current_org_id', true) as value`;
     assert.strictEqual(after?.value, "");
     assert.strictEqual(await count(app, "documents_document"), 0);
@@ -251,6 +259,23 @@ describe("docs/rls.md", () => {
       rows.map((row) => row.organization_id),
       [orgB],
     );
+  });
+
+  it("global and table-wide facts cross tenants: a unique email, and the table's row estimate", async () => {
+    const app = connectAs(APP);
+    await admin`insert into shared_user (id, email, name) values (${SharedEntityIds.UserId.create()}, 'b@example.com', 'B')`;
+    const duplicate = await errorOf(
+      asTenant(
+        app,
+        orgA,
+        (tx) =>
+          tx`insert into shared_user (id, email, name) values (${SharedEntityIds.UserId.create()}, 'b@example.com', 'x')`,
+      ),
+    );
+    assert.include(duplicate, 'duplicate key value violates unique constraint "shared_user_email_unique"');
+    await admin`analyze documents_document`;
+    const [estimate] = await app`select reltuples::int as rows from pg_class where relname = 'documents_document'`;
+    assert.strictEqual(estimate?.rows, await count(admin, "documents_document"));
   });
 
   it("every SQL block of the handbook runs; a rendered block is exactly what TenantPolicy renders", async () => {
