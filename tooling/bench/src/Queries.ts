@@ -1,5 +1,5 @@
 import { DocumentsTables } from "@beep/documents-tables";
-import { and, eq, Placeholder, type SQLWrapper, sql } from "drizzle-orm";
+import { and, eq, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
@@ -30,7 +30,8 @@ export interface Statement {
 
 /** One workload in two forms: relying on RLS alone, and with the explicit tenant filter. */
 export interface Query {
-  readonly name: "point-read" | "newest-50" | "count" | "update";
+  /** Short and stable: it names the comparison (`rls/<name>`). */
+  readonly name: string;
   readonly label: string;
   readonly rlsOnly: Statement;
   readonly filtered: Statement;
@@ -40,12 +41,14 @@ const { document } = DocumentsTables;
 // Renders SQL without a connection.
 const renderer = drizzle.mock();
 
-const organizationId = sql.placeholder("organizationId") as SQLWrapper as never;
-const documentId = sql.placeholder("documentId") as SQLWrapper as never;
+/** The arguments of a statement, as Drizzle placeholders filled from `Args` on every run. */
+export const organizationId = sql.placeholder("organizationId");
+export const documentId = sql.placeholder("documentId");
 
 const isArgName = (name: string): name is keyof Args => name === "organizationId" || name === "documentId";
 
-const statement = (build: (db: AnyDatabase) => Built): Statement => {
+/** A statement from a Drizzle query written with `organizationId` / `documentId` placeholders. */
+export const statement = (build: (db: AnyDatabase) => Built): Statement => {
   const rendered = build(renderer).toSQL();
   // Each parameter is an argument (a placeholder) or a constant of the statement (e.g. the LIMIT).
   const params = rendered.params.map((param): ((args: Args) => unknown) => {
@@ -58,10 +61,10 @@ const statement = (build: (db: AnyDatabase) => Built): Statement => {
 };
 
 /** The tenant filter as `TenantQuery` helpers emit it: `organization_id = $1 AND <the caller's condition>`. */
-const ownRows = (condition?: SQLWrapper) =>
+export const ownRows = (condition?: SQL): SQL =>
   condition === undefined
     ? eq(document.organizationId, organizationId)
-    : and(eq(document.organizationId, organizationId), condition as never);
+    : (and(eq(document.organizationId, organizationId), condition) as SQL);
 
 export const pointRead: Query = {
   name: "point-read",
