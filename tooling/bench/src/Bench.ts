@@ -1,6 +1,6 @@
 import { Effect, type Option, type Scope } from "effect";
 import * as BenchDatabase from "./BenchDatabase.ts";
-import type { DatabaseUnavailable, LoadFailed, OperationFailed } from "./BenchErrors.ts";
+import { type DatabaseUnavailable, type LoadFailed, NoFigures, type OperationFailed } from "./BenchErrors.ts";
 import * as Http from "./comparisons/Http.ts";
 import * as RlsVsFilter from "./comparisons/RlsVsFilter.ts";
 import * as Scale from "./comparisons/Scale.ts";
@@ -40,6 +40,16 @@ export interface Report {
 }
 
 export type BenchError = DatabaseUnavailable | LoadFailed | OperationFailed;
+
+/** Fails when a target that ran has no figure: what CI checks (never whether targets are met). */
+export const requireFigures = (targets: ReadonlyArray<Targets.Target>): Effect.Effect<void, NoFigures> => {
+  const missing = targets.filter((target) => target.status !== "not run" && Number.isNaN(target.value));
+  return missing.length === 0
+    ? Effect.void
+    : Effect.fail(
+        new NoFigures({ targets: missing.map((target) => `${target.comparison} x${target.clients} ${target.text}`) }),
+      );
+};
 
 const planFor = (profile: Profile.Profile, clients: number): Interleave.Plan => ({
   clients,

@@ -41,3 +41,12 @@ export class ReportFailed extends Data.TaggedError("ReportFailed")<{
     return `cannot write ${this.path}: ${reasonOf(this.cause)}`;
   }
 }
+
+/** A comparison ran but produced no figure for a target: the harness is broken, whatever the speed. */
+export class NoFigures extends Data.TaggedError("NoFigures")<{
+  readonly targets: ReadonlyArray<string>;
+}> {
+  override get message() {
+    return `no figure was measured for: ${this.targets.join("; ")}`;
+  }
+}

@@ -18,10 +18,10 @@ export const full: Profile = {
   scale: [10_000, 100_000, 1_000_000],
   keySample: 10_000,
   concurrency: [1, 8],
-  // Many short rounds: each pairs its sides within seconds, so a busy moment of a shared machine spoils a
-  // round or two, which the median of per-round ratios then ignores.
-  rounds: 21,
-  sliceMs: 500,
+  // Many short rounds: each pairs its sides within a second, so a busy moment of a shared machine spoils a
+  // few rounds, which the median of per-round ratios then ignores.
+  rounds: 51,
+  sliceMs: 200,
   warmupMs: 1_000,
 };
 

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest";
 import { Effect, Exit } from "effect";
+import * as Bench from "../src/Bench.ts";
 import * as Interleave from "../src/Interleave.ts";
 import * as Results from "../src/Results.ts";
 import * as Targets from "../src/Targets.ts";
@@ -140,4 +141,21 @@ describe("Interleave", () => {
     assert.deepStrictEqual([met.status, missed.status, unmeasured.status], ["met", "missed", "missed"]);
     assert.strictEqual(met.text, "A/B throughput >= 0.9");
   });
+
+  it.effect("a run passes CI when every target that ran has a figure, met or not; a missing figure fails", () =>
+    Effect.gen(function* () {
+      const comparison = Results.summarize(
+        { section: 1, id: "rls/x", title: "x", clients: 1 },
+        [{ key: "A", label: "a", throughputs: [1], latenciesMs: [1] }],
+        [{ numerator: "A", denominator: "A", metric: "throughput" }],
+      );
+      const spec = { numerator: "A", denominator: "A", metric: "throughput", comparator: ">=", threshold: 2 } as const;
+      const missed = Targets.evaluate(comparison, spec);
+      const unmeasured = Targets.evaluate(comparison, { ...spec, denominator: "Z" });
+      yield* Bench.requireFigures([missed, Targets.notRun(4, "http/x", "not run: no server")]);
+      const failure = yield* Effect.flip(Bench.requireFigures([missed, unmeasured]));
+      assert.strictEqual(failure._tag, "NoFigures");
+      assert.deepStrictEqual(failure.targets, ["rls/x x1 A/Z throughput >= 2"]);
+    }),
+  );
 });

@@ -37,6 +37,7 @@ const bench = Command.make("bench", { quick, out }, ({ quick, out }) =>
     const url = yield* databaseUrl;
     const report = yield* Effect.scoped(Bench.run(profile, url, (line) => console.log(line)));
     yield* Console.log(`\n${Report.text(report)}`);
+    yield* Bench.requireFigures(report.targets);
     const directory = Option.isSome(out) ? Option.some(out.value) : quick ? Option.none() : Option.some(Docs.DOCS_DIR);
     if (Option.isSome(directory)) {
       const written = yield* Docs.write(report, commandLine(quick, out, url), directory.value);
