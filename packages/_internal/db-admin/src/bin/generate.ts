@@ -1,3 +1,4 @@
+import { Effect } from "effect";
 import { generate } from "../Generate.ts";
 
-await generate(undefined, (line) => console.log(line));
+await Effect.runPromise(generate({ log: (line) => console.log(line) }));
