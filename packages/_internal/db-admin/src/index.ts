@@ -1,4 +1,5 @@
 export * as AppRole from "./AppRole.ts";
+export * as AuditEvent from "./AuditEvent.ts";
 export * as DrizzleKit from "./DrizzleKit.ts";
 export * as Enforcement from "./Enforcement.ts";
 export * as Generate from "./Generate.ts";
