@@ -7,3 +7,4 @@ export * as MigrationErrors from "./MigrationErrors.ts";
 export * as Migrator from "./Migrator.ts";
 export * as Registry from "./Registry.ts";
 export * as Roles from "./Roles.ts";
+export * as Verify from "./Verify.ts";
