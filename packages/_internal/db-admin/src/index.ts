@@ -7,4 +7,5 @@ export * as MigrationErrors from "./MigrationErrors.ts";
 export * as Migrator from "./Migrator.ts";
 export * as Registry from "./Registry.ts";
 export * as Roles from "./Roles.ts";
+export * as Seed from "./Seed.ts";
 export * as Verify from "./Verify.ts";
