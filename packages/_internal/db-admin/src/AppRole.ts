@@ -1,16 +1,12 @@
 import { Effect, Schedule } from "effect";
-import postgres from "postgres";
+import type postgres from "postgres";
+import * as Sql from "./internal/sql.ts";
 import { MigrationUnavailable } from "./MigrationErrors.ts";
 import { APP_ROLE } from "./Roles.ts";
 
 const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 
-const withConnection = <A>(url: string, f: (sql: postgres.Sql) => Promise<A>) =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 })),
-    (sql) => Effect.tryPromise({ try: () => f(sql), catch: (cause) => cause }),
-    (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
-  );
+const withConnection = <A>(url: string, f: (sql: postgres.Sql) => Promise<A>) => Sql.use(url, f, (cause) => cause);
 
 /** True when `url` logs in; used to skip rewriting a password that is already set. */
 const canLogIn = (url: string) =>

@@ -1,8 +1,8 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { TenantContext, TenantPolicy } from "@beep/shared-tables";
-import { Effect } from "effect";
-import postgres from "postgres";
+import type { Effect } from "effect";
 import { grantSql } from "./Enforcement.ts";
+import * as Sql from "./internal/sql.ts";
 import { MigrationUnavailable } from "./MigrationErrors.ts";
 import { appPrivileges } from "./Roles.ts";
 
@@ -116,18 +116,14 @@ export const ensurePartitions = (
   url: string,
   monthsAhead: number = MONTHS_AHEAD,
 ): Effect.Effect<ReadonlyArray<string>, MigrationUnavailable> =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 })),
-    (sql) =>
-      Effect.tryPromise({
-        try: async () => {
-          const [found] =
-            await sql`select to_regprocedure(${`public."${ENSURE_PARTITIONS}"(integer)`}) is not null as exists`;
-          if (found?.exists !== true) return [];
-          const rows = await sql.unsafe(`SELECT "${ENSURE_PARTITIONS}"($1) AS name`, [monthsAhead]);
-          return rows.map((row) => String(row.name));
-        },
-        catch: (cause) => new MigrationUnavailable({ cause }),
-      }),
-    (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
+  Sql.use(
+    url,
+    async (sql) => {
+      const [found] =
+        await sql`select to_regprocedure(${`public."${ENSURE_PARTITIONS}"(integer)`}) is not null as exists`;
+      if (found?.exists !== true) return [];
+      const rows = await sql.unsafe(`SELECT "${ENSURE_PARTITIONS}"($1) AS name`, [monthsAhead]);
+      return rows.map((row) => String(row.name));
+    },
+    (cause) => new MigrationUnavailable({ cause }),
   );

@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -49,6 +49,14 @@ export const run = (
         else resolve({ stdout, stderr });
       },
     );
+  });
+
+/** `drizzle-kit studio` with the package's config, browsing `url`, in the foreground (inherits the terminal). */
+export const studio = (url: string): ChildProcess =>
+  spawn("node", [binPath(), "studio"], {
+    cwd: PACKAGE_DIR,
+    stdio: "inherit",
+    env: { ...process.env, DATABASE_URL: url },
   });
 
 /** `drizzle-kit generate` of the whole schema into `out` (no config file involved). */

@@ -39,7 +39,6 @@ export interface GenerateOptions {
   readonly migrationsDir?: string;
   /** Schema modules with tables besides `src/schema.ts`; tests use it to add a table. */
   readonly extraSchemas?: ReadonlyArray<string>;
-  readonly log?: (line: string) => void;
 }
 
 export interface GenerateResult {
@@ -106,10 +105,9 @@ export const generate = (options: GenerateOptions = {}): Effect.Effect<GenerateR
       yield* writeCustom(migration.name, render(migration.header, migration.statements()));
     }
 
-    const written = DrizzleKit.journal(dir)
-      .slice(before)
-      .map((entry) => entry.tag);
-    for (const tag of written) options.log?.(`wrote ${tag}.sql`);
-    if (written.length === 0) options.log?.("migrations are in sync with the schema");
-    return { written };
+    return {
+      written: DrizzleKit.journal(dir)
+        .slice(before)
+        .map((entry) => entry.tag),
+    };
   });

@@ -6,7 +6,7 @@ import { SharedTables, TenantContext } from "@beep/shared-tables";
 import { sql as drizzleSql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Data, Effect } from "effect";
-import postgres from "postgres";
+import * as Sql from "./internal/sql.ts";
 
 /** Seeding failed; every organization is seeded in its own transaction, so none is half-written. */
 export class SeedFailed extends Data.TaggedError("SeedFailed")<{ readonly reason: string; readonly cause?: unknown }> {
@@ -170,36 +170,34 @@ const seedOrganization = async (db: ReturnType<typeof drizzle>, org: DemoOrganiz
  * role that RLS applies to (beep_app). Idempotent: a second run inserts nothing and returns the same ids.
  */
 export const run = (appUrl: string): Effect.Effect<SeedResult, SeedFailed> =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => postgres(appUrl, { max: 1, onnotice: () => {}, connect_timeout: 10 })),
-    (sql) =>
-      Effect.gen(function* () {
-        const [role] = yield* Effect.tryPromise({
-          try: () => sql`select current_user as name, rolsuper or rolbypassrls as bypasses
-            from pg_roles where rolname = current_user`,
-          catch: (cause) => new SeedFailed({ reason: "cannot connect", cause }),
+  Effect.scoped(
+    Effect.gen(function* () {
+      const sql = yield* Sql.connection(appUrl, (cause) => new SeedFailed({ reason: "cannot connect", cause }));
+      const [role] = yield* Effect.tryPromise({
+        try: () => sql`select current_user as name, rolsuper or rolbypassrls as bypasses
+          from pg_roles where rolname = current_user`,
+        catch: (cause) => new SeedFailed({ reason: "cannot connect", cause }),
+      });
+      if (role === undefined || role.bypasses === true) {
+        return yield* new SeedFailed({
+          reason: `seed writes as the runtime role through tenant context; "${role?.name}" bypasses RLS`,
         });
-        if (role === undefined || role.bypasses === true) {
-          return yield* new SeedFailed({
-            reason: `seed writes as the runtime role through tenant context; "${role?.name}" bypasses RLS`,
-          });
-        }
-        const db = drizzle(sql);
-        let created = 0;
-        for (const org of DEMO) {
-          created += yield* Effect.tryPromise({
-            try: () => seedOrganization(db, org),
-            catch: (cause) => new SeedFailed({ reason: `organization ${org.name}`, cause }),
-          });
-        }
-        const organizations = DEMO.map(
-          (org): SeededOrganization => ({
-            id: stableId(SharedEntityIds.OrganizationId, org.key),
-            name: org.name,
-            owner: { id: userIdOf(org, org.owner), email: emailOf(org, org.owner), name: org.owner.name },
-          }),
-        );
-        return { organizations, created };
-      }),
-    (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
+      }
+      const db = drizzle(sql);
+      let created = 0;
+      for (const org of DEMO) {
+        created += yield* Effect.tryPromise({
+          try: () => seedOrganization(db, org),
+          catch: (cause) => new SeedFailed({ reason: `organization ${org.name}`, cause }),
+        });
+      }
+      const organizations = DEMO.map(
+        (org): SeededOrganization => ({
+          id: stableId(SharedEntityIds.OrganizationId, org.key),
+          name: org.name,
+          owner: { id: userIdOf(org, org.owner), email: emailOf(org, org.owner), name: org.owner.name },
+        }),
+      );
+      return { organizations, created };
+    }),
   );

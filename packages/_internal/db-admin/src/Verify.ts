@@ -1,9 +1,10 @@
 import { TenantPolicy } from "@beep/shared-tables";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
-import { Data, Effect } from "effect";
-import postgres from "postgres";
+import { Data, type Effect } from "effect";
+import type postgres from "postgres";
 import * as Catalog from "./internal/catalog.ts";
 import * as Declared from "./internal/declaredPolicies.ts";
+import * as Sql from "./internal/sql.ts";
 import * as Registry from "./Registry.ts";
 import { APP_ROLE } from "./Roles.ts";
 
@@ -295,14 +296,10 @@ const checkRole = (role: Catalog.Role): Subject => {
  * search_path, and a runtime role that RLS applies to.
  */
 export const verify = (url: string, options: VerifyOptions = {}): Effect.Effect<Report, VerifyUnavailable> =>
-  Effect.acquireUseRelease(
-    Effect.sync(() => postgres(url, { max: 1, onnotice: () => {}, connect_timeout: 10 })),
-    (sql) =>
-      Effect.tryPromise({
-        try: () => audit(sql, options),
-        catch: (cause) => new VerifyUnavailable({ cause }),
-      }),
-    (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
+  Sql.use(
+    url,
+    (sql) => audit(sql, options),
+    (cause) => new VerifyUnavailable({ cause }),
   );
 
 const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Report> => {

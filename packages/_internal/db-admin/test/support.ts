@@ -1,3 +1,4 @@
+import { execFile } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,3 +54,24 @@ export const appendMigration = (dir: string, name: string, sql: string): string 
   writeFileSync(join(dir, `${tag}.sql`), sql);
   return tag;
 };
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI the way the root scripts do (`bun src/bin/cli.ts ...`) with exactly `env` added. */
+export const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined>): Promise<CliResult> =>
+  new Promise((resolve) => {
+    const { DATABASE_URL: _ignored, ...inherited } = process.env;
+    execFile(
+      "bun",
+      ["src/bin/cli.ts", ...args],
+      { cwd: DrizzleKit.PACKAGE_DIR, env: { ...inherited, ...env, NO_COLOR: "1" }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
