@@ -1,6 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { TableShape } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
@@ -9,7 +10,7 @@ import { Effect } from "effect";
 import { AppRole, DrizzleKit, Generate, Migrator, Registry } from "../src/index.ts";
 import { asTenant, copyMigrations, query } from "./support.ts";
 
-const FIXTURE = join(import.meta.dirname, "fixtures", "widgetSchema.ts");
+const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
 
 /** Every file of a migrations folder with its content, to prove a run wrote nothing. */
 const contents = (dir: string): Record<string, string> =>
