@@ -20,7 +20,7 @@ export const TENANT_DEFAULT_PRIVILEGES: ReadonlyArray<Privilege> = ["SELECT", "I
 export const appPrivileges = (table: string): ReadonlyArray<Privilege> =>
   APP_PRIVILEGES_BY_TABLE[table] ?? TENANT_DEFAULT_PRIVILEGES;
 
-interface RoleAttributes {
+export interface RoleAttributes {
   readonly login: boolean;
   readonly bypassRls: boolean;
 }
@@ -38,7 +38,7 @@ const attributesSql = ({ login, bypassRls }: RoleAttributes) =>
  * Roles are cluster-wide: an unconditional ALTER ROLE in two databases' migrations at once fails with
  * "tuple concurrently updated", so the role row is only touched when it must change.
  */
-const ensureRole = (role: string, attributes: RoleAttributes) => `DO $$
+export const ensureRoleSql = (role: string, attributes: RoleAttributes) => `DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
     CREATE ROLE "${role}" ${attributesSql(attributes)};
@@ -56,6 +56,6 @@ $$;`;
 
 /** Idempotent role creation that also repairs drifted attributes on every run. */
 export const createRolesSql = (): ReadonlyArray<string> => [
-  ...Object.entries(ROLE_ATTRIBUTES).map(([role, attributes]) => ensureRole(role, attributes)),
+  ...Object.entries(ROLE_ATTRIBUTES).map(([role, attributes]) => ensureRoleSql(role, attributes)),
   `GRANT USAGE ON SCHEMA public TO "${APP_ROLE}", "${ADMIN_ROLE}";`,
 ];

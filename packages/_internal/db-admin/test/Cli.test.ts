@@ -1,6 +1,6 @@
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
-import { DrizzleKit } from "../src/index.ts";
+import { AuditEvent, DrizzleKit } from "../src/index.ts";
 import * as MigratedDatabase from "../src/testing/MigratedDatabase.ts";
 import { cli, query } from "./support.ts";
 
@@ -27,6 +27,16 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
     assert.strictEqual(second.code, 0, second.stderr);
     assert.deepStrictEqual(lines(second.stdout), [
       `nothing to migrate: all ${TAGS.length} migrations were already applied`,
+    ]);
+    // A month without its partition (as when the calendar moves on) is created by the next migrate.
+    const now = new Date();
+    const missing = AuditEvent.partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1)));
+    await query(database.url, (sql) => sql`drop table ${sql(missing)}`);
+    const third = await cli(["migrate"], { DATABASE_URL: database.url });
+    assert.strictEqual(third.code, 0, third.stderr);
+    assert.deepStrictEqual(lines(third.stdout), [
+      `nothing to migrate: all ${TAGS.length} migrations were already applied`,
+      `created partition ${missing}`,
     ]);
   });
 
