@@ -3,7 +3,8 @@ import { EntityId } from "@beep/shared-domain";
 import { OrgTable, TenantPolicy } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
-import { getTableConfig, text } from "drizzle-orm/pg-core";
+import { sql } from "drizzle-orm";
+import { getTableConfig, pgPolicy, text } from "drizzle-orm/pg-core";
 import { Effect } from "effect";
 import { AuditEvent, Registry, Verify } from "../src/index.ts";
 import * as MigratedDatabase from "../src/testing/MigratedDatabase.ts";
@@ -234,6 +235,24 @@ describe("Verify.verify", () => {
     });
     assert.deepStrictEqual(messagesOf(report, "documents_document"), [
       'unique index "documents_document_title_key" does not include organization_id: tenants\' rows could collide',
+    ]);
+  });
+
+  it("declared policies that do not fit the live table (a column they name is missing)", async () => {
+    const things = OrgTable.make(EntityId.make("test_things"))({ owner: text("owner") }, (t) => [
+      pgPolicy("owner_reads", { as: "permissive", for: "select", using: sql`${t.owner} = current_user` }),
+    ]);
+    const report = await verifyBroken(
+      [
+        'CREATE TABLE "test_things" (id text, organization_id text NOT NULL, PRIMARY KEY (organization_id, id))',
+        'ALTER TABLE "test_things" ENABLE ROW LEVEL SECURITY',
+        'ALTER TABLE "test_things" FORCE ROW LEVEL SECURITY',
+      ],
+      { declaredTables: [...Registry.tables, ...Registry.codeTables, things] },
+    );
+    assert.deepStrictEqual(failures(report), { test_things: ["policy-invalid"] });
+    assert.deepStrictEqual(messagesOf(report, "test_things"), [
+      "the declared policies do not fit the table: column test_things.owner does not exist",
     ]);
   });
 
