@@ -4,8 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AppRole, Migrator } from "@beep/db-admin";
 // Subpaths: the package index also loads the vitest helpers, which only work inside vitest.
-import * as EmbeddedPostgres from "@beep/testkit/EmbeddedPostgres";
-import * as TestDatabase from "@beep/testkit/TestDatabase";
+import * as EmbeddedPostgres from "@beep/testkit/embedded";
+import * as TestDatabase from "@beep/testkit/test-database";
 import { Effect, Option, type Scope } from "effect";
 import postgres from "postgres";
 import { DatabaseUnavailable } from "./BenchErrors.ts";
