@@ -1,4 +1,5 @@
 import { MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
+import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, it } from "@effect/vitest";
 import { Context, Effect, Layer } from "effect";
 import postgres from "postgres";
@@ -13,7 +14,7 @@ const SIZE: Dataset.Size = { organizations: 20, documents: 20_000 };
 
 class Loaded extends Context.Tag("Loaded")<
   Loaded,
-  { readonly appUrl: string; readonly bypassUrl: string; readonly args: Queries.Args }
+  { readonly appUrl: string; readonly bypassUrl: string; readonly args: Queries.Args; readonly keys: Dataset.Keys }
 >() {}
 
 const loaded = Layer.effect(
@@ -21,7 +22,7 @@ const loaded = Layer.effect(
   Effect.gen(function* () {
     const db = yield* MigratedDatabase;
     yield* Dataset.load(db.adminUrl, SIZE);
-    const keys = yield* Dataset.sampleKeys(db.adminUrl, SIZE, 5);
+    const keys = yield* Dataset.sampleKeys(db.adminUrl, SIZE, 50);
     const document = keys.documents[0];
     if (document === undefined) return yield* Effect.dieMessage("the data set has no documents");
     const bypassUrl = yield* BypassRole.provision(db.adminUrl, "bench_plan_test");
@@ -29,6 +30,7 @@ const loaded = Layer.effect(
       appUrl: db.appUrl,
       bypassUrl,
       args: { organizationId: document.organizationId, documentId: document.id },
+      keys,
     };
   }),
 ).pipe(Layer.provide(migratedLayer));
@@ -98,6 +100,24 @@ describe("plans: RLS as beep_app with context versus an explicit filter as a BYP
             if (expected !== undefined) assert.strictEqual(plan.rls[0], expected, plan.query);
           }
         }),
+    );
+
+    it.effect("the generated rows carry valid ids, which the runtime's id checks accept", () =>
+      Effect.gen(function* () {
+        const { keys } = yield* Loaded;
+        assert.strictEqual(keys.organizations.length, SIZE.organizations);
+        assert.strictEqual(keys.documents.length, 50);
+        assert.deepStrictEqual(
+          keys.organizations.filter((id) => !SharedEntityIds.OrganizationId.is(id)),
+          [],
+        );
+        assert.deepStrictEqual(
+          keys.documents.filter(
+            (key) => !DocumentsEntityIds.DocumentId.is(key.id) || !keys.organizations.includes(key.organizationId),
+          ),
+          [],
+        );
+      }),
     );
 
     it.effect("the RLS side is really filtered: no context sees nothing, the context one organization", () =>
