@@ -1,6 +1,7 @@
 import { discussion, document } from "@beep/documents-tables/schema";
+import type { SharedEntityIds } from "@beep/shared-domain";
 import { SharedTables } from "@beep/shared-tables";
-import { assert, describe, it } from "@effect/vitest";
+import { assert, describe, layer } from "@effect/vitest";
 import { and, eq, ne } from "drizzle-orm";
 import { Effect } from "effect";
 import * as Db from "../src/Db.ts";
@@ -16,7 +17,7 @@ const POOL = 8;
 const SEEDED_PER_ORG = 5;
 
 describe("under load", () => {
-  it.layer(runtime({ poolMax: POOL }), { excludeTestServices: true })((it) => {
+  layer(runtime({ poolMax: POOL }), { excludeTestServices: true })((it) => {
     it.effect(`${UNITS} units of work, ${CONCURRENCY} at a time, ${ORGANIZATIONS} organizations, pool of ${POOL}`, () =>
       Effect.gen(function* () {
         const orgs = yield* Effect.forEach(
@@ -47,8 +48,8 @@ describe("under load", () => {
         const started = performance.now();
         // Ten statements per unit, pipelined in three rounds: reads, writes, and reads and writes aimed at other organizations.
         const unit = (i: number) => {
-          const org = orgs[i % ORGANIZATIONS] as string;
-          const other = orgs[(i + 1) % ORGANIZATIONS] as string;
+          const org = orgs[i % ORGANIZATIONS] as SharedEntityIds.OrganizationId;
+          const other = orgs[(i + 1) % ORGANIZATIONS] as SharedEntityIds.OrganizationId;
           return TenantDb.withOrg(org)(
             TenantTx.use(async (db) => {
               const [tenants, all, foreign, [created]] = await Promise.all([

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { AppRole, Migrator } from "@beep/db-admin";
 import { document } from "@beep/documents-tables/schema";
 import { EmbeddedPostgres } from "@beep/testkit";
-import { assert, describe, it } from "@effect/vitest";
+import { assert, describe, it, layer } from "@effect/vitest";
 import { like, sql } from "drizzle-orm";
 import { Effect, Layer } from "effect";
 import * as Db from "../src/Db.ts";
@@ -41,7 +41,7 @@ const poolSetting = Effect.flatMap(Db.Db, ({ sql: pool }) =>
 ).pipe(Effect.map(([row]) => ({ pid: Number(row?.pid), setting: row?.setting as string | null })));
 
 describe("faults", () => {
-  it.layer(runtime({ poolMax: 2 }), { excludeTestServices: true })((it) => {
+  layer(runtime({ poolMax: 2 }), { excludeTestServices: true })((it) => {
     it.effect("a backend killed mid-transaction: DatabaseUnavailable, nothing committed, the pool recovers", () =>
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({ name: "Kill", owner: owner("kill") });
