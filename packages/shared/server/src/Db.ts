@@ -13,6 +13,8 @@ export interface DbOptions {
   readonly idleTimeoutSeconds: number;
   /** `DB_STATEMENT_TIMEOUT_MS`, default 15000: sent as a connection parameter, enforced by the server. */
   readonly statementTimeoutMs: number;
+  /** `DB_ACQUIRE_TIMEOUT_MS`, default 10000: how long a unit of work waits for a pooled connection. */
+  readonly acquireTimeoutMs: number;
 }
 
 export type DbSettings = Omit<DbOptions, "url">;
@@ -23,6 +25,7 @@ export const settings: Config.Config<DbSettings> = Config.all({
   connectTimeoutSeconds: Config.integer("DB_CONNECT_TIMEOUT_SECONDS").pipe(Config.withDefault(10)),
   idleTimeoutSeconds: Config.integer("DB_IDLE_TIMEOUT_SECONDS").pipe(Config.withDefault(30)),
   statementTimeoutMs: Config.integer("DB_STATEMENT_TIMEOUT_MS").pipe(Config.withDefault(15_000)),
+  acquireTimeoutMs: Config.integer("DB_ACQUIRE_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
 });
 
 /** The runtime pool's whole configuration: `APP_DATABASE_URL` plus `settings`. */

@@ -16,6 +16,7 @@ export const config: Config.Config<Db.DbOptions> = Config.all({
 
 export interface SystemDbShape {
   readonly sql: postgres.Sql;
+  readonly options: Db.DbOptions;
 }
 
 /**
@@ -31,7 +32,7 @@ export interface SystemTxShape {
 /** The current system transaction (role `beep_admin`); only `transaction` provides it. */
 export class SystemTx extends Context.Tag("@beep/shared-server/SystemTx")<SystemTx, SystemTxShape>() {}
 
-const make = (options: Db.DbOptions) => Effect.map(Db.make(options), ({ sql }): SystemDbShape => ({ sql }));
+const make = (options: Db.DbOptions) => Effect.map(Db.make(options), ({ sql }): SystemDbShape => ({ sql, options }));
 
 /** `SystemDb` from `Config` (`ADMIN_DATABASE_URL`). */
 export const layer: Layer.Layer<SystemDb, ConfigError.ConfigError> = Layer.scoped(
@@ -55,7 +56,7 @@ export const layerFromUrl = (
 export const transaction = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, SystemDb | Exclude<R, SystemTx>> =>
-  Effect.flatMap(SystemDb, ({ sql }) =>
+  Effect.flatMap(SystemDb, ({ sql, options }) =>
     run(
       sql,
       {
@@ -68,6 +69,7 @@ export const transaction = <A, E, R>(
             ? Effect.void
             : Effect.fail(new TenantAccessDenied({ detail: `could not assume role ${ROLE}` })),
         refuse: () => undefined,
+        acquireTimeoutMs: options.acquireTimeoutMs,
       },
       (db) => Effect.provideService(effect, SystemTx, { db }),
     ),

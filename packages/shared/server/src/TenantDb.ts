@@ -46,7 +46,7 @@ const refuse = (statement: string) =>
 /** `TenantDb` over the runtime pool. */
 export const layer: Layer.Layer<TenantDb, never, Db> = Layer.effect(
   TenantDb,
-  Effect.map(Db, ({ sql }) => ({
+  Effect.map(Db, ({ sql, options }) => ({
     withOrg:
       (organizationId: string) =>
       <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> =>
@@ -66,6 +66,7 @@ export const layer: Layer.Layer<TenantDb, never, Db> = Layer.effect(
                   ? Effect.void
                   : Effect.fail(new TenantContextMissing({ detail: "set_config did not take" })),
               refuse,
+              acquireTimeoutMs: options.acquireTimeoutMs,
             },
             (db) => Effect.provideService(effect, TenantTx, { organizationId: org, db }),
           );

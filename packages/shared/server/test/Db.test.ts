@@ -20,6 +20,7 @@ describe("Db", () => {
         const db = yield* Effect.provide(Db.Db, context);
         assert.strictEqual(db.options.poolMax, 3);
         assert.strictEqual(db.options.idleTimeoutSeconds, 30);
+        assert.strictEqual(db.options.acquireTimeoutMs, 10_000);
         const [row] = yield* Effect.promise(
           () => db.sql`select current_user as role, current_setting('statement_timeout') as timeout`,
         );

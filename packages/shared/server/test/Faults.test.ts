@@ -15,6 +15,7 @@ import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 
+const KILL_ROUNDS = 12;
 const tally = { faults: 0, recovered: 0 };
 const recovered = () => {
   tally.recovered += 1;
@@ -45,18 +46,17 @@ describe("faults", () => {
     it.effect("a backend killed mid-transaction: DatabaseUnavailable, nothing committed, the pool recovers", () =>
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({ name: "Kill", owner: owner("kill") });
-        // Killed while a statement is on its way, and killed while the transaction sits idle.
-        for (const [variant, pause] of [
-          ["busy", 0],
-          ["idle", 200],
-        ] as const) {
+        // Killed while a statement is on its way, and killed while the transaction sits idle; repeatedly,
+        // because a reset connection must not poison the pool slot it came from.
+        for (let round = 0; round < KILL_ROUNDS; round++) {
+          const variant = round % 2 === 0 ? "busy" : "idle";
           const error = yield* Effect.flip(
             TenantDb.withOrg(organizationId)(
               Effect.gen(function* () {
-                yield* TenantTx.use((db) => db.insert(document).values({ title: `killed-${variant}` }));
+                yield* TenantTx.use((db) => db.insert(document).values({ title: `killed-${round}` }));
                 yield* terminate(yield* backendPid);
-                if (pause > 0) yield* Effect.sleep(pause);
-                return yield* TenantTx.use((db) => db.insert(document).values({ title: `killed-${variant}-2` }));
+                if (variant === "idle") yield* Effect.sleep(20 + (round % 5) * 10);
+                return yield* TenantTx.use((db) => db.insert(document).values({ title: `killed-${round}-2` }));
               }),
             ),
           );
@@ -68,6 +68,13 @@ describe("faults", () => {
           recovered();
         }
         assert.strictEqual(yield* committed("killed-%"), 0);
+        // No pool slot was lost: every connection can be reserved at once.
+        const { sql: pool, options } = yield* Db.Db;
+        const all = yield* Effect.promise(() =>
+          Promise.all(Array.from({ length: options.poolMax }, () => pool.reserve())),
+        ).pipe(Effect.timeout("5 seconds"));
+        for (const connection of all) connection.release();
+        assert.lengthOf(all, options.poolMax);
       }),
     );
 

@@ -59,8 +59,9 @@ export class Transaction {
     pool: postgres.Sql,
     prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>,
     refuse: Refusal,
+    acquireTimeoutMs: number,
   ): Promise<Transaction> {
-    const reserved = await pool.reserve();
+    const reserved = await reserve(pool, acquireTimeoutMs);
     const transaction = new Transaction(reserved, pool, prelude, refuse);
     // postgres.js dispatches queries one microtask later; after this, BEGIN has met its connection.
     await null;
@@ -116,11 +117,52 @@ export class Transaction {
   }
 }
 
+/**
+ * A reserved connection, retried when the pool hands out a dead one. Nothing has been sent yet, so a
+ * retry is safe. postgres.js can also leave a reservation unanswered after a connection was reset
+ * (its slot keeps state from the lost socket); the deadline turns that into an error, and a retry.
+ */
+const reserve = async (pool: postgres.Sql, acquireTimeoutMs: number): Promise<postgres.ReservedSql> => {
+  let lastError: DbError = new DatabaseUnavailable({ detail: "no connection" });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await reserveWithin(pool, acquireTimeoutMs);
+    } catch (cause) {
+      lastError = fromCause(cause);
+      if (!isConnectionLoss(lastError)) throw lastError;
+    }
+  }
+  throw lastError;
+};
+
+const reserveWithin = (pool: postgres.Sql, ms: number) =>
+  new Promise<postgres.ReservedSql>((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new DatabaseUnavailable({ detail: `no connection from the pool within ${ms} ms` }));
+    }, ms);
+    pool.reserve().then(
+      (reserved) => {
+        clearTimeout(timer);
+        // A connection that arrives after the deadline goes straight back.
+        if (late) reserved.release();
+        else resolve(reserved);
+      },
+      (cause: unknown) => {
+        clearTimeout(timer);
+        if (!late) reject(cause);
+      },
+    );
+  });
+
 export interface RunOptions {
   readonly prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>;
   /** Checks the prelude's results (e.g. that the context took); a failure rolls back. */
   readonly verify: (results: ReadonlyArray<postgres.RowList<postgres.Row[]>>) => Effect.Effect<void, DbError>;
   readonly refuse: Refusal;
+  /** How long to wait for a pooled connection. */
+  readonly acquireTimeoutMs: number;
 }
 
 /** Runs `body` in one transaction: commit on success, rollback on failure or interruption. */
@@ -130,7 +172,10 @@ export const run = <A, E, R>(
   body: (db: Drizzle) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, R> =>
   Effect.acquireUseRelease(
-    Effect.tryPromise({ try: () => Transaction.open(pool, options.prelude, options.refuse), catch: fromCause }),
+    Effect.tryPromise({
+      try: () => Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs),
+      catch: fromCause,
+    }),
     (transaction) =>
       Effect.gen(function* () {
         // The body starts before the prelude answers, so its first statement shares that round trip.
