@@ -12,6 +12,7 @@ import type * as Profile from "./Profile.ts";
 import * as Queries from "./Queries.ts";
 import type * as Results from "./Results.ts";
 import * as Targets from "./Targets.ts";
+import * as TenantRuntime from "./TenantRuntime.ts";
 
 export interface NotRun {
   readonly section: 1 | 2 | 3 | 4;
@@ -107,6 +108,10 @@ export const run = (
     const main = prepared.at(-1);
     if (main === undefined) return yield* Effect.dieMessage("the profile has no data set size");
     const maxClients = Math.max(...profile.concurrency);
+    const runners = {
+      app: yield* TenantRuntime.make(main.database.appUrl, maxClients),
+      bypass: yield* TenantRuntime.make(main.database.bypassUrl, maxClients),
+    };
     const app = yield* BenchDatabase.pool(main.database.appUrl, maxClients);
     const bypass = yield* BenchDatabase.pool(main.database.bypassUrl, maxClients);
     const drizzleApp = yield* BenchDatabase.pool(main.database.appUrl, maxClients);
@@ -125,17 +130,18 @@ export const run = (
     log(`1. RLS versus an explicit filter (${count(main.size.documents)} documents)`);
     for (const clients of profile.concurrency) {
       for (const query of Queries.all) {
-        record(
-          yield* RlsVsFilter.compare({ app, bypass }, main.keys, query, planFor(profile, clients)),
-          RlsVsFilter.targets,
-        );
+        record(yield* RlsVsFilter.compare(runners, main.keys, query, planFor(profile, clients)), RlsVsFilter.targets);
       }
     }
 
     log("2. The cost of setting the tenant");
     for (const clients of profile.concurrency) {
       record(
-        yield* TenantSetting.compare({ app, bypass, drizzleApp }, main.keys, planFor(profile, clients)),
+        yield* TenantSetting.compare(
+          { withOrg: runners.app, app, bypass, drizzleApp },
+          main.keys,
+          planFor(profile, clients),
+        ),
         TenantSetting.targets(clients),
       );
     }
@@ -143,8 +149,8 @@ export const run = (
     log(`3. Scale: ${profile.scale.map(count).join(" / ")} documents`);
     const steps: Array<Scale.Step> = [];
     for (const entry of prepared) {
-      const pool = entry === main ? app : yield* BenchDatabase.pool(entry.database.appUrl, maxClients);
-      steps.push({ documents: entry.size.documents, app: pool, keys: entry.keys });
+      const runner = entry === main ? runners.app : yield* TenantRuntime.make(entry.database.appUrl, maxClients);
+      steps.push({ documents: entry.size.documents, app: runner, keys: entry.keys });
     }
     for (const clients of profile.concurrency) {
       record(yield* Scale.compare(steps, planFor(profile, clients)), Scale.targets(steps));

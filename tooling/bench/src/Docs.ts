@@ -6,10 +6,10 @@ import { ReportFailed } from "./BenchErrors.ts";
 import * as Chart from "./Chart.ts";
 import { REPO_ROOT } from "./comparisons/Http.ts";
 import * as Profile from "./Profile.ts";
-import { formatMs, formatOps, formatRatio, SECTION_TITLES } from "./Report.ts";
+import { formatCpu, formatMs, formatOps, formatRatio, SECTION_TITLES } from "./Report.ts";
 import * as Results from "./Results.ts";
 import * as Targets from "./Targets.ts";
-import { IMPLEMENTATION } from "./TenantTransaction.ts";
+import { IMPLEMENTATION } from "./TenantRuntime.ts";
 
 export const DOCS_DIR = join(REPO_ROOT, "docs");
 export const MARKDOWN = "benchmarks.md";
@@ -39,6 +39,32 @@ const opsCell = (comparison: Results.Comparison, key: string) =>
   formatOps(variantOf(comparison, key)?.throughput ?? Number.NaN);
 const msCell = (comparison: Results.Comparison, key: string) =>
   formatMs(variantOf(comparison, key)?.latencyMs ?? Number.NaN);
+const cpuCell = (comparison: Results.Comparison, key: string) =>
+  formatCpu(variantOf(comparison, key)?.cpuPerOperationUs ?? Number.NaN);
+
+/** One row per variant; per client count its throughput, median latency and client CPU per operation. */
+const variantTable = (comparisons: ReadonlyArray<Results.Comparison>, first: string) =>
+  mdTable(
+    [
+      first,
+      ...comparisons.flatMap((comparison) => [
+        `ops/s ×${comparison.clients}`,
+        `p50 ms ×${comparison.clients}`,
+        `client µs/op ×${comparison.clients}`,
+      ]),
+    ],
+    (comparisons[0]?.variants ?? []).map((variant) => [
+      variant.key,
+      ...comparisons.flatMap((comparison) => [
+        opsCell(comparison, variant.key),
+        msCell(comparison, variant.key),
+        cpuCell(comparison, variant.key),
+      ]),
+    ]),
+  );
+
+const CPU_NOTE =
+  "`client µs/op` is the CPU time the benchmark process (the clients: driver, Drizzle, Effect) spent per operation; the server's CPU is not in it.";
 
 const section = (report: Bench.Report, number: 1 | 2 | 3) =>
   report.comparisons.filter((comparison) => comparison.section === number);
@@ -95,7 +121,7 @@ const rlsSection = (report: Bench.Report) => {
   return [
     `## 1. ${SECTION_TITLES[1]}`,
     "",
-    `${count(Profile.largest(report.profile))} documents over ${count(report.profile.organizations)} organizations. Every side runs the same transaction shape: BEGIN, \`set_config('app.current_org_id', $1, true)\` and the statement written in one round trip, then COMMIT, so the sides differ only in whether RLS applies and whether the statement names the organization.`,
+    `${count(Profile.largest(report.profile))} documents over ${count(report.profile.organizations)} organizations. Every side is one unit of work through the tenant runtime, \`TenantDb.withOrg\` (BEGIN, \`set_config('app.current_org_id', $1, true)\` and the statement written in one round trip, then COMMIT), on a pool of its login, so the sides differ only in whether RLS applies and whether the statement names the organization.`,
     "",
     "- **A**: `beep_app` (no BYPASSRLS, owns nothing), the statement relies on RLS alone (`WHERE id = $1`).",
     "- **B**: `beep_bench_bypass`, a login role with BYPASSRLS and the privileges of `beep_admin`, created for the run and dropped after it; the statement has `WHERE organization_id = $1`.",
@@ -125,26 +151,18 @@ const rlsSection = (report: Bench.Report) => {
 const tenantSection = (report: Bench.Report) => {
   const comparisons = section(report, 2);
   if (comparisons.length === 0) return [];
-  const keys = comparisons[0]?.variants.map((variant) => variant.key) ?? [];
   return [
     `## 2. ${SECTION_TITLES[2]}`,
     "",
-    "One point read by id as a whole unit of work, on the largest data set. The floor runs it without a tenant (the BYPASSRLS role with the explicit filter); the others run it as `beep_app`, relying on RLS, with the tenant set in different ways.",
+    "One point read by id as a whole unit of work, on the largest data set. The floor runs it without a tenant (the BYPASSRLS role with the explicit filter, plain postgres.js); the others run it as `beep_app`, relying on RLS, with the tenant set in different ways. `withOrg` is the tenant runtime itself, Effect included; the others are plain postgres.js or Drizzle.",
     "",
     ...(comparisons[0]?.variants.map((variant) => `- **${variant.key}**: ${variant.label}`) ?? []),
     "",
     "The Drizzle recipe is ``db.transaction(async (tx) => { await tx.execute(sql`select set_config(...)`); return tx.select()... })`` with drizzle-orm's postgres-js driver. `session` sets the tenant with a session-level `SET` on a reserved pool connection, reads, then `RESET`s it.",
     "",
-    mdTable(
-      [
-        "variant",
-        ...comparisons.flatMap((comparison) => [`ops/s ×${comparison.clients}`, `p50 ms ×${comparison.clients}`]),
-      ],
-      keys.map((key) => [
-        key,
-        ...comparisons.flatMap((comparison) => [opsCell(comparison, key), msCell(comparison, key)]),
-      ]),
-    ),
+    variantTable(comparisons, "variant"),
+    "",
+    CPU_NOTE,
     "",
     mdTable(
       ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
@@ -160,22 +178,12 @@ const tenantSection = (report: Bench.Report) => {
 const scaleSection = (report: Bench.Report) => {
   const comparisons = section(report, 3);
   if (comparisons.length === 0) return [];
-  const keys = comparisons[0]?.variants.map((variant) => variant.key) ?? [];
   return [
     `## 3. ${SECTION_TITLES[3]}`,
     "",
-    "The same point read with RLS (`beep_app`, `withOrg`, `WHERE id = $1`) against databases of different sizes, interleaved.",
+    "The same point read with RLS (`beep_app`, `TenantDb.withOrg`, `WHERE id = $1`) against databases of different sizes, interleaved.",
     "",
-    mdTable(
-      [
-        "documents",
-        ...comparisons.flatMap((comparison) => [`ops/s ×${comparison.clients}`, `p50 ms ×${comparison.clients}`]),
-      ],
-      keys.map((key) => [
-        key,
-        ...comparisons.flatMap((comparison) => [opsCell(comparison, key), msCell(comparison, key)]),
-      ]),
-    ),
+    variantTable(comparisons, "documents"),
     "",
     mdTable(
       ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
@@ -228,15 +236,18 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
     const comparison = report.comparisons.find(
       (entry) => entry.id === target.comparison && entry.clients === target.clients,
     );
+    const ofFloor = (key: string) =>
+      comparison === undefined ? Number.NaN : Results.ratioOf(comparison, key, "floor", "latency");
+    const cpu = (key: string) =>
+      formatCpu(comparison === undefined ? Number.NaN : (variantOf(comparison, key)?.cpuPerOperationUs ?? Number.NaN));
+    const cpuLine = `Client CPU per unit of work: withOrg ${cpu("withOrg")} µs, the same protocol in plain postgres.js (\`plain\`) ${cpu("plain")} µs, Drizzle's recipe ${cpu("drizzle")} µs, the floor ${cpu("floor")} µs.`;
     if (target.text.includes("latency")) {
-      const oneTrip =
-        comparison === undefined ? Number.NaN : Results.ratioOf(comparison, "oneTrip", "floor", "latency");
       parts.push(
         "**Setting the tenant, latency.**",
         "",
         `- ${missLine(target)}`,
         "",
-        `The floor is one statement in one round trip. withOrg sends four statements (BEGIN, set_config, the query, COMMIT) in two round trips, because COMMIT has to wait until the unit of work is done. Tried: writing COMMIT in the same batch (\`oneTrip\`, only possible when the unit of work is known to be a single statement): ${formatRatio(oneTrip)} of the floor's latency. What is left is the server's work on three more statements, which over a local socket is of the same order as the query itself.`,
+        `The floor is one statement in one round trip. withOrg sends four statements (BEGIN, set_config, the query, COMMIT) in two round trips, because COMMIT waits until the unit of work is done, and it runs them through Effect and Drizzle. Tried, to see where the time goes: the same protocol in plain postgres.js (\`plain\`) is ${formatRatio(ofFloor("plain"))} of the floor's latency, and with COMMIT in the same batch (\`oneTrip\`, possible only when a unit of work is known to be a single statement) ${formatRatio(ofFloor("oneTrip"))}. ${cpuLine} So the gap between \`plain\` and withOrg is the runtime's own client-side work, and the gap between \`plain\` and the floor is the second round trip and three more statements.`,
         "",
       );
     } else {
@@ -245,7 +256,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
         "",
         `- ${missLine(target)}`,
         "",
-        "The Drizzle recipe waits for each of BEGIN, set_config, the select and COMMIT in turn, and drizzle-orm's postgres-js driver sends unprepared statements, for which postgres.js first asks the server to describe the parameters.",
+        `${cpuLine} The Drizzle recipe waits for each of its statements in turn (and drizzle-orm's postgres-js driver sends them unprepared, so postgres.js first asks the server to describe each one's parameters), so round trips bound it; withOrg spends more CPU in the client per unit of work, and with ${target.clients} client${target.clients === 1 ? "" : "s"} on ${report.machine.cores} cores shared with the server, that CPU bounds its throughput.`,
         "",
       );
     }

@@ -26,6 +26,8 @@ export interface Slice {
   readonly operations: number;
   readonly elapsedMs: number;
   readonly latenciesMs: ReadonlyArray<number>;
+  /** CPU time (user + system) this process spent during the slice, in microseconds: the clients' cost. */
+  readonly cpuMicros: number;
 }
 
 /** Per round, one figure for each variant, in round order. */
@@ -36,6 +38,8 @@ export interface Samples {
   readonly throughputs: ReadonlyArray<number>;
   /** Median latency of the round's operations, one per round. */
   readonly latenciesMs: ReadonlyArray<number>;
+  /** Client CPU per operation in microseconds, one per round. */
+  readonly cpuPerOperationUs: ReadonlyArray<number>;
 }
 
 /**
@@ -54,6 +58,7 @@ export const runSlice = async (
   durationMs: number,
 ): Promise<Slice> => {
   const latenciesMs: Array<number> = [];
+  const cpuBefore = process.cpuUsage();
   const start = performance.now();
   const deadline = start + durationMs;
   const loop = async (client: number) => {
@@ -64,7 +69,9 @@ export const runSlice = async (
     }
   };
   await Promise.all(Array.from({ length: clients }, (_, client) => loop(client)));
-  return { operations: latenciesMs.length, elapsedMs: performance.now() - start, latenciesMs };
+  const elapsedMs = performance.now() - start;
+  const cpu = process.cpuUsage(cpuBefore);
+  return { operations: latenciesMs.length, elapsedMs, latenciesMs, cpuMicros: cpu.user + cpu.system };
 };
 
 const sliceOf = (variant: Variant, clients: number, durationMs: number) =>
@@ -82,6 +89,7 @@ export const measure = (
     for (const variant of variants) yield* sliceOf(variant, plan.clients, plan.warmupMs);
     const throughputs = variants.map((): Array<number> => []);
     const latencies = variants.map((): Array<number> => []);
+    const cpu = variants.map((): Array<number> => []);
     for (const order of schedule(variants.length, plan.rounds)) {
       for (const index of order) {
         const variant = variants[index];
@@ -89,6 +97,7 @@ export const measure = (
         const slice = yield* sliceOf(variant, plan.clients, plan.sliceMs);
         throughputs[index]?.push(Stats.throughput(slice.operations, slice.elapsedMs));
         latencies[index]?.push(Stats.median(slice.latenciesMs));
+        cpu[index]?.push(slice.operations > 0 ? slice.cpuMicros / slice.operations : Number.NaN);
       }
     }
     return variants.map((variant, index) => ({
@@ -96,5 +105,6 @@ export const measure = (
       label: variant.label,
       throughputs: throughputs[index] ?? [],
       latenciesMs: latencies[index] ?? [],
+      cpuPerOperationUs: cpu[index] ?? [],
     }));
   });

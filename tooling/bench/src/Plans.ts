@@ -1,6 +1,6 @@
 import type postgres from "postgres";
+import { inTenantTransaction } from "./internal/tenantTransaction.ts";
 import * as Queries from "./Queries.ts";
-import { withOrg } from "./TenantTransaction.ts";
 
 /** A node of `EXPLAIN (FORMAT JSON)` output, reduced to what comparisons need. */
 export interface PlanNode {
@@ -52,4 +52,6 @@ export const explain = async (
   args: Queries.Args,
   options = "FORMAT JSON",
 ): Promise<PlanNode> =>
-  firstPlan(await withOrg(sql, args.organizationId, (tx) => Queries.run(tx, explainText(statement, options), args)));
+  firstPlan(
+    await inTenantTransaction(sql, args.organizationId, (tx) => Queries.run(tx, explainText(statement, options), args)),
+  );

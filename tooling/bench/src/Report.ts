@@ -13,6 +13,7 @@ export const SECTION_TITLES: Readonly<Record<1 | 2 | 3 | 4, string>> = {
 export const formatRatio = (value: number) => (Number.isNaN(value) ? "n/a" : value.toFixed(2));
 export const formatOps = (value: number) => (Number.isNaN(value) ? "n/a" : Math.round(value).toLocaleString("en-US"));
 export const formatMs = (value: number) => (Number.isNaN(value) ? "n/a" : value.toFixed(3));
+export const formatCpu = (value: number) => (Number.isNaN(value) ? "n/a" : Math.round(value).toLocaleString("en-US"));
 
 /** Left-aligned text columns; numbers (cells starting with a digit) right-aligned. */
 export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
@@ -37,6 +38,7 @@ const variantRows = (comparisons: ReadonlyArray<Results.Comparison>) =>
       variant.label,
       formatOps(variant.throughput),
       formatMs(variant.latencyMs),
+      formatCpu(variant.cpuPerOperationUs),
     ]),
   );
 
@@ -71,7 +73,10 @@ export const text = (report: Bench.Report): string => {
     if (comparisons.length === 0) continue;
     parts.push(
       `\n${section}. ${SECTION_TITLES[section]}`,
-      table(["comparison", "clients", "key", "variant", "ops/s", "p50 ms"], variantRows(comparisons)),
+      table(
+        ["comparison", "clients", "key", "variant", "ops/s", "p50 ms", "client cpu µs/op"],
+        variantRows(comparisons),
+      ),
       "",
       table(["comparison", "clients", "ratio", "metric", "value"], ratioRows(comparisons)),
     );

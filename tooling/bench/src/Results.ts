@@ -10,6 +10,8 @@ export interface VariantSummary {
   readonly throughput: number;
   /** Median over rounds of each round's median latency, in milliseconds. */
   readonly latencyMs: number;
+  /** Median over rounds of the client process's CPU per operation, in microseconds. */
+  readonly cpuPerOperationUs: number;
 }
 
 /** A ratio between two variants of one comparison, e.g. `A/B` of throughput. */
@@ -60,6 +62,7 @@ export const summarize = (
       label: sample.label,
       throughput: Stats.median(sample.throughputs),
       latencyMs: Stats.median(sample.latenciesMs),
+      cpuPerOperationUs: Stats.median(sample.cpuPerOperationUs),
     })),
     ratios: specs.map((spec) => {
       const rounds = Stats.pairedRatios(series(spec.numerator, spec.metric), series(spec.denominator, spec.metric));

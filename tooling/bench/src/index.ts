@@ -19,4 +19,4 @@ export * as Report from "./Report.ts";
 export * as Results from "./Results.ts";
 export * as Stats from "./Stats.ts";
 export * as Targets from "./Targets.ts";
-export * as TenantTransaction from "./TenantTransaction.ts";
+export * as TenantRuntime from "./TenantRuntime.ts";

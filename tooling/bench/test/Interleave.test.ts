@@ -39,6 +39,7 @@ describe("Interleave", () => {
     assert.isAtLeast(slice.operations, 4);
     assert.isAtLeast(slice.elapsedMs, 40);
     assert.isTrue(slice.latenciesMs.every((latency) => latency >= 1));
+    assert.isAtLeast(slice.cpuMicros, 0);
   });
 
   it.effect("measure warms up, then interleaves variants round by round", () =>
@@ -61,11 +62,16 @@ describe("Interleave", () => {
       // Warm-up ABC, then rounds ABC, BCA, CAB.
       assert.deepStrictEqual(sliceOrder(log), ["A", "B", "C", "A", "B", "C", "B", "C", "A", "C", "A", "B"]);
       assert.deepStrictEqual(
-        samples.map((sample) => [sample.key, sample.throughputs.length, sample.latenciesMs.length]),
+        samples.map((sample) => [
+          sample.key,
+          sample.throughputs.length,
+          sample.latenciesMs.length,
+          sample.cpuPerOperationUs.length,
+        ]),
         [
-          ["A", 3, 3],
-          ["B", 3, 3],
-          ["C", 3, 3],
+          ["A", 3, 3, 3],
+          ["B", 3, 3, 3],
+          ["C", 3, 3, 3],
         ],
       );
     }),
@@ -100,8 +106,8 @@ describe("Interleave", () => {
     const comparison = Results.summarize(
       { section: 1, id: "rls/x", title: "x", clients: 1 },
       [
-        { key: "A", label: "a", throughputs: [90, 45, 9], latenciesMs: [1.1, 2.2, 11] },
-        { key: "B", label: "b", throughputs: [100, 50, 10], latenciesMs: [1, 2, 10] },
+        { key: "A", label: "a", throughputs: [90, 45, 9], latenciesMs: [1.1, 2.2, 11], cpuPerOperationUs: [5, 7, 6] },
+        { key: "B", label: "b", throughputs: [100, 50, 10], latenciesMs: [1, 2, 10], cpuPerOperationUs: [1, 2, 3] },
       ],
       [
         { numerator: "A", denominator: "B", metric: "throughput" },
@@ -109,10 +115,15 @@ describe("Interleave", () => {
       ],
     );
     assert.deepStrictEqual(
-      comparison.variants.map((variant) => [variant.key, variant.throughput, variant.latencyMs]),
+      comparison.variants.map((variant) => [
+        variant.key,
+        variant.throughput,
+        variant.latencyMs,
+        variant.cpuPerOperationUs,
+      ]),
       [
-        ["A", 45, 2.2],
-        ["B", 50, 2],
+        ["A", 45, 2.2, 6],
+        ["B", 50, 2, 2],
       ],
     );
     assert.closeTo(Results.ratioOf(comparison, "A", "B", "throughput"), 0.9, 1e-12);
@@ -146,7 +157,7 @@ describe("Interleave", () => {
     Effect.gen(function* () {
       const comparison = Results.summarize(
         { section: 1, id: "rls/x", title: "x", clients: 1 },
-        [{ key: "A", label: "a", throughputs: [1], latenciesMs: [1] }],
+        [{ key: "A", label: "a", throughputs: [1], latenciesMs: [1], cpuPerOperationUs: [1] }],
         [{ numerator: "A", denominator: "A", metric: "throughput" }],
       );
       const spec = { numerator: "A", denominator: "A", metric: "throughput", comparator: ">=", threshold: 2 } as const;

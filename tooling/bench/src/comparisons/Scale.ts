@@ -1,5 +1,4 @@
 import { Effect } from "effect";
-import type postgres from "postgres";
 import type { OperationFailed } from "../BenchErrors.ts";
 import type * as Dataset from "../Dataset.ts";
 import * as Interleave from "../Interleave.ts";
@@ -7,12 +6,12 @@ import * as Picker from "../Picker.ts";
 import * as Queries from "../Queries.ts";
 import * as Results from "../Results.ts";
 import type * as Targets from "../Targets.ts";
-import { withOrg } from "../TenantTransaction.ts";
+import type * as TenantRuntime from "../TenantRuntime.ts";
 
-/** One database of the series: its size, a `beep_app` pool and its key sample. */
+/** One database of the series: its size, `withOrg` as `beep_app` on it, and its key sample. */
 export interface Step {
   readonly documents: number;
-  readonly app: postgres.Sql;
+  readonly app: TenantRuntime.Runner;
   readonly keys: Dataset.Keys;
 }
 
@@ -30,10 +29,7 @@ export const variants = (steps: ReadonlyArray<Step>): ReadonlyArray<Interleave.V
     return {
       key: sizeKey(step.documents),
       label: `point read with RLS, ${step.documents.toLocaleString("en-US")} documents`,
-      run: () => {
-        const args = pick();
-        return withOrg(step.app, args.organizationId, (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args));
-      },
+      run: () => step.app.run(Queries.pointRead.rlsOnly, pick()),
     };
   });
 

@@ -8,14 +8,17 @@ import type { OperationFailed } from "../BenchErrors.ts";
 import type * as Dataset from "../Dataset.ts";
 import * as Interleave from "../Interleave.ts";
 import { withOrgOneTrip } from "../internal/pipelinedCommit.ts";
+import { inTenantTransaction } from "../internal/tenantTransaction.ts";
 import * as Picker from "../Picker.ts";
 import * as Queries from "../Queries.ts";
 import * as Results from "../Results.ts";
 import type * as Targets from "../Targets.ts";
-import { withOrg } from "../TenantTransaction.ts";
+import type * as TenantRuntime from "../TenantRuntime.ts";
 
 export interface Pools {
-  /** `beep_app`, for our transaction and the session-level SET. */
+  /** `TenantDb.withOrg` as `beep_app`: ours. */
+  readonly withOrg: TenantRuntime.Runner;
+  /** `beep_app`, for the session-level SET and the plain postgres.js experiments. */
   readonly app: postgres.Sql;
   /** `beep_app` again, for Drizzle alone: Drizzle rewires the client's type parsers. */
   readonly drizzleApp: postgres.Sql;
@@ -34,6 +37,7 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
   const drizzlePick = Picker.make(keys);
   const sessionPick = Picker.make(keys);
   const oneTripPick = Picker.make(keys);
+  const plainPick = Picker.make(keys);
   return [
     {
       key: "floor",
@@ -45,11 +49,8 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
     },
     {
       key: "withOrg",
-      label: "withOrg: pipelined BEGIN + set_config + query, COMMIT",
-      run: () => {
-        const args = oursPick();
-        return withOrg(pools.app, args.organizationId, (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args));
-      },
+      label: "TenantDb.withOrg: pipelined BEGIN + set_config + query, then COMMIT",
+      run: () => pools.withOrg.run(Queries.pointRead.rlsOnly, oursPick()),
     },
     {
       key: "drizzle",
@@ -82,8 +83,18 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
       },
     },
     {
+      key: "plain",
+      label: "experiment: withOrg's protocol in plain postgres.js (two round trips, no runtime)",
+      run: () => {
+        const args = plainPick();
+        return inTenantTransaction(pools.app, args.organizationId, (tx) =>
+          Queries.run(tx, Queries.pointRead.rlsOnly, args),
+        );
+      },
+    },
+    {
       key: "oneTrip",
-      label: "experiment: withOrg with COMMIT pipelined too (one round trip)",
+      label: "experiment: the same in plain postgres.js with COMMIT in the same batch (one round trip)",
       run: () => {
         const args = oneTripPick();
         return withOrgOneTrip(pools.app, args.organizationId, (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args));
@@ -96,6 +107,7 @@ export const ratios: ReadonlyArray<Results.RatioSpec> = [
   { numerator: "withOrg", denominator: "floor", metric: "latency" },
   { numerator: "drizzle", denominator: "floor", metric: "latency" },
   { numerator: "session", denominator: "floor", metric: "latency" },
+  { numerator: "plain", denominator: "floor", metric: "latency" },
   { numerator: "oneTrip", denominator: "floor", metric: "latency" },
   { numerator: "withOrg", denominator: "drizzle", metric: "throughput" },
   { numerator: "withOrg", denominator: "session", metric: "throughput" },

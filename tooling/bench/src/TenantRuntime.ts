@@ -1,0 +1,39 @@
+import { Db, TenantDb, TenantTx } from "@beep/shared-server";
+import { Effect, Layer, ManagedRuntime, type Scope } from "effect";
+import { DatabaseUnavailable } from "./BenchErrors.ts";
+import type * as Queries from "./Queries.ts";
+
+/** Which `withOrg` produced the figures; the report names it. */
+export const IMPLEMENTATION = "TenantDb.withOrg of @beep/shared-server (the tenant runtime itself)";
+
+/** The tenant runtime over one login's pool, driven from the plain async loops of the harness. */
+export interface Runner {
+  /** One unit of work: `statement` as the organization of `args`, in a transaction of its own. */
+  readonly run: (statement: Queries.Statement, args: Queries.Args) => Promise<unknown>;
+}
+
+/**
+ * `TenantDb.withOrg` over a pool of `poolMax` connections to `url`, closed with the scope. Used for every
+ * side of a comparison that runs in a tenant transaction, so the sides share the runtime's exact protocol:
+ * BEGIN, `set_config(..., true)` and the statement written together, then COMMIT.
+ */
+export const make = (url: string, poolMax: number): Effect.Effect<Runner, DatabaseUnavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    const runtime = yield* Effect.acquireRelease(
+      Effect.sync(() => ManagedRuntime.make(TenantDb.layer.pipe(Layer.provide(Db.layerFromUrl(url, { poolMax }))))),
+      (runtime) => runtime.disposeEffect,
+    );
+    yield* runtime.runtimeEffect.pipe(
+      Effect.mapError((cause) => new DatabaseUnavailable({ step: "tenant runtime", cause })),
+    );
+    return {
+      run: (statement, args) =>
+        runtime.runPromise(
+          TenantDb.withOrg(args.organizationId)(
+            TenantTx.use((db) =>
+              statement.build(db).execute({ organizationId: args.organizationId, documentId: args.documentId }),
+            ),
+          ),
+        ),
+    };
+  });
