@@ -1,0 +1,23 @@
+import { HttpApiBuilder } from "@effect/platform";
+import { asc, gt } from "drizzle-orm";
+import { Effect } from "effect";
+import { Api } from "../Api.ts";
+import { auditEvent } from "../internal/auditEventTable.ts";
+import * as Sql from "../internal/Sql.ts";
+import * as Pagination from "../Pagination.ts";
+import * as RequestTenant from "../RequestTenant.ts";
+
+export const AuditEventsLive = HttpApiBuilder.group(Api, "auditEvents", (handlers) =>
+  handlers.handle("list", ({ urlParams }) =>
+    RequestTenant.run(
+      Sql.query((db) =>
+        db
+          .select()
+          .from(auditEvent)
+          .where(urlParams.cursor === undefined ? undefined : gt(auditEvent.id, urlParams.cursor))
+          .orderBy(asc(auditEvent.id))
+          .limit(urlParams.limit + 1),
+      ).pipe(Effect.map((rows) => Pagination.fromRows(rows, urlParams.limit))),
+    ),
+  ),
+);
