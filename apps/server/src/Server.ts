@@ -3,7 +3,6 @@ import { HttpApiBuilder, HttpApiScalar } from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
 import { Layer } from "effect";
 import { Api } from "./Api.ts";
-import * as BodyLimit from "./BodyLimit.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
 import { AuthenticationLive } from "./handlers/Authentication.ts";
@@ -11,6 +10,7 @@ import { DiscussionsLive } from "./handlers/Discussions.ts";
 import { DocumentsLive } from "./handlers/Documents.ts";
 import { HealthLive } from "./handlers/Health.ts";
 import { OrganizationLive } from "./handlers/Organization.ts";
+import * as RequestBody from "./RequestBody.ts";
 import * as RequestLog from "./RequestLog.ts";
 
 export const OPENAPI_PATH = "/openapi.json";
@@ -31,7 +31,7 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
 );
 
 /** The app with its docs, request logging and body limit, served by whatever `HttpServer` is provided. */
-export const HttpLive = HttpApiBuilder.serve((app) => RequestLog.middleware(BodyLimit.middleware(app))).pipe(
+export const HttpLive = HttpApiBuilder.serve((app) => RequestLog.middleware(RequestBody.middleware(app))).pipe(
   Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
   Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
   Layer.provide(ApiLive),

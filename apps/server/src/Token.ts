@@ -1,5 +1,5 @@
 import { SharedEntityIds } from "@beep/shared-domain";
-import { Config, Context, Data, Effect, Layer, Redacted, Schema } from "effect";
+import { Config, type ConfigError, Context, Data, Effect, Layer, Redacted, Schema } from "effect";
 import { errors as JoseErrors, jwtVerify, SignJWT } from "jose";
 import type { Session } from "./CurrentSession.ts";
 
@@ -86,7 +86,7 @@ export const AuthSecret = Config.redacted("AUTH_SECRET");
 export const layer = (secret: Redacted.Redacted<string>): Layer.Layer<Tokens, WeakSecret> =>
   Layer.effect(Tokens, make(secret));
 
-export const layerConfig: Layer.Layer<Tokens, WeakSecret | import("effect/ConfigError").ConfigError> = Layer.effect(
+export const layerConfig: Layer.Layer<Tokens, WeakSecret | ConfigError.ConfigError> = Layer.effect(
   Tokens,
   Effect.flatMap(AuthSecret, make),
 );
