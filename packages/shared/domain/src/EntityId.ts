@@ -5,6 +5,8 @@ import { uuidV7 } from "./internal/uuidV7.ts";
 const TABLE_NAME = /^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$/;
 const UUID_V7 = "[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}";
 
+export const MAX_TABLE_NAME_LENGTH = 35;
+
 export class InvalidTableName extends Data.TaggedError("InvalidTableName")<{
   readonly tableName: string;
   readonly reason: string;
@@ -33,9 +35,10 @@ export const validateTableName = (tableName: string): void => {
   if (!TABLE_NAME.test(tableName)) {
     throw new InvalidTableName({ tableName, reason: "expected lowercase snake_case <slice>_<entity>" });
   }
-  // Leaves room for `tenant_isolation_<table>_update` inside PostgreSQL's 63-byte identifiers.
-  if (tableName.length > 40) {
-    throw new InvalidTableName({ tableName, reason: "longer than 40 characters" });
+  // Leaves room for `tenant_isolation_<table>_update` and `<table>_organization_id_id_unique`
+  // inside PostgreSQL's 63-byte identifiers.
+  if (tableName.length > MAX_TABLE_NAME_LENGTH) {
+    throw new InvalidTableName({ tableName, reason: `longer than ${MAX_TABLE_NAME_LENGTH} characters` });
   }
 };
 

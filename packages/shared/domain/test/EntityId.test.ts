@@ -51,6 +51,12 @@ describe("EntityId", () => {
       assert.throws(() => EntityId.make(bad), /Invalid table name/);
     }
     assert.strictEqual(EntityId.make("iam_member").tableName, "iam_member");
+    // The longest name allowed still fits every identifier the factory derives from it (63 bytes).
+    const longest = `iam_${"x".repeat(EntityId.MAX_TABLE_NAME_LENGTH - 4)}`;
+    assert.strictEqual(EntityId.make(longest).tableName.length, EntityId.MAX_TABLE_NAME_LENGTH);
+    for (const derived of [`tenant_isolation_${longest}_update`, `${longest}_organization_id_id_unique`]) {
+      assert.isAtMost(derived.length, 63, derived);
+    }
   });
 
   it("brands ids per table", () => {
