@@ -23,6 +23,10 @@ export interface EmbeddedServer {
 const USER = "postgres";
 const PASSWORD = "postgres";
 
+/** The superuser connection string of an embedded server on `port` (also one started by another process). */
+export const adminUrlFor = (port: number, database = "postgres"): string =>
+  `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
+
 export const freePort = (): Promise<number> =>
   new Promise((resolvePort, reject) => {
     const server = createServer();
@@ -72,7 +76,7 @@ export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedS
     });
   }
   return {
-    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`,
+    adminUrl: adminUrlFor(port),
     port,
     dataDir,
     stop: async () => {

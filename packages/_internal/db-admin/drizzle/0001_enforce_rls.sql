@@ -4,27 +4,33 @@ DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'beep_app') THEN
     CREATE ROLE "beep_app" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
+  ELSIF EXISTS (
+    SELECT 1 FROM pg_roles WHERE rolname = 'beep_app'
+      AND (NOT rolcanlogin OR rolsuper OR rolbypassrls OR rolcreatedb OR rolcreaterole)
+  ) THEN
+    ALTER ROLE "beep_app" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
 EXCEPTION
-  -- Roles are cluster-wide: another database's migration may have created it a moment ago.
+  -- Another database's migration created it a moment ago.
   WHEN duplicate_object OR unique_violation THEN NULL;
 END
 $$;
---> statement-breakpoint
-ALTER ROLE "beep_app" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;
 --> statement-breakpoint
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'beep_admin') THEN
-    CREATE ROLE "beep_admin" NOLOGIN BYPASSRLS NOSUPERUSER;
+    CREATE ROLE "beep_admin" NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
+  ELSIF EXISTS (
+    SELECT 1 FROM pg_roles WHERE rolname = 'beep_admin'
+      AND (rolcanlogin OR rolsuper OR NOT rolbypassrls OR rolcreatedb OR rolcreaterole)
+  ) THEN
+    ALTER ROLE "beep_admin" NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE;
   END IF;
 EXCEPTION
-  -- Roles are cluster-wide: another database's migration may have created it a moment ago.
+  -- Another database's migration created it a moment ago.
   WHEN duplicate_object OR unique_violation THEN NULL;
 END
 $$;
---> statement-breakpoint
-ALTER ROLE "beep_admin" NOLOGIN BYPASSRLS NOSUPERUSER;
 --> statement-breakpoint
 GRANT USAGE ON SCHEMA public TO "beep_app", "beep_admin";
 --> statement-breakpoint

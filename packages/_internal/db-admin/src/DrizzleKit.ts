@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative } from "node:path";
@@ -17,8 +17,19 @@ export interface RunResult {
   readonly stderr: string;
 }
 
+export interface RunOptions {
+  /** Schema modules read besides `src/schema.ts` (a test's extra tables). */
+  readonly extraSchemas?: ReadonlyArray<string>;
+  /** Extra environment for drizzle-kit (e.g. `DATABASE_URL` for studio). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Runs the drizzle-kit CLI with the package's config, writing migrations into `out`. */
-export const run = (args: ReadonlyArray<string>, out: string = MIGRATIONS_DIR): Promise<RunResult> =>
+export const run = (
+  args: ReadonlyArray<string>,
+  out: string = MIGRATIONS_DIR,
+  options: RunOptions = {},
+): Promise<RunResult> =>
   new Promise((resolve, reject) => {
     execFile(
       "node", // drizzle-kit is a Node CLI; run it with Node even when the caller runs under Bun.
@@ -26,13 +37,26 @@ export const run = (args: ReadonlyArray<string>, out: string = MIGRATIONS_DIR): 
       {
         cwd: PACKAGE_DIR,
         maxBuffer: 32 * 1024 * 1024, // Relative: drizzle-kit mangles an absolute `out` in some commands.
-        env: { ...process.env, BEEP_MIGRATIONS_OUT: relative(PACKAGE_DIR, out) || "." },
+        env: {
+          ...process.env,
+          ...options.env,
+          BEEP_MIGRATIONS_OUT: relative(PACKAGE_DIR, out) || ".",
+          BEEP_EXTRA_SCHEMAS: (options.extraSchemas ?? []).map((path) => relative(PACKAGE_DIR, path)).join(","),
+        },
       },
       (error, stdout, stderr) => {
         if (error) reject(Object.assign(error, { stdout, stderr }));
         else resolve({ stdout, stderr });
       },
     );
+  });
+
+/** `drizzle-kit studio` with the package's config, browsing `url`, in the foreground (inherits the terminal). */
+export const studio = (url: string): ChildProcess =>
+  spawn("node", [binPath(), "studio"], {
+    cwd: PACKAGE_DIR,
+    stdio: "inherit",
+    env: { ...process.env, DATABASE_URL: url },
   });
 
 /** `drizzle-kit generate` of the whole schema into `out` (no config file involved). */

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
-import { ADMIN_ROLE, APP_ROLE, appPrivileges, createRolesSql } from "./Roles.ts";
+import { ADMIN_ROLE, APP_ROLE, appPrivileges, createRolesSql, type Privilege } from "./Roles.ts";
 
 /**
  * What drizzle-kit cannot emit and every table needs: the roles, FORCE ROW LEVEL SECURITY, and grants.
@@ -11,8 +11,12 @@ export const ROLES_MARKER = "-- beep: roles";
 
 export const forceSql = (table: string) => `ALTER TABLE "${table}" FORCE ROW LEVEL SECURITY;`;
 
-export const grantSql = (table: string): ReadonlyArray<string> => [
-  `GRANT ${appPrivileges(table).join(", ")} ON TABLE "${table}" TO "${APP_ROLE}";`,
+/** The runtime role's and the admin role's grants; a partition takes its parent's `privileges`. */
+export const grantSql = (
+  table: string,
+  privileges: ReadonlyArray<Privilege> = appPrivileges(table),
+): ReadonlyArray<string> => [
+  `GRANT ${privileges.join(", ")} ON TABLE "${table}" TO "${APP_ROLE}";`,
   `GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "${table}" TO "${ADMIN_ROLE}";`,
 ];
 

@@ -1,8 +1,45 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { Data, Effect } from "effect";
+import * as AuditEvent from "./AuditEvent.ts";
 import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Enforcement from "./Enforcement.ts";
 import * as Registry from "./Registry.ts";
+
+/** drizzle-kit failed, or did not record a migration it was asked for. */
+export class GenerateFailed extends Data.TaggedError("GenerateFailed")<{
+  readonly reason: string;
+  readonly cause?: unknown;
+}> {
+  override get message() {
+    const detail = (this.cause as { stderr?: string } | undefined)?.stderr?.trim().split("\n").at(-1);
+    return `generate failed: ${this.reason}${detail ? ` (${detail})` : ""}`;
+  }
+}
+
+/** A migration whose SQL is rendered by code, written once into the journal when missing. */
+export interface CodeMigration {
+  /** The journal tag is `NNNN_<name>`. */
+  readonly name: string;
+  readonly header: string;
+  readonly statements: () => ReadonlyArray<string>;
+}
+
+export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
+  {
+    name: "audit_event",
+    header:
+      "-- Written by db:generate from src/AuditEvent.ts: the partitioned audit trail, its isolation and partitions.",
+    statements: AuditEvent.migrationStatements,
+  },
+];
+
+export interface GenerateOptions {
+  readonly migrationsDir?: string;
+  /** Schema modules with tables besides `src/schema.ts`; tests use it to add a table. */
+  readonly extraSchemas?: ReadonlyArray<string>;
+}
 
 export interface GenerateResult {
   /** Tags of the migrations written, in order; empty when the folder was already in sync. */
@@ -12,38 +49,65 @@ export interface GenerateResult {
 const BREAKPOINT = "\n--> statement-breakpoint\n";
 
 /** Statements separated by drizzle's breakpoints; a comment line stays attached to the statement after it. */
-const joinStatements = (statements: ReadonlyArray<string>) =>
+export const joinStatements = (statements: ReadonlyArray<string>) =>
   statements
     .map((statement) => (statement.startsWith("--") ? `${statement}\n` : `${statement}${BREAKPOINT}`))
     .join("")
     .replace(/\n--> statement-breakpoint\n$/, "");
 
+/** The file content of a code-rendered migration. */
+export const render = (header: string, statements: ReadonlyArray<string>) =>
+  `${header}\n${joinStatements(statements)}\n`;
+
+const attempt = <A>(reason: string, f: () => Promise<A>) =>
+  Effect.tryPromise({ try: f, catch: (cause) => new GenerateFailed({ reason, cause }) });
+
 /**
- * `db:generate`: drizzle-kit's schema diff, then a custom migration, in the same journal, with whatever
- * roles, FORCE ROW LEVEL SECURITY and grants the schema needs and no migration has yet.
+ * `db:generate`: drizzle-kit's schema diff; then a custom migration, in the same journal, with whatever
+ * roles, FORCE ROW LEVEL SECURITY and grants the schema needs and no migration has yet; then any
+ * code-rendered migration (the audit trail) not yet written.
  */
-export const generate = async (
-  migrationsDir: string = DrizzleKit.MIGRATIONS_DIR,
-  log: (line: string) => void = () => {},
-): Promise<GenerateResult> => {
-  const before = DrizzleKit.journal(migrationsDir).length;
-  await DrizzleKit.run(["generate", "--name", "schema"], migrationsDir);
-  const missing = Enforcement.missingStatements(Registry.tables, migrationsDir);
-  if (missing.length > 0) {
-    await DrizzleKit.run(["generate", "--custom", "--name", "enforce_rls"], migrationsDir);
-    const entries = DrizzleKit.journal(migrationsDir);
-    const entry = entries.at(-1);
-    // drizzle-kit can fail and still exit 0: trust the journal, not the exit code.
-    if (entry === undefined || !entry.tag.endsWith("_enforce_rls") || entries.length <= before) {
-      throw new Error("drizzle-kit did not record the custom migration; nothing was written");
+export const generate = (options: GenerateOptions = {}): Effect.Effect<GenerateResult, GenerateFailed> =>
+  Effect.gen(function* () {
+    const dir = options.migrationsDir ?? DrizzleKit.MIGRATIONS_DIR;
+    const extraSchemas = options.extraSchemas ?? [];
+    const extraTables = yield* attempt("cannot load the extra schemas", () =>
+      Promise.all(extraSchemas.map((path) => import(pathToFileURL(path).href))),
+    ).pipe(Effect.map((modules) => modules.flatMap(Registry.tablesOf)));
+    const before = DrizzleKit.journal(dir).length;
+
+    /** `drizzle-kit generate --custom`, then our SQL in the file it recorded. */
+    const writeCustom = (name: string, content: string) =>
+      Effect.gen(function* () {
+        const count = DrizzleKit.journal(dir).length;
+        yield* attempt(`drizzle-kit generate --custom --name ${name}`, () =>
+          DrizzleKit.run(["generate", "--custom", "--name", name], dir, { extraSchemas }),
+        );
+        const entries = DrizzleKit.journal(dir);
+        const entry = entries.at(-1);
+        // drizzle-kit can fail and still exit 0: trust the journal, not the exit code.
+        if (entry === undefined || !entry.tag.endsWith(`_${name}`) || entries.length <= count) {
+          return yield* new GenerateFailed({ reason: `drizzle-kit did not record the custom migration ${name}` });
+        }
+        writeFileSync(join(dir, `${entry.tag}.sql`), content);
+      });
+
+    yield* attempt("drizzle-kit generate", () =>
+      DrizzleKit.run(["generate", "--name", "schema"], dir, { extraSchemas }),
+    );
+    const missing = Enforcement.missingStatements([...Registry.tables, ...extraTables], dir);
+    if (missing.length > 0) {
+      const header = "-- Written by db:generate: what drizzle-kit cannot emit (roles, FORCE RLS, grants).";
+      yield* writeCustom("enforce_rls", render(header, missing));
     }
-    const header = "-- Written by db:generate: what drizzle-kit cannot emit (roles, FORCE RLS, grants).";
-    writeFileSync(join(migrationsDir, `${entry.tag}.sql`), `${header}\n${joinStatements(missing)}\n`);
-  }
-  const written = DrizzleKit.journal(migrationsDir)
-    .slice(before)
-    .map((entry) => entry.tag);
-  for (const tag of written) log(`wrote ${tag}.sql`);
-  if (written.length === 0) log("migrations are in sync with the schema");
-  return { written };
-};
+    for (const migration of CODE_MIGRATIONS) {
+      if (DrizzleKit.journal(dir).some((entry) => entry.tag.endsWith(`_${migration.name}`))) continue;
+      yield* writeCustom(migration.name, render(migration.header, migration.statements()));
+    }
+
+    return {
+      written: DrizzleKit.journal(dir)
+        .slice(before)
+        .map((entry) => entry.tag),
+    };
+  });

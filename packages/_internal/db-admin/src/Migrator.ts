@@ -1,7 +1,7 @@
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { Effect } from "effect";
-import postgres from "postgres";
 import * as DrizzleKit from "./DrizzleKit.ts";
+import * as Sql from "./internal/sql.ts";
 import { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
 
 export interface MigrateOptions {
@@ -51,45 +51,41 @@ export const migrate = (
       try: () => readMigrationFiles({ migrationsFolder: dir }),
       catch: (cause) => new MigrationUnavailable({ cause }),
     });
-    const result = yield* Effect.acquireUseRelease(
-      Effect.sync(() => postgres(options.url, { max: 1, onnotice: () => {}, connect_timeout: 10 })),
+    const result = yield* Sql.use(
+      options.url,
       (sql) =>
-        Effect.tryPromise({
-          try: () =>
-            sql.begin(async (tx) => {
-              await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
-              await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS "${SCHEMA}"`);
-              await tx.unsafe(
-                `CREATE TABLE IF NOT EXISTS "${SCHEMA}"."${TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
-              );
-              const [last] = await tx.unsafe(
-                `SELECT created_at FROM "${SCHEMA}"."${TABLE}" ORDER BY created_at DESC LIMIT 1`,
-              );
-              const lastMillis = last === undefined ? -1 : Number(last.created_at);
-              const applied: Array<string> = [];
-              for (const [index, migration] of migrations.entries()) {
-                if (migration.folderMillis <= lastMillis) continue;
-                const tag = tags[index] ?? String(migration.folderMillis);
-                for (const statement of migration.sql) {
-                  if (isCommentOnly(statement)) continue;
-                  await tx.unsafe(statement).catch((cause: unknown) => {
-                    throw new StatementFailed(tag, statement.trim(), cause);
-                  });
-                }
-                await tx.unsafe(`INSERT INTO "${SCHEMA}"."${TABLE}" (hash, created_at) VALUES ($1, $2)`, [
-                  migration.hash,
-                  migration.folderMillis,
-                ]);
-                applied.push(tag);
-              }
-              return { applied, alreadyApplied: migrations.length - applied.length };
-            }),
-          catch: (cause) =>
-            cause instanceof StatementFailed
-              ? new MigrationFailed({ migration: cause.migration, statement: cause.statement, cause: cause.cause })
-              : new MigrationUnavailable({ cause }),
+        sql.begin(async (tx) => {
+          await tx`select pg_advisory_xact_lock(${LOCK_KEY})`;
+          await tx.unsafe(`CREATE SCHEMA IF NOT EXISTS "${SCHEMA}"`);
+          await tx.unsafe(
+            `CREATE TABLE IF NOT EXISTS "${SCHEMA}"."${TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
+          );
+          const [last] = await tx.unsafe(
+            `SELECT created_at FROM "${SCHEMA}"."${TABLE}" ORDER BY created_at DESC LIMIT 1`,
+          );
+          const lastMillis = last === undefined ? -1 : Number(last.created_at);
+          const applied: Array<string> = [];
+          for (const [index, migration] of migrations.entries()) {
+            if (migration.folderMillis <= lastMillis) continue;
+            const tag = tags[index] ?? String(migration.folderMillis);
+            for (const statement of migration.sql) {
+              if (isCommentOnly(statement)) continue;
+              await tx.unsafe(statement).catch((cause: unknown) => {
+                throw new StatementFailed(tag, statement.trim(), cause);
+              });
+            }
+            await tx.unsafe(`INSERT INTO "${SCHEMA}"."${TABLE}" (hash, created_at) VALUES ($1, $2)`, [
+              migration.hash,
+              migration.folderMillis,
+            ]);
+            applied.push(tag);
+          }
+          return { applied, alreadyApplied: migrations.length - applied.length };
         }),
-      (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
+      (cause) =>
+        cause instanceof StatementFailed
+          ? new MigrationFailed({ migration: cause.migration, statement: cause.statement, cause: cause.cause })
+          : new MigrationUnavailable({ cause }),
     );
     for (const tag of result.applied) options.onApplied?.(tag);
     return result;

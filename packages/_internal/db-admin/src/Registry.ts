@@ -1,12 +1,20 @@
-import { OrgTable } from "@beep/shared-tables";
+import { OrgTable, SharedTables } from "@beep/shared-tables";
 import { is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import * as schema from "./schema.ts";
 
-/** Every table in the schema, found by value, so a new table is covered without editing a list. */
-export const tables: ReadonlyArray<PgTable> = Object.values(schema as Record<string, unknown>).filter(
-  (value): value is PgTable => is(value, PgTable),
-);
+/** The tables a module exports, found by value. */
+export const tablesOf = (module: object): ReadonlyArray<PgTable> =>
+  Object.values(module as Record<string, unknown>).filter((value): value is PgTable => is(value, PgTable));
+
+/** Every table in the schema, so a new table is covered without editing a list. */
+export const tables: ReadonlyArray<PgTable> = tablesOf(schema);
+
+/**
+ * Tables drizzle-kit does not create (its diff would not understand them): their SQL is rendered by code
+ * into custom migrations, and their Drizzle shapes declare what audits expect.
+ */
+export const codeTables: ReadonlyArray<PgTable> = [SharedTables.auditEvent];
 
 /** The tables made by `OrgTable.make`, with their isolation mode. */
 export const tenantTables: ReadonlyArray<{ readonly table: PgTable; readonly metadata: OrgTable.Metadata }> =

@@ -20,22 +20,42 @@ export const TENANT_DEFAULT_PRIVILEGES: ReadonlyArray<Privilege> = ["SELECT", "I
 export const appPrivileges = (table: string): ReadonlyArray<Privilege> =>
   APP_PRIVILEGES_BY_TABLE[table] ?? TENANT_DEFAULT_PRIVILEGES;
 
-const createRoleIfMissing = (role: string, attributes: string) => `DO $$
+export interface RoleAttributes {
+  readonly login: boolean;
+  readonly bypassRls: boolean;
+}
+
+const ROLE_ATTRIBUTES: Readonly<Record<string, RoleAttributes>> = {
+  [APP_ROLE]: { login: true, bypassRls: false },
+  [ADMIN_ROLE]: { login: false, bypassRls: true },
+};
+
+const attributesSql = ({ login, bypassRls }: RoleAttributes) =>
+  `${login ? "LOGIN" : "NOLOGIN"} NOSUPERUSER ${bypassRls ? "BYPASSRLS" : "NOBYPASSRLS"} NOCREATEDB NOCREATEROLE`;
+
+/**
+ * Creates the role when missing and repairs drifted attributes, writing nothing when all is in order.
+ * Roles are cluster-wide: an unconditional ALTER ROLE in two databases' migrations at once fails with
+ * "tuple concurrently updated", so the role row is only touched when it must change.
+ */
+export const ensureRoleSql = (role: string, attributes: RoleAttributes) => `DO $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
-    CREATE ROLE "${role}" ${attributes};
+    CREATE ROLE "${role}" ${attributesSql(attributes)};
+  ELSIF EXISTS (
+    SELECT 1 FROM pg_roles WHERE rolname = '${role}'
+      AND (${attributes.login ? "NOT rolcanlogin" : "rolcanlogin"} OR rolsuper OR ${attributes.bypassRls ? "NOT rolbypassrls" : "rolbypassrls"} OR rolcreatedb OR rolcreaterole)
+  ) THEN
+    ALTER ROLE "${role}" ${attributesSql(attributes)};
   END IF;
 EXCEPTION
-  -- Roles are cluster-wide: another database's migration may have created it a moment ago.
+  -- Another database's migration created it a moment ago.
   WHEN duplicate_object OR unique_violation THEN NULL;
 END
 $$;`;
 
-/** Idempotent role creation, then the attributes asserted every time (a re-run repairs drift). */
+/** Idempotent role creation that also repairs drifted attributes on every run. */
 export const createRolesSql = (): ReadonlyArray<string> => [
-  createRoleIfMissing(APP_ROLE, "LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE"),
-  `ALTER ROLE "${APP_ROLE}" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE;`,
-  createRoleIfMissing(ADMIN_ROLE, "NOLOGIN BYPASSRLS NOSUPERUSER"),
-  `ALTER ROLE "${ADMIN_ROLE}" NOLOGIN BYPASSRLS NOSUPERUSER;`,
+  ...Object.entries(ROLE_ATTRIBUTES).map(([role, attributes]) => ensureRoleSql(role, attributes)),
   `GRANT USAGE ON SCHEMA public TO "${APP_ROLE}", "${ADMIN_ROLE}";`,
 ];

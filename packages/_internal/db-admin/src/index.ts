@@ -1,4 +1,7 @@
 export * as AppRole from "./AppRole.ts";
+export * as AuditEvent from "./AuditEvent.ts";
+export * as Cli from "./Cli.ts";
+export * as DevDatabase from "./DevDatabase.ts";
 export * as DrizzleKit from "./DrizzleKit.ts";
 export * as Enforcement from "./Enforcement.ts";
 export * as Generate from "./Generate.ts";
@@ -6,3 +9,6 @@ export * as MigrationErrors from "./MigrationErrors.ts";
 export * as Migrator from "./Migrator.ts";
 export * as Registry from "./Registry.ts";
 export * as Roles from "./Roles.ts";
+export * as Seed from "./Seed.ts";
+export * as Upgrade from "./Upgrade.ts";
+export * as Verify from "./Verify.ts";

@@ -1,9 +1,25 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { TableShape } from "@beep/shared-tables";
+import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
-import { DrizzleKit, Registry } from "../src/index.ts";
+import { Effect } from "effect";
+import { AppRole, DrizzleKit, Generate, Migrator, Registry } from "../src/index.ts";
+import { asTenant, copyMigrations, query } from "./support.ts";
+
+const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
+
+/** Every file of a migrations folder with its content, to prove a run wrote nothing. */
+const contents = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".sql") || name.endsWith(".json"))
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name), "utf8")]),
+  );
 
 describe("drizzle-kit generate", () => {
   it("emits RLS and every tenant policy for every tenant table", async () => {
@@ -34,8 +50,75 @@ describe("drizzle-kit generate", () => {
           new RegExp(`CREATE POLICY "tenant_isolation_${shape.name}" [^;]* USING \\([^;]*app\\.current_org_id`),
         );
       }
+      // The partitioned audit trail is not drizzle-kit's to create.
+      assert.notInclude(generated, "shared_audit_event");
     } finally {
       rmSync(out, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("Generate.generate", () => {
+  it("writes nothing for the committed migrations: the schema has no change without a migration", async () => {
+    const scratch = copyMigrations();
+    try {
+      const before = contents(scratch.dir);
+      const result = await Effect.runPromise(Generate.generate({ migrationsDir: scratch.dir }));
+      assert.deepStrictEqual(result.written, []);
+      assert.deepStrictEqual(contents(scratch.dir), before);
+    } finally {
+      scratch.remove();
+    }
+  });
+
+  it("a new tenant table gets migrations that enable, force, grant and isolate it, with no hand step", async () => {
+    const scratch = copyMigrations();
+    const database = await Testkit.createDatabase();
+    try {
+      const committed = DrizzleKit.journal(scratch.dir).length;
+      const { written } = await Effect.runPromise(
+        Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [FIXTURE] }),
+      );
+      const number = (offset: number) => String(committed + offset).padStart(4, "0");
+      assert.deepStrictEqual(written, [`${number(0)}_schema`, `${number(1)}_enforce_rls`]);
+      const schemaSql = readFileSync(join(scratch.dir, `${written[0]}.sql`), "utf8");
+      assert.include(schemaSql, 'CREATE TABLE "test_widget"');
+      assert.include(schemaSql, 'ALTER TABLE "test_widget" ENABLE ROW LEVEL SECURITY;');
+      assert.include(schemaSql, 'CREATE POLICY "tenant_isolation_test_widget" ON "test_widget" AS RESTRICTIVE');
+      const enforceSql = readFileSync(join(scratch.dir, `${written[1]}.sql`), "utf8");
+      const statements = enforceSql
+        .split("--> statement-breakpoint")
+        .map((statement) => statement.replace(/^--.*$/gm, "").trim());
+      // Only the new table: the roles and every other table are enforced by earlier migrations.
+      assert.deepStrictEqual(statements, [
+        'ALTER TABLE "test_widget" FORCE ROW LEVEL SECURITY;',
+        'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "test_widget" TO "beep_app";',
+        'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "test_widget" TO "beep_admin";',
+      ]);
+
+      // Applied as written, the new table isolates tenants for beep_app.
+      await Effect.runPromise(Migrator.migrate({ url: database.url, migrationsDir: scratch.dir }));
+      const appUrl = await Effect.runPromise(AppRole.provision(database.url, "beep_app_test"));
+      const [orgA, orgB] = [SharedEntityIds.OrganizationId.create(), SharedEntityIds.OrganizationId.create()];
+      const seen = await query(appUrl, async (sql) => {
+        for (const org of [orgA, orgB]) {
+          await asTenant(sql, org, async (tx) => {
+            await tx`insert into shared_organization (id, name) values (${org}, 'org')`;
+            await tx`insert into test_widget (id, label) values (${`test_widget__${org.slice(-36)}`}, 'w')`;
+          });
+        }
+        return asTenant(sql, orgA, (tx) => tx`select organization_id from test_widget`);
+      });
+      assert.deepStrictEqual(
+        seen.map((row) => row.organization_id),
+        [orgA],
+      );
+
+      const again = await Effect.runPromise(Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [FIXTURE] }));
+      assert.deepStrictEqual(again.written, []);
+    } finally {
+      scratch.remove();
+      await database.drop();
     }
   });
 });

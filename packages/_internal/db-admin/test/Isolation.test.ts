@@ -1,7 +1,10 @@
+import { randomBytes } from "node:crypto";
 import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, it } from "@effect/vitest";
+import { getTableConfig } from "drizzle-orm/pg-core";
 import { Effect } from "effect";
 import postgres from "postgres";
+import { AppRole, Registry, Roles } from "../src/index.ts";
 import { layer, MigratedDatabase } from "../src/testing/MigratedDatabase.ts";
 
 const orgA = SharedEntityIds.OrganizationId.create();
@@ -97,6 +100,60 @@ describe("migrated database, as beep_app", () => {
         assert.strictEqual(error?.code, "42501");
         const total = yield* withSql(db.adminUrl, (sql) => sql`select count(*)::int as n from documents_document`);
         assert.strictEqual(total[0]?.n, 2);
+      }),
+    );
+
+    it.effect("beep_app's grants are exactly what Roles lists, table by table", () =>
+      Effect.gen(function* () {
+        const db = yield* MigratedDatabase;
+        const tables = [...Registry.tables, ...Registry.codeTables].map((table) => getTableConfig(table).name);
+        const rows = yield* withSql(
+          db.adminUrl,
+          (sql) => sql`select t.name, array(select p from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p
+              where has_table_privilege('beep_app', t.name, p)) as privileges
+            from unnest(${tables}::text[]) as t(name) order by 1`,
+        );
+        assert.deepStrictEqual(
+          rows.map((row) => [row.name, row.privileges]),
+          [...tables].sort().map((name) => [name, [...Roles.appPrivileges(name)]]),
+        );
+        assert.deepStrictEqual(Roles.appPrivileges("shared_organization"), ["SELECT", "INSERT", "UPDATE"]);
+        assert.deepStrictEqual(Roles.appPrivileges("shared_audit_event"), ["SELECT", "INSERT"]);
+      }),
+    );
+
+    it.effect("beep_admin cannot log in and bypasses RLS: a role granted it sees every tenant after SET ROLE", () =>
+      Effect.gen(function* () {
+        const db = yield* MigratedDatabase;
+        const [admin] = yield* withSql(
+          db.adminUrl,
+          (sql) => sql`select rolcanlogin, rolbypassrls, rolsuper from pg_roles where rolname = 'beep_admin'`,
+        );
+        assert.deepStrictEqual({ ...admin }, { rolcanlogin: false, rolbypassrls: true, rolsuper: false });
+        // Roles are cluster-wide: an operator role of this test's own, dropped afterwards.
+        const operator = `operator_${randomBytes(4).toString("hex")}`;
+        yield* withSql(db.adminUrl, (sql) =>
+          sql.unsafe(`CREATE ROLE "${operator}" LOGIN PASSWORD 'operator' IN ROLE beep_admin`),
+        );
+        try {
+          const operatorUrl = AppRole.urlFor(db.adminUrl, operator, "operator");
+          const [total] = yield* withSql(db.adminUrl, (sql) => sql`select count(*)::int as n from documents_document`);
+          assert.isAtLeast(total?.n ?? 0, 2, "the previous test stored documents of two organizations");
+          const [seen] = yield* withSql(operatorUrl, (sql) =>
+            sql.begin(async (tx) => {
+              await tx`set local role beep_admin`;
+              return tx`select count(*)::int as n from documents_document`;
+            }),
+          );
+          assert.strictEqual(seen?.n, total?.n);
+          const [withoutRole] = yield* withSql(
+            operatorUrl,
+            (sql) => sql`select has_table_privilege(current_user, 'documents_document', 'SELECT') as direct`,
+          );
+          assert.isTrue(withoutRole?.direct, "membership inherits beep_admin's grants");
+        } finally {
+          yield* withSql(db.adminUrl, (sql) => sql.unsafe(`DROP ROLE "${operator}"`));
+        }
       }),
     );
   });

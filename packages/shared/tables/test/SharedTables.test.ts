@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest";
 import { SharedTables, TableShape } from "../src/index.ts";
+import * as Schema from "../src/tables/index.ts";
 
 const ORG_FK = "(organization_id) -> shared_organization(id)";
 
@@ -53,5 +54,21 @@ describe("shared tables", () => {
       uniques: [],
       foreignKeys: [ORG_FK, "(uploaded_by) -> shared_user(id)"],
     });
+  });
+
+  it("auditEvent: typed like a tenant table, keyed by (organization_id, id, occurred_at), not in /schema", () => {
+    assert.deepStrictEqual(TableShape.of(SharedTables.auditEvent), {
+      name: "shared_audit_event",
+      rlsPolicy: "global",
+      rlsEnabled: true,
+      policies: TableShape.expectedTenantPolicies("shared_audit_event", "standard"),
+      primaryKey: ["organization_id", "id", "occurred_at"],
+      uniques: [],
+      foreignKeys: [ORG_FK],
+    });
+    // drizzle-kit reads the /schema entry and must not try to create the partitioned table.
+    const schemaTables: ReadonlyArray<unknown> = Object.values(Schema);
+    assert.isFalse(schemaTables.includes(SharedTables.auditEvent));
+    assert.isTrue(schemaTables.includes(SharedTables.user));
   });
 });

@@ -19,12 +19,26 @@ export class MigratedDatabase extends Context.Tag("@beep/db-admin/MigratedDataba
 
 export const APP_PASSWORD = "beep_app_test";
 
-export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.effect(
-  MigratedDatabase,
+const prepare = (database: TestDatabase.TestDatabaseInfo) =>
   Effect.gen(function* () {
-    const database = yield* TestDatabase.TestDatabase;
     yield* Migrator.migrate({ url: database.url });
     const appUrl = yield* AppRole.provision(database.url, APP_PASSWORD);
     return { adminUrl: database.url, appUrl, name: database.name };
-  }),
+  });
+
+export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.effect(
+  MigratedDatabase,
+  Effect.flatMap(TestDatabase.TestDatabase, prepare),
 ).pipe(Layer.provide(Testkit.database));
+
+/** A fresh migrated database as a plain async helper, for tests that need several; `drop` removes it. */
+export const create = async (): Promise<MigratedDatabaseInfo & { readonly drop: () => Promise<void> }> => {
+  const database = await Testkit.createDatabase();
+  try {
+    const info = await Effect.runPromise(prepare(database));
+    return { ...info, drop: database.drop };
+  } catch (cause) {
+    await database.drop();
+    throw cause;
+  }
+};

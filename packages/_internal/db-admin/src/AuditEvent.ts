@@ -1,0 +1,129 @@
+import { SharedEntityIds } from "@beep/shared-domain";
+import { TenantContext, TenantPolicy } from "@beep/shared-tables";
+import type { Effect } from "effect";
+import { grantSql } from "./Enforcement.ts";
+import * as Sql from "./internal/sql.ts";
+import { MigrationUnavailable } from "./MigrationErrors.ts";
+import { appPrivileges } from "./Roles.ts";
+
+/**
+ * The partitioned audit trail, rendered as SQL from code: drizzle-kit cannot create a partitioned table,
+ * so `db:generate` writes this into a custom migration of the same journal. Its typed shape for queries is
+ * `SharedTables.auditEvent` in `@beep/shared-tables`.
+ */
+export const TABLE = SharedEntityIds.AuditEventId.tableName;
+/** Catches rows outside every monthly partition, so no insert fails for want of one. */
+export const DEFAULT_PARTITION = `${TABLE}_default`;
+/** `shared_audit_event_ensure_partitions(months_ahead int)`: creates missing monthly partitions. */
+export const ENSURE_PARTITIONS = `${TABLE}_ensure_partitions`;
+/** Partitions kept ready beyond the current month (UTC). */
+export const MONTHS_AHEAD = 2;
+
+const PLACEHOLDER = "__partition__";
+
+/** `shared_audit_event_y2026m03` for March 2026 (UTC). */
+export const partitionName = (month: Date): string =>
+  `${TABLE}_y${month.getUTCFullYear()}m${String(month.getUTCMonth() + 1).padStart(2, "0")}`;
+
+/** What isolates the parent and each partition: RLS enabled and forced, the tenant policies, the grants. */
+export const isolationSql = (table: string): ReadonlyArray<string> => [
+  // renderSql puts one statement on each line.
+  ...TenantPolicy.renderSql(table, "standard").split("\n"),
+  ...grantSql(table, appPrivileges(TABLE)),
+];
+
+const createTableSql = `CREATE TABLE "${TABLE}" (
+	"id" text NOT NULL,
+	"organization_id" text DEFAULT ${TenantContext.CURRENT_ORG_ID_SQL} NOT NULL,
+	"occurred_at" timestamp with time zone DEFAULT now() NOT NULL,
+	"actor_id" text,
+	"action" text NOT NULL,
+	"entity_type" text,
+	"entity_id" text,
+	"metadata" jsonb DEFAULT '{}'::jsonb NOT NULL,
+	CONSTRAINT "${TABLE}_pkey" PRIMARY KEY("organization_id","id","occurred_at"),
+	CONSTRAINT "${TABLE}_organization_id_shared_organization_id_fk" FOREIGN KEY ("organization_id") REFERENCES "public"."shared_organization"("id") ON DELETE cascade
+) PARTITION BY RANGE ("occurred_at");`;
+
+const createIndexSql = `CREATE INDEX "${TABLE}_organization_id_occurred_at_idx" ON "${TABLE}" USING btree ("organization_id","occurred_at");`;
+
+const dollarQuoted = (text: string) => {
+  if (text.includes("$tpl$")) throw new Error("a partition template may not contain $tpl$");
+  return `$tpl$${text}$tpl$`;
+};
+
+/**
+ * Creates the partitions of the current month and the next `months_ahead` months (UTC) that are missing,
+ * each with the parent's isolation. Rows the default partition holds for such a month move into it.
+ * Owner-only: EXECUTE is revoked from PUBLIC, so the runtime role cannot create tables through it.
+ */
+const ensurePartitionsFunctionSql = `CREATE FUNCTION "${ENSURE_PARTITIONS}"(months_ahead integer)
+RETURNS SETOF text
+LANGUAGE plpgsql
+SET search_path = public, pg_temp
+AS $fn$
+DECLARE
+  isolation constant text[] := ARRAY[
+    ${isolationSql(PLACEHOLDER).map(dollarQuoted).join(",\n    ")}
+  ];
+  month_start timestamp;
+  lower_bound timestamptz;
+  upper_bound timestamptz;
+  partition_name text;
+  statement text;
+BEGIN
+  IF months_ahead IS NULL OR months_ahead < 0 OR months_ahead > 120 THEN
+    RAISE EXCEPTION 'months_ahead must be between 0 and 120, got %', months_ahead;
+  END IF;
+  FOR i IN 0..months_ahead LOOP
+    month_start := date_trunc('month', now() AT TIME ZONE 'UTC') + make_interval(months => i);
+    lower_bound := month_start AT TIME ZONE 'UTC';
+    upper_bound := (month_start + interval '1 month') AT TIME ZONE 'UTC';
+    partition_name := '${TABLE}_' || to_char(month_start, '"y"YYYY"m"MM');
+    CONTINUE WHEN to_regclass(format('public.%I', partition_name)) IS NOT NULL;
+    -- Built beside the parent and attached, so rows of this month already in the default partition move in.
+    EXECUTE format('CREATE TABLE public.%I (LIKE public."${TABLE}")', partition_name);
+    EXECUTE format(
+      'WITH moved AS (DELETE FROM public."${DEFAULT_PARTITION}" WHERE occurred_at >= %L AND occurred_at < %L RETURNING *) INSERT INTO public.%I SELECT * FROM moved',
+      lower_bound, upper_bound, partition_name);
+    EXECUTE format('ALTER TABLE public."${TABLE}" ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)',
+      partition_name, lower_bound, upper_bound);
+    FOREACH statement IN ARRAY isolation LOOP
+      EXECUTE replace(statement, '${PLACEHOLDER}', partition_name);
+    END LOOP;
+    RETURN NEXT partition_name;
+  END LOOP;
+END
+$fn$;`;
+
+/** The custom migration that creates the audit trail, one statement per item. */
+export const migrationStatements = (): ReadonlyArray<string> => [
+  createTableSql,
+  createIndexSql,
+  ...isolationSql(TABLE),
+  ensurePartitionsFunctionSql,
+  `REVOKE ALL ON FUNCTION "${ENSURE_PARTITIONS}"(integer) FROM PUBLIC;`,
+  `CREATE TABLE "${DEFAULT_PARTITION}" PARTITION OF "${TABLE}" DEFAULT;`,
+  ...isolationSql(DEFAULT_PARTITION),
+  `SELECT "${ENSURE_PARTITIONS}"(${MONTHS_AHEAD});`,
+];
+
+/**
+ * Runs the partition maintenance on a migrated database (what `db:migrate` does after applying) and
+ * returns the partitions it created. A database without the audit trail is left alone.
+ */
+export const ensurePartitions = (
+  url: string,
+  monthsAhead: number = MONTHS_AHEAD,
+): Effect.Effect<ReadonlyArray<string>, MigrationUnavailable> =>
+  Sql.use(
+    url,
+    async (sql) => {
+      const [found] =
+        await sql`select to_regprocedure(${`public."${ENSURE_PARTITIONS}"(integer)`}) is not null as exists`;
+      if (found?.exists !== true) return [];
+      const rows = await sql.unsafe(`SELECT "${ENSURE_PARTITIONS}"($1) AS name`, [monthsAhead]);
+      return rows.map((row) => String(row.name));
+    },
+    (cause) => new MigrationUnavailable({ cause }),
+  );

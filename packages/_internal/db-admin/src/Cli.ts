@@ -1,0 +1,137 @@
+import { Command, Options, ValidationError } from "@effect/cli";
+import { Cause, Config, ConfigError, Console, Data, Effect, Option } from "effect";
+import * as AppRole from "./AppRole.ts";
+import * as DevDatabase from "./DevDatabase.ts";
+import * as DrizzleKit from "./DrizzleKit.ts";
+import * as Generate from "./Generate.ts";
+import * as Seed from "./Seed.ts";
+import * as Upgrade from "./Upgrade.ts";
+import * as Verify from "./Verify.ts";
+
+/**
+ * `bun src/bin/cli.ts <generate|migrate|verify|seed|studio>`. Without DATABASE_URL, the commands that need a
+ * database use the dev database (`DevDatabase`), starting it for the command or reusing a running one.
+ */
+
+const isPostgresUrl = (value: string) => {
+  try {
+    return ["postgres:", "postgresql:"].includes(new URL(value).protocol);
+  } catch {
+    return false;
+  }
+};
+
+/** An optional connection string (unset or empty: none); anything but a postgres:// URL is refused. */
+const connectionString = (name: string) =>
+  Config.option(
+    Config.string(name).pipe(
+      Config.validate({
+        message: "Expected a postgres:// connection string",
+        validation: (value) => value.trim() === "" || isPostgresUrl(value),
+      }),
+    ),
+  ).pipe(Config.map(Option.filter((value) => value.trim() !== "")));
+
+const databaseUrl = connectionString("DATABASE_URL");
+const appDatabaseUrl = connectionString("APP_DATABASE_URL");
+const appPassword = Config.string("BEEP_APP_PASSWORD").pipe(Config.withDefault(DevDatabase.DEFAULT_APP_PASSWORD));
+
+/** A superuser connection: DATABASE_URL, else the dev database for the duration of the command. */
+const adminUrl = Effect.flatMap(
+  databaseUrl,
+  Option.match({
+    onSome: Effect.succeed,
+    onNone: () => Effect.map(DevDatabase.serverFromConfig, (server) => server.adminUrl),
+  }),
+);
+
+/** The runtime role: APP_DATABASE_URL; else beep_app on DATABASE_URL with BEEP_APP_PASSWORD; else the dev database. */
+const appUrl = Effect.gen(function* () {
+  const configured = yield* appDatabaseUrl;
+  if (Option.isSome(configured)) return configured.value;
+  const admin = yield* databaseUrl;
+  if (Option.isNone(admin)) return (yield* DevDatabase.make).appUrl;
+  return yield* AppRole.provision(admin.value, yield* appPassword);
+});
+
+const generate = Command.make("generate", {}, () =>
+  Effect.gen(function* () {
+    const { written } = yield* Generate.generate();
+    if (written.length === 0) yield* Console.log("migrations are in sync with the schema");
+    for (const tag of written) yield* Console.log(`wrote drizzle/${tag}.sql`);
+  }),
+).pipe(Command.withDescription("drizzle-kit generate, then the roles, FORCE RLS and grants it cannot emit"));
+
+const migrate = Command.make("migrate", {}, () =>
+  Effect.scoped(Effect.flatMap(adminUrl, (url) => Upgrade.run(url, Console.log))),
+).pipe(Command.withDescription("apply pending migrations (one transaction, one at a time), then add audit partitions"));
+
+const json = Options.boolean("json").pipe(Options.withDescription("print the results as JSON"));
+
+const verify = Command.make("verify", { json }, ({ json }) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const report = yield* Verify.verify(yield* adminUrl);
+      yield* Console.log(json ? JSON.stringify(report, null, 2) : Verify.renderTable(report));
+      if (!report.ok) return yield* new Verify.VerifyFailed({ report });
+    }),
+  ),
+).pipe(Command.withDescription("check RLS, policies, partitions, keys, views, functions and roles of a live database"));
+
+const seed = Command.make("seed", {}, () =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const result = yield* Seed.run(yield* appUrl);
+      const width = Math.max(...result.organizations.map((org) => org.name.length));
+      for (const org of result.organizations) {
+        yield* Console.log(
+          `${org.name.padEnd(width)}  ${org.id}  owner ${org.owner.name} <${org.owner.email}> ${org.owner.id}`,
+        );
+      }
+      yield* Console.log(result.created === 0 ? "already seeded: nothing created" : `created ${result.created} rows`);
+    }),
+  ),
+).pipe(Command.withDescription("create the demo organizations Acme and Globex as beep_app (idempotent)"));
+
+class StudioFailed extends Data.TaggedError("StudioFailed")<{ readonly reason: string }> {
+  override get message() {
+    return `studio failed: ${this.reason}`;
+  }
+}
+
+const studio = Command.make("studio", {}, () =>
+  Effect.scoped(
+    Effect.flatMap(adminUrl, (url) =>
+      Effect.async<void, StudioFailed>((resume) => {
+        const child = DrizzleKit.studio(url);
+        child.on("error", (error) => resume(Effect.fail(new StudioFailed({ reason: error.message }))));
+        child.on("exit", (code) =>
+          resume(code === 0 || code === null ? Effect.void : Effect.fail(new StudioFailed({ reason: `exit ${code}` }))),
+        );
+        return Effect.sync(() => child.kill("SIGTERM"));
+      }),
+    ),
+  ),
+).pipe(Command.withDescription("drizzle-kit studio on the database (the dev database stays up while it runs)"));
+
+const db = Command.make("db").pipe(
+  Command.withDescription("beep database administration"),
+  Command.withSubcommands([generate, migrate, verify, seed, studio]),
+);
+
+export const run = Command.run(db, { name: "beep db", version: "0.0.0" });
+
+/** One line for a failed command, or undefined when the CLI already printed it (bad arguments, help). */
+export const describeFailure = (cause: Cause.Cause<unknown>): string | undefined => {
+  if (Cause.isInterruptedOnly(cause)) return undefined;
+  const failure = Cause.failureOption(cause);
+  if (Option.isSome(failure)) {
+    const error = failure.value;
+    if (ValidationError.isValidationError(error)) return undefined;
+    if (ConfigError.isConfigError(error)) return `invalid configuration: ${String(error)}`;
+    const message = error instanceof Error || (typeof error === "object" && error !== null && "message" in error);
+    return (message ? String((error as { message: unknown }).message) : String(error)).split("\n")[0];
+  }
+  const defect = Cause.squash(cause);
+  return `unexpected error: ${(defect instanceof Error ? defect.message : String(defect)).split("\n")[0]}`;
+};

@@ -1,0 +1,382 @@
+import { TenantPolicy } from "@beep/shared-tables";
+import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
+import { Data, type Effect } from "effect";
+import type postgres from "postgres";
+import * as Catalog from "./internal/catalog.ts";
+import * as Declared from "./internal/declaredPolicies.ts";
+import * as Sql from "./internal/sql.ts";
+import * as Registry from "./Registry.ts";
+import { APP_ROLE } from "./Roles.ts";
+
+/**
+ * Tables allowed to have no row-level security, each with the reason. A `rlsPolicy: "none"` OrgTable must be
+ * listed here to pass `db:verify`, so an opt-out is always written down and reviewed.
+ */
+export const RLS_EXEMPTIONS: Readonly<Record<string, string>> = {
+  "drizzle.__drizzle_migrations":
+    "migration bookkeeping, written only by the migrating owner; beep_app has no USAGE on schema drizzle",
+};
+
+export type ProblemCode =
+  | "rls-disabled"
+  | "rls-not-forced"
+  | "partition-rls"
+  | "exemption-without-reason"
+  | "policy-missing"
+  | "policy-differs"
+  | "policy-undeclared"
+  | "policy-invalid"
+  | "unbounded-permissive"
+  | "unique-without-organization"
+  | "view-not-security-invoker"
+  | "materialized-view-over-tenant"
+  | "definer-search-path"
+  | "role-missing"
+  | "role-superuser"
+  | "role-bypassrls"
+  | "role-owns-relations"
+  | "role-privileged-membership";
+
+export interface Problem {
+  readonly code: ProblemCode;
+  readonly message: string;
+}
+
+export type SubjectKind = "table" | "partition" | "view" | "function" | "role";
+
+export interface Subject {
+  readonly kind: SubjectKind;
+  readonly name: string;
+  readonly status: "ok" | "FAIL";
+  readonly problems: ReadonlyArray<Problem>;
+}
+
+export interface Report {
+  readonly ok: boolean;
+  readonly subjects: ReadonlyArray<Subject>;
+}
+
+export interface VerifyOptions {
+  /** Defaults to `RLS_EXEMPTIONS`. */
+  readonly exemptions?: Readonly<Record<string, string>>;
+  /** The runtime role; defaults to `beep_app`. */
+  readonly appRole?: string;
+  /** The tables whose policies the schema declares; defaults to the registry's. */
+  readonly declaredTables?: ReadonlyArray<PgTable>;
+}
+
+/** The database could not be reached or its catalogs read. */
+export class VerifyUnavailable extends Data.TaggedError("VerifyUnavailable")<{ readonly cause: unknown }> {
+  override get message() {
+    return `cannot verify: ${this.cause instanceof Error ? this.cause.message : String(this.cause)}`;
+  }
+}
+
+/** At least one object failed; the report says which and why. */
+export class VerifyFailed extends Data.TaggedError("VerifyFailed")<{ readonly report: Report }> {
+  override get message() {
+    const failed = this.report.subjects.filter((subject) => subject.status === "FAIL");
+    const names = failed.map((subject) => subject.name);
+    const shown = names.length > 4 ? `${names.slice(0, 4).join(", ")}, …` : names.join(", ");
+    return `verify failed: ${failed.length} of ${this.report.subjects.length} objects have problems (${shown})`;
+  }
+}
+
+const subject = (kind: SubjectKind, name: string, problems: ReadonlyArray<Problem>): Subject => ({
+  kind,
+  name,
+  status: problems.length === 0 ? "ok" : "FAIL",
+  problems,
+});
+
+const problem = (code: ProblemCode, message: string): Problem => ({ code, message });
+
+const describeClause = (value: string | null) => (value === null ? "none" : `(${value})`);
+
+const roleList = (roles: ReadonlyArray<string>) => [...roles].sort().join(", ");
+
+/** Differences between a live policy and the declared one, both as PostgreSQL prints them. */
+const differences = (live: Catalog.Policy, declared: Catalog.Policy): ReadonlyArray<string> => [
+  ...(live.permissive === declared.permissive
+    ? []
+    : [
+        `is ${live.permissive ? "PERMISSIVE" : "RESTRICTIVE"}, declared ${declared.permissive ? "PERMISSIVE" : "RESTRICTIVE"}`,
+      ]),
+  ...(live.command === declared.command
+    ? []
+    : [`is FOR ${live.command.toUpperCase()}, declared FOR ${declared.command.toUpperCase()}`]),
+  ...(roleList(live.roles) === roleList(declared.roles)
+    ? []
+    : [`is TO ${roleList(live.roles)}, declared TO ${roleList(declared.roles)}`]),
+  ...(live.using === declared.using
+    ? []
+    : [`USING is ${describeClause(live.using)}, declared ${describeClause(declared.using)}`]),
+  ...(live.withCheck === declared.withCheck
+    ? []
+    : [`WITH CHECK is ${describeClause(live.withCheck)}, declared ${describeClause(declared.withCheck)}`]),
+];
+
+const samePolicy = (a: Catalog.Policy, b: Catalog.Policy) => a.name === b.name && differences(a, b).length === 0;
+
+const covers = (bound: Declared.Command, command: Declared.Command) => bound === "all" || bound === command;
+
+const checkPolicies = (
+  table: Catalog.Table,
+  live: ReadonlyArray<Catalog.Policy>,
+  canonical: ReadonlyArray<Catalog.Policy>,
+  mustBeBounded: boolean,
+): ReadonlyArray<Problem> => {
+  const problems: Array<Problem> = [];
+  for (const declared of canonical) {
+    const found = live.find((policy) => policy.name === declared.name);
+    if (found === undefined) {
+      problems.push(problem("policy-missing", `policy "${declared.name}" is missing`));
+      continue;
+    }
+    const changes = differences(found, declared);
+    if (changes.length > 0) {
+      problems.push(
+        problem("policy-differs", `policy "${declared.name}" differs from the schema: ${changes.join("; ")}`),
+      );
+    }
+  }
+  for (const policy of live) {
+    if (!canonical.some((declared) => declared.name === policy.name)) {
+      problems.push(problem("policy-undeclared", `policy "${policy.name}" is not declared by the schema`));
+    }
+  }
+  if (mustBeBounded) {
+    // Only a restrictive policy exactly as declared bounds the permissive ones (policies are ORed, then
+    // ANDed with every restrictive one): anything else could let a permissive policy reach other tenants.
+    const bounds = live.filter(
+      (policy) =>
+        !policy.permissive && canonical.some((declared) => !declared.permissive && samePolicy(policy, declared)),
+    );
+    for (const policy of live.filter((candidate) => candidate.permissive)) {
+      if (!bounds.some((bound) => covers(bound.command, policy.command))) {
+        problems.push(
+          problem(
+            "unbounded-permissive",
+            `permissive policy "${policy.name}" (FOR ${policy.command.toUpperCase()}) is not bounded by a restrictive tenant policy of ${table.display}: it can widen access beyond the tenant`,
+          ),
+        );
+      }
+    }
+  }
+  return problems;
+};
+
+const checkRls = (
+  table: Catalog.Table,
+  parent: Catalog.Table | undefined,
+  exemptions: Readonly<Record<string, string>>,
+): ReadonlyArray<Problem> => {
+  const reason = exemptions[table.display];
+  if (reason !== undefined) {
+    return reason.trim() === ""
+      ? [problem("exemption-without-reason", "is exempt from RLS without a written reason")]
+      : [];
+  }
+  if (parent?.rlsEnabled === true && (!table.rlsEnabled || !table.rlsForced)) {
+    return [
+      problem(
+        "partition-rls",
+        `partition of ${parent.display} with RLS ${table.rlsEnabled ? "not forced" : "disabled"}: queried directly it would not apply the tenant policies`,
+      ),
+    ];
+  }
+  if (!table.rlsEnabled) {
+    return [
+      problem(
+        "rls-disabled",
+        table.hasOrganizationId
+          ? "RLS is disabled on a table with organization_id"
+          : "RLS is disabled and the table is not on the exemption list",
+      ),
+    ];
+  }
+  return table.rlsForced ? [] : [problem("rls-not-forced", "RLS is not forced: the table owner bypasses it")];
+};
+
+const checkViews = (catalog: Catalog.Catalog): ReadonlyArray<Subject> => {
+  const names = new Map<number, string>([
+    ...catalog.tables.map((table) => [table.oid, table.display] as const),
+    ...catalog.views.map((view) => [view.oid, view.display] as const),
+  ]);
+  // A view over a view over a tenant table reads tenant rows too.
+  const tenant = new Set(
+    catalog.tables.filter((table) => table.hasOrganizationId || table.rlsEnabled).map((table) => table.oid),
+  );
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const view of catalog.views) {
+      if (!tenant.has(view.oid) && view.dependsOn.some((oid) => tenant.has(oid))) {
+        tenant.add(view.oid);
+        grew = true;
+      }
+    }
+  }
+  return catalog.views.map((view) => {
+    const reads = view.dependsOn.filter((oid) => tenant.has(oid)).map((oid) => names.get(oid) ?? String(oid));
+    if (reads.length === 0) return subject("view", view.display, []);
+    if (view.materialized) {
+      return subject("view", view.display, [
+        problem(
+          "materialized-view-over-tenant",
+          `materialized view stores rows of ${reads.join(", ")} where RLS does not apply`,
+        ),
+      ]);
+    }
+    return subject(
+      "view",
+      view.display,
+      view.securityInvoker
+        ? []
+        : [
+            problem(
+              "view-not-security-invoker",
+              `view reads ${reads.join(", ")} with its owner's rights, bypassing RLS: set security_invoker = true`,
+            ),
+          ],
+    );
+  });
+};
+
+const checkFunctions = (catalog: Catalog.Catalog): ReadonlyArray<Subject> =>
+  catalog.definerFunctions.map((fn) => {
+    if (fn.searchPath === null) {
+      return subject("function", fn.display, [
+        problem("definer-search-path", "SECURITY DEFINER function does not pin search_path"),
+      ]);
+    }
+    const last = fn.searchPath.split(",").at(-1)?.trim().replaceAll('"', "");
+    return subject(
+      "function",
+      fn.display,
+      last === "pg_temp"
+        ? []
+        : [
+            problem(
+              "definer-search-path",
+              `SECURITY DEFINER function's search_path (${fn.searchPath}) does not end with pg_temp: temporary tables would shadow its tables`,
+            ),
+          ],
+    );
+  });
+
+const checkRole = (role: Catalog.Role): Subject => {
+  if (!role.exists) return subject("role", role.name, [problem("role-missing", "the runtime role does not exist")]);
+  return subject("role", role.name, [
+    ...(role.superuser ? [problem("role-superuser", "is a superuser: RLS does not apply to it")] : []),
+    ...(role.bypassRls ? [problem("role-bypassrls", "has BYPASSRLS: RLS does not apply to it")] : []),
+    ...(role.ownedRelations.length > 0
+      ? [
+          problem(
+            "role-owns-relations",
+            `owns ${role.ownedRelations.join(", ")}: an owner can disable RLS and bypasses it unless forced`,
+          ),
+        ]
+      : []),
+    ...(role.privilegedMemberships.length > 0
+      ? [
+          problem(
+            "role-privileged-membership",
+            `is a member of ${role.privilegedMemberships.join(", ")} (superuser or BYPASSRLS) and can act as it`,
+          ),
+        ]
+      : []),
+  ]);
+};
+
+/**
+ * Audits a live database against the schema: RLS enabled and forced, tenant policies as declared and
+ * bounding every permissive one, exemptions written down, partitions isolated like their parents, unique
+ * indexes scoped by organization, views with security_invoker, SECURITY DEFINER functions with a pinned
+ * search_path, and a runtime role that RLS applies to.
+ */
+export const verify = (url: string, options: VerifyOptions = {}): Effect.Effect<Report, VerifyUnavailable> =>
+  Sql.use(
+    url,
+    (sql) => audit(sql, options),
+    (cause) => new VerifyUnavailable({ cause }),
+  );
+
+const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Report> => {
+  const exemptions = options.exemptions ?? RLS_EXEMPTIONS;
+  const catalog = await Catalog.read(sql, options.appRole ?? APP_ROLE);
+  const declaredByName = new Map(
+    (options.declaredTables ?? [...Registry.tables, ...Registry.codeTables]).map(
+      (table) => [getTableConfig(table).name, Declared.ofTable(table)] as const,
+    ),
+  );
+  const byOid = new Map(catalog.tables.map((table) => [table.oid, table]));
+
+  /** What the schema declares for a table: its own policies, its parent's, or the standard tenant policy. */
+  const expected = (table: Catalog.Table): ReadonlyArray<Declared.DeclaredPolicy> | undefined => {
+    const declared = table.schema === "public" ? declaredByName.get(table.name) : undefined;
+    if (declared !== undefined) return declared;
+    const parent = table.parentOid === null ? undefined : byOid.get(table.parentOid);
+    const inherited = parent === undefined ? undefined : expected(parent);
+    if (parent !== undefined && inherited !== undefined) {
+      return Declared.forPartition(inherited, parent.name, table.name);
+    }
+    // A tenant table the schema does not know: the standard tenant policy, unless it is an exempt opt-out.
+    const standard = table.hasOrganizationId && exemptions[table.display] === undefined;
+    return standard ? TenantPolicy.specs(table.name, "standard").map(Declared.ofSpec) : undefined;
+  };
+
+  const tables: Array<Subject> = [];
+  for (const table of catalog.tables) {
+    const parent = table.parentOid === null ? undefined : byOid.get(table.parentOid);
+    const problems: Array<Problem> = [...checkRls(table, parent, exemptions)];
+    const declared = expected(table);
+    const exempt = exemptions[table.display] !== undefined;
+    if (declared !== undefined) {
+      const canonical =
+        declared.length === 0 ? { policies: [] } : await Catalog.canonicalPolicies(sql, table, declared);
+      if ("error" in canonical) {
+        problems.push(problem("policy-invalid", `the declared policies do not fit the table: ${canonical.error}`));
+      } else {
+        const mustBeBounded = !exempt && (table.hasOrganizationId || declared.some((p) => p.as === "restrictive"));
+        problems.push(
+          ...checkPolicies(table, catalog.policies.get(table.oid) ?? [], canonical.policies, mustBeBounded),
+        );
+      }
+    }
+    if (table.hasOrganizationId) {
+      for (const index of catalog.uniqueIndexes) {
+        if (index.tableOid !== table.oid || index.includesOrganizationId) continue;
+        problems.push(
+          problem(
+            "unique-without-organization",
+            `unique index "${index.name}" does not include organization_id: tenants' rows could collide`,
+          ),
+        );
+      }
+    }
+    tables.push(subject(parent === undefined ? "table" : "partition", table.display, problems));
+  }
+  const subjects = [...tables, ...checkViews(catalog), ...checkFunctions(catalog), checkRole(catalog.appRole)];
+  return { ok: subjects.every((entry) => entry.status === "ok"), subjects };
+};
+
+/** The report as a text table: one row per object, each problem on its own line. */
+export const renderTable = (report: Report): string => {
+  const width = (values: ReadonlyArray<string>) => Math.max(...values.map((value) => value.length));
+  const nameWidth = width(["object", ...report.subjects.map((entry) => entry.name)]);
+  const kindWidth = width(["kind", ...report.subjects.map((entry) => entry.kind)]);
+  const row = (name: string, kind: string, status: string, detail: string) =>
+    `${name.padEnd(nameWidth)}  ${kind.padEnd(kindWidth)}  ${status.padEnd(6)}  ${detail}`.trimEnd();
+  const lines = [row("object", "kind", "status", "problems")];
+  for (const entry of report.subjects) {
+    const [first, ...rest] = entry.problems;
+    lines.push(row(entry.name, entry.kind, entry.status, first?.message ?? ""));
+    for (const more of rest) lines.push(row("", "", "", more.message));
+  }
+  const failed = report.subjects.filter((entry) => entry.status === "FAIL").length;
+  lines.push(
+    failed === 0 ? `all ${report.subjects.length} objects ok` : `${failed} of ${report.subjects.length} objects FAIL`,
+  );
+  return lines.join("\n");
+};

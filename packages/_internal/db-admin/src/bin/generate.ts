@@ -1,3 +1,0 @@
-import { generate } from "../Generate.ts";
-
-await generate(undefined, (line) => console.log(line));

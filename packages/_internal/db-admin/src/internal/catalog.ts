@@ -1,0 +1,212 @@
+import type postgres from "postgres";
+import { type Command, createSql, type DeclaredPolicy } from "./declaredPolicies.ts";
+
+/** What `Verify` reads from PostgreSQL's catalogs, as plain data. */
+
+export interface Table {
+  readonly oid: number;
+  readonly schema: string;
+  readonly name: string;
+  /** `name` for the public schema, `schema.name` elsewhere. */
+  readonly display: string;
+  readonly rlsEnabled: boolean;
+  readonly rlsForced: boolean;
+  readonly parentOid: number | null;
+  readonly hasOrganizationId: boolean;
+}
+
+export interface Policy {
+  readonly name: string;
+  readonly permissive: boolean;
+  readonly command: Command;
+  readonly roles: ReadonlyArray<string>;
+  readonly using: string | null;
+  readonly withCheck: string | null;
+}
+
+export interface UniqueIndex {
+  readonly tableOid: number;
+  readonly name: string;
+  readonly includesOrganizationId: boolean;
+}
+
+export interface View {
+  readonly oid: number;
+  readonly display: string;
+  readonly materialized: boolean;
+  readonly securityInvoker: boolean;
+  readonly dependsOn: ReadonlyArray<number>;
+}
+
+export interface DefinerFunction {
+  readonly display: string;
+  /** The pinned `search_path`, or null when the function does not set one. */
+  readonly searchPath: string | null;
+}
+
+export interface Role {
+  readonly name: string;
+  readonly exists: boolean;
+  readonly superuser: boolean;
+  readonly bypassRls: boolean;
+  readonly ownedRelations: ReadonlyArray<string>;
+  /** Superuser or BYPASSRLS roles it can act as through membership. */
+  readonly privilegedMemberships: ReadonlyArray<string>;
+}
+
+export interface Catalog {
+  readonly tables: ReadonlyArray<Table>;
+  readonly policies: ReadonlyMap<number, ReadonlyArray<Policy>>;
+  readonly uniqueIndexes: ReadonlyArray<UniqueIndex>;
+  readonly views: ReadonlyArray<View>;
+  readonly definerFunctions: ReadonlyArray<DefinerFunction>;
+  readonly appRole: Role;
+}
+
+// User schemas only: never the system catalogs, TOAST or another session's temporary tables.
+const USER_SCHEMA = `n.nspname not in ('pg_catalog', 'information_schema') and n.nspname !~ '^pg_(toast|temp_)'`;
+
+const COMMANDS: Readonly<Record<string, Command>> = { "*": "all", r: "select", a: "insert", w: "update", d: "delete" };
+
+const POLICY_COLUMNS = `pol.polname as name, pol.polpermissive as permissive, pol.polcmd as command,
+  case when 0 = any(pol.polroles) then array['public']
+       else array(select rolname::text from pg_roles where oid = any(pol.polroles) order by 1) end as roles,
+  pg_get_expr(pol.polqual, pol.polrelid) as using, pg_get_expr(pol.polwithcheck, pol.polrelid) as with_check`;
+
+const toPolicy = (row: postgres.Row): Policy => ({
+  name: row.name,
+  permissive: row.permissive,
+  command: COMMANDS[row.command] ?? "all",
+  roles: row.roles,
+  using: row.using,
+  withCheck: row.with_check,
+});
+
+const isOn = (option: string) => /^security_invoker=(true|on|yes|1)$/i.test(option);
+
+export const read = async (sql: postgres.Sql, appRole: string): Promise<Catalog> => {
+  const tables = await sql.unsafe(`select c.oid::int as oid, n.nspname as schema, c.relname as name,
+      c.relrowsecurity as rls_enabled, c.relforcerowsecurity as rls_forced,
+      (select i.inhparent::int from pg_inherits i where i.inhrelid = c.oid and c.relispartition) as parent_oid,
+      exists (select 1 from pg_attribute a where a.attrelid = c.oid and a.attname = 'organization_id'
+        and not a.attisdropped) as has_organization_id
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'p') and ${USER_SCHEMA}
+    order by n.nspname <> 'public', n.nspname, c.relname`);
+  const policies = await sql.unsafe(`select pol.polrelid::int as table_oid, ${POLICY_COLUMNS}
+    from pg_policy pol order by pol.polname`);
+  const uniqueIndexes = await sql.unsafe(`select i.indrelid::int as table_oid, ic.relname as name,
+      exists (select 1 from generate_series(0, i.indnkeyatts - 1) k join pg_attribute a
+        on a.attrelid = i.indrelid and a.attnum = i.indkey[k] and a.attname = 'organization_id') as includes_org
+    from pg_index i join pg_class ic on ic.oid = i.indexrelid
+    where i.indisunique order by ic.relname`);
+  const views = await sql.unsafe(`select c.oid::int as oid, n.nspname as schema, c.relname as name,
+      c.relkind = 'm' as materialized, coalesce(c.reloptions, '{}') as options,
+      array(select distinct d.refobjid::int from pg_rewrite r
+        join pg_depend d on d.classid = 'pg_rewrite'::regclass and d.objid = r.oid
+          and d.refclassid = 'pg_class'::regclass and d.refobjid <> c.oid
+        where r.ev_class = c.oid) as depends_on
+    from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('v', 'm') and ${USER_SCHEMA} order by c.relname`);
+  const functions = await sql.unsafe(`select n.nspname as schema, p.proname as name,
+      pg_get_function_identity_arguments(p.oid) as args,
+      (select substr(setting, length('search_path=') + 1) from unnest(p.proconfig) setting
+        where setting like 'search_path=%') as search_path
+    from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+    where p.prosecdef and ${USER_SCHEMA}
+      and not exists (select 1 from pg_depend d where d.classid = 'pg_proc'::regclass and d.objid = p.oid
+        and d.deptype = 'e')
+    order by p.proname`);
+  const [role] = await sql`select r.rolname as name, r.rolsuper as superuser, r.rolbypassrls as bypass_rls,
+      array(select c.relname::text from pg_class c where c.relowner = r.oid
+        and c.relkind in ('r', 'p', 'v', 'm', 'S', 'f') order by 1) as owned,
+      array(select p.rolname::text from pg_roles p where p.oid <> r.oid and (p.rolsuper or p.rolbypassrls)
+        and pg_has_role(r.oid, p.oid, 'MEMBER') order by 1) as memberships
+    from pg_roles r where r.rolname = ${appRole}`;
+
+  const display = (schema: string, name: string) => (schema === "public" ? name : `${schema}.${name}`);
+  const policiesByTable = new Map<number, Array<Policy>>();
+  for (const row of policies) {
+    const list = policiesByTable.get(row.table_oid) ?? [];
+    list.push(toPolicy(row));
+    policiesByTable.set(row.table_oid, list);
+  }
+  return {
+    tables: tables.map((row) => ({
+      oid: row.oid,
+      schema: row.schema,
+      name: row.name,
+      display: display(row.schema, row.name),
+      rlsEnabled: row.rls_enabled,
+      rlsForced: row.rls_forced,
+      parentOid: row.parent_oid,
+      hasOrganizationId: row.has_organization_id,
+    })),
+    policies: policiesByTable,
+    uniqueIndexes: uniqueIndexes.map((row) => ({
+      tableOid: row.table_oid,
+      name: row.name,
+      includesOrganizationId: row.includes_org,
+    })),
+    views: views.map((row) => ({
+      oid: row.oid,
+      display: display(row.schema, row.name),
+      materialized: row.materialized,
+      securityInvoker: (row.options as Array<string>).some(isOn),
+      dependsOn: row.depends_on,
+    })),
+    definerFunctions: functions.map((row) => ({
+      display: `${display(row.schema, row.name)}(${row.args})`,
+      searchPath: row.search_path,
+    })),
+    appRole:
+      role === undefined
+        ? {
+            name: appRole,
+            exists: false,
+            superuser: false,
+            bypassRls: false,
+            ownedRelations: [],
+            privilegedMemberships: [],
+          }
+        : {
+            name: appRole,
+            exists: true,
+            superuser: role.superuser,
+            bypassRls: role.bypass_rls,
+            ownedRelations: role.owned,
+            privilegedMemberships: role.memberships,
+          },
+  };
+};
+
+const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
+
+/**
+ * The declared policies as PostgreSQL itself stores them: created on a temporary copy of the table (same
+ * name, same columns) inside a transaction that is rolled back, then read back with pg_get_expr. Comparing
+ * that with the live policies needs no normalising of whitespace, casts or parentheses.
+ */
+export const canonicalPolicies = async (
+  sql: postgres.Sql,
+  table: Table,
+  declared: ReadonlyArray<DeclaredPolicy>,
+): Promise<{ readonly policies: ReadonlyArray<Policy> } | { readonly error: string }> => {
+  const outcome = await sql
+    .begin(async (tx) => {
+      await tx.unsafe(`CREATE TEMP TABLE ${quote(table.name)} (LIKE ${quote(table.schema)}.${quote(table.name)})`);
+      for (const policy of declared) await tx.unsafe(createSql(`pg_temp.${quote(table.name)}`, policy));
+      const rows = await tx.unsafe(
+        `select ${POLICY_COLUMNS} from pg_policy pol where pol.polrelid = $1::regclass order by pol.polname`,
+        [`pg_temp.${quote(table.name)}`],
+      );
+      throw new Rollback(rows.map(toPolicy));
+    })
+    .catch((cause: unknown) => cause);
+  if (outcome instanceof Rollback) return { policies: outcome.policies };
+  return { error: outcome instanceof Error ? outcome.message : String(outcome) };
+};
+
+class Rollback {
+  constructor(readonly policies: ReadonlyArray<Policy>) {}
+}

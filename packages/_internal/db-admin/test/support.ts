@@ -1,0 +1,77 @@
+import { execFile } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Effect } from "effect";
+import postgres from "postgres";
+import { DrizzleKit } from "../src/index.ts";
+
+/** Runs `f` with a one-connection client to `url`, closed afterwards. */
+export const query = async <A>(url: string, f: (sql: postgres.Sql) => Promise<A>): Promise<A> => {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await f(sql);
+  } finally {
+    await sql.end();
+  }
+};
+
+export const withSql = <A>(url: string, f: (sql: postgres.Sql) => Promise<A>) => Effect.promise(() => query(url, f));
+
+/** One transaction with the tenant context set the way the runtime sets it (or none, for `null`). */
+export const asTenant = <A>(sql: postgres.Sql, org: string | null, f: (tx: postgres.TransactionSql) => Promise<A>) =>
+  sql.begin(async (tx) => {
+    if (org !== null) await tx`select set_config('app.current_org_id', ${org}, true)`;
+    return f(tx);
+  }) as Promise<A>;
+
+/** The error a promise rejects with, or undefined when it resolves. */
+export const failureOf = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (cause: unknown) => cause as { code?: string; message?: string },
+  );
+
+/** A scratch copy of the committed migrations folder, removed by `remove`. */
+export const copyMigrations = () => {
+  const root = mkdtempSync(join(tmpdir(), "beep-migrations-"));
+  const dir = join(root, "drizzle");
+  cpSync(DrizzleKit.MIGRATIONS_DIR, dir, { recursive: true });
+  return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
+};
+
+/** Appends a hand-written migration to a scratch folder's journal. */
+export const appendMigration = (dir: string, name: string, sql: string): string => {
+  const path = join(dir, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(path, "utf8")) as {
+    entries: Array<{ idx: number; version: string; when: number; tag: string; breakpoints: boolean }>;
+  };
+  const last = journal.entries.at(-1);
+  const idx = (last?.idx ?? -1) + 1;
+  const tag = `${String(idx).padStart(4, "0")}_${name}`;
+  journal.entries.push({ idx, version: "7", when: (last?.when ?? 0) + 1, tag, breakpoints: true });
+  writeFileSync(path, JSON.stringify(journal, null, 2));
+  writeFileSync(join(dir, `${tag}.sql`), sql);
+  return tag;
+};
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs the CLI the way the root scripts do (`bun src/bin/cli.ts ...`) with exactly `env` added. */
+export const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined>): Promise<CliResult> =>
+  new Promise((resolve) => {
+    const { DATABASE_URL: _ignored, ...inherited } = process.env;
+    execFile(
+      "bun",
+      ["src/bin/cli.ts", ...args],
+      { cwd: DrizzleKit.PACKAGE_DIR, env: { ...inherited, ...env, NO_COLOR: "1" }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
