@@ -1,7 +1,7 @@
 import { SharedEntityIds } from "@beep/shared-domain";
+import { SharedTables } from "@beep/shared-tables";
 import { Effect } from "effect";
 import { CurrentSession } from "./CurrentSession.ts";
-import { auditEvent } from "./internal/auditEventTable.ts";
 import * as Sql from "./internal/Sql.ts";
 
 export interface Entry {
@@ -21,7 +21,7 @@ export const record = (
   entry: Entry,
 ): Effect.Effect<void, Sql.StatementRejected | Sql.DatabaseDown, Sql.Tx> =>
   Sql.query((db) =>
-    db.insert(auditEvent).values({
+    db.insert(SharedTables.auditEvent).values({
       id: SharedEntityIds.AuditEventId.create(),
       organizationId,
       actorId,

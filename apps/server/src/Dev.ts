@@ -1,36 +1,16 @@
+import { AppRole, DevDatabase, Seed, Upgrade } from "@beep/db-admin";
 import { HttpServer } from "@effect/platform";
-import { Console, Effect, Layer, Option, Redacted, type Scope } from "effect";
+import { Console, Data, Effect, Layer, Option, Redacted } from "effect";
 import * as DevConfig from "./DevConfig.ts";
 import type { Tenancy } from "./internal/Tenancy.ts";
 import * as PortCheck from "./PortCheck.ts";
 import * as Server from "./Server.ts";
 import * as Token from "./Token.ts";
 
-export interface DatabaseUrls {
-  /** Owner/superuser: migrations and seeding. */
-  readonly adminUrl: string;
-  /** The runtime role `beep_app`. */
-  readonly appUrl: string;
-}
-
-export interface DemoOrganization {
-  readonly name: string;
-  readonly organizationId: string;
-  readonly userId: string;
-}
-
-/** What the dev command needs from the database tooling; `bin/dev.ts` wires the real ones. */
-export interface Backends {
-  /** The embedded PostgreSQL with its data in `dataDir`, migrated; stopped when the scope closes. */
-  readonly embedded: (options: {
-    readonly dataDir: string;
-    readonly port: Option.Option<number>;
-  }) => Effect.Effect<DatabaseUrls, unknown, Scope.Scope>;
-  /** Migrates an external database; returns the runtime role's URL. */
-  readonly external: (adminUrl: string, appUrl: Option.Option<string>) => Effect.Effect<DatabaseUrls, unknown>;
-  /** Creates the demo organizations when the database has none; returns them either way. */
-  readonly seed: (urls: DatabaseUrls) => Effect.Effect<ReadonlyArray<DemoOrganization>, unknown>;
-  readonly tenancy: (appUrl: string) => Layer.Layer<Tenancy, unknown>;
+export class AppUrlWithoutOwner extends Data.TaggedError("AppUrlWithoutOwner")<{}> {
+  override get message() {
+    return "APP_DATABASE_URL is set but DATABASE_URL is not: set both (DATABASE_URL migrates and seeds)";
+  }
 }
 
 /** Dev tokens last a working day. */
@@ -38,49 +18,54 @@ const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 const curlLine = (baseUrl: string, token: string) => `curl -H "Authorization: Bearer ${token}" ${baseUrl}/v1/documents`;
 
-const databaseUrls = (config: DevConfig.DevConfig, backends: Backends) =>
+/** `DATABASE_URL` (and `APP_DATABASE_URL`) when set, migrated here; else the embedded dev database. */
+const databaseUrls = (config: DevConfig.DevConfig) =>
   Option.match(config.databaseUrl, {
-    onNone: () =>
-      Effect.gen(function* () {
-        yield* Console.log(`starting embedded PostgreSQL (data in ${config.dataDir}) ...`);
-        return yield* backends.embedded({ dataDir: config.dataDir, port: config.pgPort });
-      }),
+    onNone: () => (Option.isSome(config.appDatabaseUrl) ? Effect.fail(new AppUrlWithoutOwner()) : DevDatabase.make),
     onSome: (url) =>
       Effect.gen(function* () {
-        yield* Console.log("using DATABASE_URL ...");
-        return yield* backends.external(Redacted.value(url), Option.map(config.appDatabaseUrl, Redacted.value));
+        const adminUrl = Redacted.value(url);
+        yield* Console.error("using DATABASE_URL");
+        yield* Upgrade.run(adminUrl, (line) => Console.error(line));
+        const appUrl = Option.isSome(config.appDatabaseUrl)
+          ? Redacted.value(config.appDatabaseUrl.value)
+          : yield* AppRole.provision(adminUrl, Redacted.value(config.appPassword));
+        return { adminUrl, appUrl };
       }),
   });
 
 /**
- * `bun run dev`: check the port, bring up the database (embedded unless `DATABASE_URL`), migrate, seed,
- * serve, and print a ready curl line per demo organization. Runs until interrupted (SIGINT/SIGTERM),
- * then stops accepting, lets in-flight requests finish, closes the pool and stops the database.
+ * `bun run dev`: check the port, bring up the database (embedded unless `DATABASE_URL`), migrate, seed the
+ * demo organizations, serve, and print a ready curl line per organization. Runs until interrupted
+ * (SIGINT/SIGTERM), then stops accepting, lets in-flight requests finish, closes the pool and stops the
+ * embedded database.
  */
-export const program = (backends: Backends) =>
+export const program = (tenancy: (appUrl: string) => Layer.Layer<Tenancy, unknown>) =>
   Effect.gen(function* () {
     const config = yield* DevConfig.config;
     yield* PortCheck.ensureFree(config.host, config.port);
     const secret = Option.getOrElse(config.authSecret, () => Redacted.make(DevConfig.DEV_AUTH_SECRET));
-    const urls = yield* databaseUrls(config, backends);
-    const demo = yield* backends.seed(urls);
     const tokens = yield* Token.make(secret);
+    const urls = yield* databaseUrls(config);
+    const seeded = yield* Seed.run(urls.appUrl);
+    yield* Console.error(
+      seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
+    );
     const context = yield* Layer.build(
       Server.layer({ port: config.port, host: config.host }).pipe(
-        Layer.provide(backends.tenancy(urls.appUrl)),
+        Layer.provide(tenancy(urls.appUrl)),
         Layer.provide(Layer.succeed(Token.Tokens, tokens)),
       ),
     );
-    const address = (yield* Effect.provide(HttpServer.HttpServer, context)).address;
-    const port = address._tag === "TcpAddress" ? address.port : config.port;
-    const baseUrl = `http://${config.host}:${port}`;
-    yield* Effect.addFinalizer(() => Console.log("shutting down: stopped accepting, finishing in-flight requests"));
+    const { address } = yield* Effect.provide(HttpServer.HttpServer, context);
+    const baseUrl = `http://${config.host}:${address._tag === "TcpAddress" ? address.port : config.port}`;
+    yield* Effect.addFinalizer(() => Console.error("shutting down: finishing in-flight requests"));
     const lines = [
       "",
-      `beep API     ${baseUrl}/v1`,
-      `docs         ${baseUrl}${Server.DOCS_PATH}`,
-      `openapi      ${baseUrl}${Server.OPENAPI_PATH}`,
-      `health       ${baseUrl}/health`,
+      `beep API   ${baseUrl}/v1`,
+      `docs       ${baseUrl}${Server.DOCS_PATH}`,
+      `openapi    ${baseUrl}${Server.OPENAPI_PATH}`,
+      `health     ${baseUrl}/health`,
     ];
     if (Option.isNone(config.authSecret)) {
       lines.push(
@@ -88,15 +73,15 @@ export const program = (backends: Backends) =>
         "warning: AUTH_SECRET is not set, so tokens are signed with the built-in dev secret: for development only, never deploy with it.",
       );
     }
-    lines.push("", "try it (one line per demo organization):");
-    for (const organization of demo) {
+    lines.push("", "try it, as the owner of each demo organization:");
+    for (const organization of seeded.organizations) {
       const issued = yield* tokens.issue(
-        { userId: organization.userId as never, organizationId: organization.organizationId as never },
+        { userId: organization.owner.id, organizationId: organization.id },
         DEV_TOKEN_TTL_SECONDS,
       );
-      lines.push(`  # ${organization.name}`, `  ${curlLine(baseUrl, issued.token)}`);
+      lines.push(`  # ${organization.name} (${organization.owner.email})`, `  ${curlLine(baseUrl, issued.token)}`);
     }
-    lines.push("", "press Ctrl-C to stop", "");
+    lines.push("", "Ctrl-C stops the server (and the embedded database, whose data is kept).", "");
     yield* Console.log(lines.join("\n"));
     return yield* Effect.never;
   });

@@ -1,8 +1,8 @@
+import { SharedTables } from "@beep/shared-tables";
 import { HttpApiBuilder } from "@effect/platform";
 import { asc, gt } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
-import { auditEvent } from "../internal/auditEventTable.ts";
 import * as Sql from "../internal/Sql.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
@@ -13,9 +13,9 @@ export const AuditEventsLive = HttpApiBuilder.group(Api, "auditEvents", (handler
       Sql.query((db) =>
         db
           .select()
-          .from(auditEvent)
-          .where(urlParams.cursor === undefined ? undefined : gt(auditEvent.id, urlParams.cursor))
-          .orderBy(asc(auditEvent.id))
+          .from(SharedTables.auditEvent)
+          .where(urlParams.cursor === undefined ? undefined : gt(SharedTables.auditEvent.id, urlParams.cursor))
+          .orderBy(asc(SharedTables.auditEvent.id))
           .limit(urlParams.limit + 1),
       ).pipe(Effect.map((rows) => Pagination.fromRows(rows, urlParams.limit))),
     ),
