@@ -7,7 +7,7 @@ import * as PortCheck from "./PortCheck.ts";
 import * as Server from "./Server.ts";
 import * as Token from "./Token.ts";
 
-export class AppUrlWithoutOwner extends Data.TaggedError("AppUrlWithoutOwner")<{}> {
+export class AppUrlWithoutOwner extends Data.TaggedError("AppUrlWithoutOwner")<Record<never, never>> {
   override get message() {
     return "APP_DATABASE_URL is set but DATABASE_URL is not: set both (DATABASE_URL migrates and seeds)";
   }
