@@ -1,5 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform";
-import { PayloadTooLarge, ServiceUnavailable } from "./ApiErrors.ts";
+import { NotFound, PayloadTooLarge, ServiceUnavailable } from "./ApiErrors.ts";
 import { AuditEventsGroup } from "./groups/AuditEvents.ts";
 import { SignupGroup, TokensGroup } from "./groups/Auth.ts";
 import { DiscussionsGroup } from "./groups/Discussions.ts";
@@ -17,6 +17,7 @@ export class Api extends HttpApi.make("beep")
   .add(AuditEventsGroup)
   .prefix("/v1")
   .add(HealthGroup)
+  .addError(NotFound)
   .addError(ServiceUnavailable)
   .addError(PayloadTooLarge)
   .annotate(OpenApi.Title, "beep")

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
-import { HttpApiBuilder, HttpApiScalar } from "@effect/platform";
+import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse } from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
-import { Layer } from "effect";
+import { Effect, Layer } from "effect";
 import { Api } from "./Api.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
@@ -30,20 +30,54 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide(AuthenticationLive),
 );
 
+/** Whether the server is shutting down: responses then close their connection instead of keeping it alive. */
+interface Drain {
+  draining: boolean;
+}
+
+// A pre-response handler: the response is written inside the app, before a middleware would see it.
+const closeWhenDraining = (drain: Drain) =>
+  HttpMiddleware.make((app) =>
+    Effect.zipRight(
+      HttpApp.appendPreResponseHandler((_request, response) =>
+        Effect.succeed(drain.draining ? HttpServerResponse.setHeader(response, "connection", "close") : response),
+      ),
+      app,
+    ),
+  );
+
 /** The app with its docs, request logging and body limit, served by whatever `HttpServer` is provided. */
-export const HttpLive = HttpApiBuilder.serve((app) => RequestLog.middleware(RequestBody.middleware(app))).pipe(
-  Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
-  Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
-  Layer.provide(ApiLive),
-);
+const httpLive = (drain: Drain) =>
+  HttpApiBuilder.serve((app) => RequestLog.middleware(closeWhenDraining(drain)(RequestBody.middleware(app)))).pipe(
+    Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
+    Layer.provide(ApiLive),
+  );
 
 export interface ListenOptions {
   readonly port: number;
   readonly host?: string;
 }
 
-/** The HTTP server on Node's `http` (Bun runs it too). Closing the layer stops accepting and lets requests finish. */
-export const layer = (options: ListenOptions) =>
-  HttpLive.pipe(
-    Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host: options.host ?? "0.0.0.0" })),
+/**
+ * The HTTP server on Node's `http` (Bun runs it too). When its scope closes it stops accepting, closes
+ * idle keep-alive connections, lets in-flight requests finish (their responses close the connection),
+ * and only then releases what it was given (the database pool).
+ */
+export const layer = (options: ListenOptions) => {
+  const server = createServer();
+  const drain: Drain = { draining: false };
+  // Built after the app, so released before it: draining starts before the request handler is removed.
+  const startDraining = Layer.scopedDiscard(
+    Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        drain.draining = true;
+        server.closeIdleConnections();
+      }),
+    ),
   );
+  return startDraining.pipe(
+    Layer.provideMerge(httpLive(drain)),
+    Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "0.0.0.0" })),
+  );
+};
