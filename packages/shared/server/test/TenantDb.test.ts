@@ -1,0 +1,189 @@
+import { document } from "@beep/documents-tables/schema";
+import { SharedEntityIds } from "@beep/shared-domain";
+import { assert, describe, it } from "@effect/vitest";
+import { eq, sql } from "drizzle-orm";
+import { Deferred, Effect, Exit, Fiber, Layer } from "effect";
+import * as Db from "../src/Db.ts";
+import * as Organizations from "../src/Organizations.ts";
+import * as TenantDb from "../src/TenantDb.ts";
+import * as TenantQuery from "../src/TenantQuery.ts";
+import * as TenantTx from "../src/TenantTx.ts";
+import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
+import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
+
+const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
+
+/** pid and setting of a pool connection outside any transaction (the pool has one connection). */
+const poolState = Effect.flatMap(Db.Db, ({ sql }) =>
+  Effect.promise(() => sql`select pg_backend_pid() as pid, current_setting('app.current_org_id', true) as setting`),
+).pipe(Effect.map((rows) => ({ pid: Number(rows[0]?.pid), setting: rows[0]?.setting as string | null })));
+
+const backendPid = TenantTx.use((db) => db.execute(sql`select pg_backend_pid() as pid`)).pipe(
+  Effect.map((rows) => Number(rows[0]?.pid)),
+);
+
+const countDocuments = (title: string) =>
+  withAdmin((admin) => admin`select count(*)::int as n from documents_document where title = ${title}`).pipe(
+    Effect.map((rows) => rows[0]?.n as number),
+  );
+
+describe("TenantDb.withOrg", () => {
+  it.layer(runtime({ poolMax: 1 }))((it) => {
+    it.effect("commits on success; the pooled connection is left with no context", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Acme", owner: owner("acme") });
+        const pid = yield* TenantDb.withOrg(organizationId)(
+          Effect.zipLeft(backendPid, TenantQuery.insert(document, { title: "commit-me" })),
+        );
+        const after = yield* poolState;
+        assert.strictEqual(after.pid, pid);
+        assert.include(["", null], after.setting);
+        assert.strictEqual(yield* countDocuments("commit-me"), 1);
+        const rows = yield* TenantDb.withOrg(organizationId)(TenantQuery.select(document));
+        assert.deepStrictEqual(
+          rows.map((row) => [row.title, row.organizationId]),
+          [["commit-me", organizationId]],
+        );
+      }),
+    );
+
+    it.effect("rolls back on failure and leaves the connection clean", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Rollback", owner: owner("rb") });
+        const exit = yield* Effect.exit(
+          TenantDb.withOrg(organizationId)(
+            TenantQuery.insert(document, { title: "roll-me-back" }).pipe(Effect.andThen(Effect.fail("boom" as const))),
+          ),
+        );
+        assert.deepStrictEqual(exit, Exit.fail("boom"));
+        assert.strictEqual(yield* countDocuments("roll-me-back"), 0);
+        assert.include(["", null], (yield* poolState).setting);
+      }),
+    );
+
+    it.effect("rolls back on interruption and the connection serves the next unit of work", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Interrupt", owner: owner("int") });
+        const inserted = yield* Deferred.make<void>();
+        const fiber = yield* Effect.fork(
+          TenantDb.withOrg(organizationId)(
+            TenantQuery.insert(document, { title: "interrupted" }).pipe(
+              Effect.andThen(Deferred.succeed(inserted, undefined)),
+              Effect.andThen(Effect.never),
+            ),
+          ),
+        );
+        yield* Deferred.await(inserted);
+        yield* Fiber.interrupt(fiber);
+        assert.strictEqual(yield* countDocuments("interrupted"), 0);
+        assert.include(["", null], (yield* poolState).setting);
+        const rows = yield* TenantDb.withOrg(organizationId)(TenantQuery.select(document));
+        assert.lengthOf(rows, 0);
+      }),
+    );
+
+    it.effect("refuses statements that touch the tenant setting", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Setter", owner: owner("set") });
+        const other = SharedEntityIds.OrganizationId.create();
+        const error = yield* Effect.flip(
+          TenantDb.withOrg(organizationId)(
+            TenantTx.use((db) => db.execute(sql`select set_config('app.current_org_id', ${other}, false)`)),
+          ),
+        );
+        assert.strictEqual(error._tag, "TenantAccessDenied");
+        assert.include(["", null], (yield* poolState).setting);
+      }),
+    );
+
+    it.effect("a nested unit of work for the same organization joins the outer transaction", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Nested", owner: owner("nest") });
+        const txid = TenantTx.use((db) => db.execute(sql`select txid_current()::text as id`)).pipe(
+          Effect.map((rows) => String(rows[0]?.id)),
+        );
+        const [outer, inner] = yield* TenantDb.withOrg(organizationId)(
+          Effect.all([txid, TenantDb.withOrg(organizationId)(txid)]),
+        );
+        assert.strictEqual(inner, outer);
+      }),
+    );
+
+    it.effect("a fiber that outlives its unit of work cannot use the transaction", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Escape", owner: owner("esc") });
+        const escaped = yield* TenantDb.withOrg(organizationId)(Effect.map(TenantTx.TenantTx, (tx) => tx));
+        const error = yield* Effect.flip(
+          Effect.provideService(TenantQuery.select(document), TenantTx.TenantTx, escaped),
+        );
+        assert.strictEqual(error._tag, "TenantContextMissing");
+      }),
+    );
+
+    it.effect("helpers filter by organization and refuse another organization's values before SQL", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Helpers", owner: owner("help") });
+        const other = SharedEntityIds.OrganizationId.create();
+        const result = yield* TenantDb.withOrg(organizationId)(
+          Effect.gen(function* () {
+            const [created] = yield* TenantQuery.insert(document, [{ title: "h1" }, { title: "h2" }]);
+            assert.isDefined(created);
+            const owned = yield* TenantQuery.assertTenantOwnership(created as NonNullable<typeof created>);
+            const updated = yield* TenantQuery.update(document, { status: "published" }, eq(document.title, "h1"));
+            const denied = yield* Effect.flip(
+              TenantQuery.insert(document, { title: "x", organizationId: other } as never),
+            );
+            const foreign = yield* Effect.flip(TenantQuery.assertTenantOwnership({ ...owned, organizationId: other }));
+            const deleted = yield* TenantQuery.delete(document, eq(document.title, "h2"));
+            const left = yield* TenantQuery.select(document);
+            return { updated, denied, foreign, deleted, left, current: yield* TenantQuery.currentTenant };
+          }),
+        );
+        assert.deepStrictEqual(
+          result.updated.map((row) => row.status),
+          ["published"],
+        );
+        assert.strictEqual(result.denied._tag, "TenantAccessDenied");
+        assert.strictEqual(result.foreign._tag, "TenantAccessDenied");
+        assert.deepStrictEqual(
+          result.deleted.map((row) => row.title),
+          ["h2"],
+        );
+        assert.deepStrictEqual(
+          result.left.map((row) => row.title),
+          ["h1"],
+        );
+        assert.strictEqual(result.current, organizationId);
+        assert.isTrue(TenantQuery.isRlsEnabled(document));
+      }),
+    );
+  });
+
+  it.layer(runtime())((it) => {
+    it.effect("BEGIN, the context and the first statement share one round trip; COMMIT is the second", () =>
+      Effect.gen(function* () {
+        const { appUrl } = yield* MigratedDatabase;
+        const { organizationId } = yield* Organizations.create({ name: "Pipeline", owner: owner("pipe") });
+        const target = new URL(appUrl);
+        const proxy = yield* Effect.acquireRelease(
+          Effect.promise(() => RoundTripProxy.start(Number(target.port))),
+          (p) => Effect.promise(() => p.close()),
+        );
+        target.port = String(proxy.port);
+        const unit = TenantDb.withOrg(organizationId)(TenantQuery.select(document, eq(document.title, "nothing-here")));
+        const measured = Effect.gen(function* () {
+          // The first run on a connection prepares its statements; later runs reuse them.
+          yield* unit;
+          proxy.reset();
+          yield* unit;
+          return proxy.flights();
+        }).pipe(
+          Effect.provide(TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })))),
+        );
+        const flights = yield* measured;
+        console.log(`pipelining: one-statement unit of work took ${flights} round trips`);
+        assert.strictEqual(flights, 2);
+      }).pipe(Effect.scoped),
+    );
+  });
+});

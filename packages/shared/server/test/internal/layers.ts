@@ -1,0 +1,32 @@
+import { MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
+import { Effect, Layer } from "effect";
+import postgres from "postgres";
+import * as Db from "../../src/Db.ts";
+import * as SystemDb from "../../src/SystemDb.ts";
+import * as TenantDb from "../../src/TenantDb.ts";
+
+export { MigratedDatabase };
+
+/** A fresh migrated database, the runtime pool as beep_app, TenantDb, and SystemDb on the superuser URL. */
+export const runtime = (settings: Partial<Db.DbSettings> = {}) =>
+  Layer.unwrapEffect(
+    Effect.map(MigratedDatabase, ({ adminUrl, appUrl }) =>
+      Layer.mergeAll(
+        TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings))),
+        SystemDb.layerFromUrl(adminUrl),
+      ),
+    ),
+  ).pipe(Layer.provideMerge(migratedLayer), Layer.orDie);
+
+/** A short-lived superuser connection, for checking what really is in the database. */
+export const withAdmin = <A>(f: (sql: postgres.Sql) => Promise<A>) =>
+  Effect.flatMap(MigratedDatabase, ({ adminUrl }) =>
+    Effect.promise(async () => {
+      const sql = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      try {
+        return await f(sql);
+      } finally {
+        await sql.end();
+      }
+    }),
+  );
