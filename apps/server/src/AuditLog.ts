@@ -1,10 +1,11 @@
 import { SharedEntityIds } from "@beep/shared-domain";
+import { type DbErrors, TenantTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
 import { Effect } from "effect";
 import { CurrentSession } from "./CurrentSession.ts";
-import * as Sql from "./internal/Sql.ts";
 
 export interface Entry {
+  /** `<entity>.<verb>`, e.g. `document.updated`. */
   readonly action: string;
   /** The entity's table, e.g. `documents_document`. */
   readonly entityType: string;
@@ -12,15 +13,14 @@ export interface Entry {
 }
 
 /**
- * Appends an audit event in the current tenant transaction: it commits exactly when the change
- * it describes commits. The organization is the transaction's own.
+ * Appends an audit event in the current tenant transaction, for the transaction's organization: it
+ * commits exactly when the change it describes commits, and never without it.
  */
 export const record = (
   actorId: SharedEntityIds.UserId,
-  organizationId: SharedEntityIds.OrganizationId,
   entry: Entry,
-): Effect.Effect<void, Sql.StatementRejected | Sql.DatabaseDown, Sql.Tx> =>
-  Sql.query((db) =>
+): Effect.Effect<void, DbErrors.DbError, TenantTx.TenantTx> =>
+  TenantTx.use((db, organizationId) =>
     db.insert(SharedTables.auditEvent).values({
       id: SharedEntityIds.AuditEventId.create(),
       organizationId,
@@ -31,6 +31,6 @@ export const record = (
     }),
   ).pipe(Effect.asVoid);
 
-/** `record` for the authenticated caller. */
+/** `record` with the authenticated caller as the actor. */
 export const recordForSession = (entry: Entry) =>
-  Effect.flatMap(CurrentSession, (session) => record(session.userId, session.organizationId, entry));
+  Effect.flatMap(CurrentSession, (session) => record(session.userId, entry));

@@ -2,7 +2,6 @@ import { AppRole, DevDatabase, Seed, Upgrade } from "@beep/db-admin";
 import { HttpServer } from "@effect/platform";
 import { Console, Data, Effect, Layer, Option, Redacted } from "effect";
 import * as DevConfig from "./DevConfig.ts";
-import type { Tenancy } from "./internal/Tenancy.ts";
 import * as PortCheck from "./PortCheck.ts";
 import * as Server from "./Server.ts";
 import * as Token from "./Token.ts";
@@ -40,48 +39,50 @@ const databaseUrls = (config: DevConfig.DevConfig) =>
  * (SIGINT/SIGTERM), then stops accepting, lets in-flight requests finish, closes the pool and stops the
  * embedded database.
  */
-export const program = (tenancy: (appUrl: string) => Layer.Layer<Tenancy, unknown>) =>
-  Effect.gen(function* () {
-    const config = yield* DevConfig.config;
-    yield* PortCheck.ensureFree(config.host, config.port);
-    const secret = Option.getOrElse(config.authSecret, () => Redacted.make(DevConfig.DEV_AUTH_SECRET));
-    const tokens = yield* Token.make(secret);
-    const urls = yield* databaseUrls(config);
-    const seeded = yield* Seed.run(urls.appUrl);
-    yield* Console.error(
-      seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
-    );
-    const context = yield* Layer.build(
-      Server.layer({ port: config.port, host: config.host }).pipe(
-        Layer.provide(tenancy(urls.appUrl)),
-        Layer.provide(Layer.succeed(Token.Tokens, tokens)),
-      ),
-    );
-    const { address } = yield* Effect.provide(HttpServer.HttpServer, context);
-    const baseUrl = `http://${config.host}:${address._tag === "TcpAddress" ? address.port : config.port}`;
-    yield* Effect.addFinalizer(() => Console.error("shutting down: finishing in-flight requests"));
-    const lines = [
+export const program = Effect.gen(function* () {
+  const config = yield* DevConfig.config;
+  yield* PortCheck.ensureFree(config.host, config.port);
+  const secret = Option.getOrElse(config.authSecret, () => Redacted.make(DevConfig.DEV_AUTH_SECRET));
+  const tokens = yield* Token.make(secret);
+  const urls = yield* databaseUrls(config);
+  const seeded = yield* Seed.run(urls.appUrl);
+  yield* Console.error(
+    seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
+  );
+  const context = yield* Layer.build(
+    Server.layer({ port: config.port, host: config.host }).pipe(
+      Layer.provide(Server.database(urls.appUrl)),
+      Layer.provide(Layer.succeed(Token.Tokens, tokens)),
+    ),
+  );
+  const { address } = yield* Effect.provide(HttpServer.HttpServer, context);
+  const baseUrl = `http://${config.host}:${address._tag === "TcpAddress" ? address.port : config.port}`;
+  yield* Effect.addFinalizer(() => Console.error("shutting down: finishing in-flight requests"));
+  const lines = [
+    "",
+    `beep API   ${baseUrl}/v1`,
+    `docs       ${baseUrl}${Server.DOCS_PATH}`,
+    `openapi    ${baseUrl}${Server.OPENAPI_PATH}`,
+    `health     ${baseUrl}/health`,
+  ];
+  if (Option.isNone(config.authSecret)) {
+    lines.push(
       "",
-      `beep API   ${baseUrl}/v1`,
-      `docs       ${baseUrl}${Server.DOCS_PATH}`,
-      `openapi    ${baseUrl}${Server.OPENAPI_PATH}`,
-      `health     ${baseUrl}/health`,
-    ];
-    if (Option.isNone(config.authSecret)) {
-      lines.push(
-        "",
-        "warning: AUTH_SECRET is not set, so tokens are signed with the built-in dev secret: for development only, never deploy with it.",
-      );
-    }
-    lines.push("", "try it, as the owner of each demo organization:");
-    for (const organization of seeded.organizations) {
-      const issued = yield* tokens.issue(
-        { userId: organization.owner.id, organizationId: organization.id },
-        DEV_TOKEN_TTL_SECONDS,
-      );
-      lines.push(`  # ${organization.name} (${organization.owner.email})`, `  ${curlLine(baseUrl, issued.token)}`);
-    }
-    lines.push("", "Ctrl-C stops the server (and the embedded database, whose data is kept).", "");
-    yield* Console.log(lines.join("\n"));
-    return yield* Effect.never;
-  });
+      "warning: AUTH_SECRET is not set, so tokens are signed with the built-in dev secret: for development only, never deploy with it.",
+    );
+  }
+  lines.push("", "try it, as the owner of each demo organization:");
+  for (const organization of seeded.organizations) {
+    const issued = yield* tokens.issue(
+      { userId: organization.owner.id, organizationId: organization.id },
+      DEV_TOKEN_TTL_SECONDS,
+    );
+    lines.push(`  # ${organization.name} (${organization.owner.email})`, `  ${curlLine(baseUrl, issued.token)}`);
+  }
+  const stops = Option.isNone(config.databaseUrl)
+    ? "the server and the embedded database (its data is kept)"
+    : "the server";
+  lines.push("", `Ctrl-C stops ${stops}.`, "");
+  yield* Console.log(lines.join("\n"));
+  return yield* Effect.never;
+});

@@ -1,17 +1,45 @@
 import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
+import { TenantDb, TenantTx } from "@beep/shared-server";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
-import { ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
+import { NotFound, ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
 import { CurrentSession } from "./CurrentSession.ts";
-import * as Sql from "./internal/Sql.ts";
-import { Tenancy } from "./internal/Tenancy.ts";
 
-const unavailable = () => new ServiceUnavailable({ message: "database unavailable" });
+type DbFailure = TenantDb.WithOrgError;
+
+const DB_FAILURES: ReadonlySet<string> = new Set([
+  "InvalidOrganizationId",
+  "TenantContextMissing",
+  "TenantAccessDenied",
+  "DatabaseUnavailable",
+  "QueryTimeout",
+  "UniqueViolation",
+  "QueryFailed",
+]);
+
+const isDbFailure = (error: unknown): error is DbFailure =>
+  typeof error === "object" && error !== null && "_tag" in error && DB_FAILURES.has(String(error._tag));
+
+/**
+ * What a database error the handler did not handle means to the client: unreachable or too slow is 503;
+ * refused by the tenant's policies is 404 (existence does not leak); anything else is a bug (500).
+ */
+const toHttp = (error: DbFailure): Effect.Effect<never, ServiceUnavailable | NotFound> => {
+  switch (error._tag) {
+    case "DatabaseUnavailable":
+    case "QueryTimeout":
+      return Effect.fail(new ServiceUnavailable({ message: "database unavailable" }));
+    case "TenantAccessDenied":
+      return Effect.fail(new NotFound({ message: "not found" }));
+    default:
+      return Effect.die(error);
+  }
+};
 
 /** Inside the tenant transaction, RLS shows only this organization's memberships. */
 const assertMember = (userId: SharedEntityIds.UserId) =>
-  Sql.query((db) =>
+  TenantTx.use((db) =>
     db.select({ id: IamTables.member.id }).from(IamTables.member).where(eq(IamTables.member.userId, userId)).limit(1),
   ).pipe(
     Effect.filterOrFail(
@@ -21,8 +49,8 @@ const assertMember = (userId: SharedEntityIds.UserId) =>
   );
 
 /**
- * Runs a request's work in one transaction of an organization: database errors the handler did not
- * handle become 503 (down) or a defect (500), and the whole transaction rolls back on any failure.
+ * Runs `effect` in one transaction of `organizationId` (`TenantDb.withOrg`): committed when it succeeds,
+ * rolled back on any failure. Database errors it leaves unhandled become HTTP errors.
  */
 export const inOrganization =
   (organizationId: SharedEntityIds.OrganizationId) =>
@@ -30,29 +58,23 @@ export const inOrganization =
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<
     A,
-    Exclude<E, Sql.DatabaseDown | Sql.StatementRejected> | ServiceUnavailable,
-    Exclude<R, Sql.Tx> | Tenancy
+    Exclude<E, DbFailure> | ServiceUnavailable | NotFound,
+    Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb
   > =>
-    Effect.flatMap(Tenancy, (tenancy) => tenancy.withOrg(organizationId)(effect)).pipe(
+    TenantDb.withOrg(organizationId)(effect).pipe(
       Effect.catchAll(
-        (
-          error: unknown,
-        ): Effect.Effect<never, Exclude<E, Sql.DatabaseDown | Sql.StatementRejected> | ServiceUnavailable> =>
-          error instanceof Sql.DatabaseDown
-            ? Effect.fail(unavailable())
-            : error instanceof Sql.StatementRejected
-              ? Effect.die(error)
-              : Effect.fail(error as Exclude<E, Sql.DatabaseDown | Sql.StatementRejected>),
+        (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | ServiceUnavailable | NotFound> =>
+          isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
       ),
     );
 
-/** Runs the caller's request in its organization, after checking it is still a member there. */
+/** Runs the caller's request in its organization, after checking that it is still a member there. */
 export const run = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<
   A,
-  Exclude<E, Sql.DatabaseDown | Sql.StatementRejected> | ServiceUnavailable | Unauthorized,
-  Exclude<R, Sql.Tx> | Tenancy | CurrentSession
+  Exclude<E, DbFailure> | ServiceUnavailable | NotFound | Unauthorized,
+  Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb | CurrentSession
 > =>
   Effect.flatMap(CurrentSession, (session) =>
     inOrganization(session.organizationId)(Effect.zipRight(assertMember(session.userId), effect)),

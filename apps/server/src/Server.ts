@@ -1,4 +1,5 @@
 import { createServer } from "node:http";
+import { Db, TenantDb } from "@beep/shared-server";
 import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse } from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
 import { Effect, Layer } from "effect";
@@ -81,3 +82,7 @@ export const layer = (options: ListenOptions) => {
     Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "0.0.0.0" })),
   );
 };
+
+/** The runtime pool (`beep_app`) and tenant transactions over it: what every handler's database work needs. */
+export const database = (appUrl: string, settings: Partial<Db.DbSettings> = {}) =>
+  TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings)));

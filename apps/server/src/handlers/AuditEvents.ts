@@ -1,16 +1,16 @@
+import { TenantTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
 import { HttpApiBuilder } from "@effect/platform";
 import { asc, gt } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
-import * as Sql from "../internal/Sql.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 
 export const AuditEventsLive = HttpApiBuilder.group(Api, "auditEvents", (handlers) =>
   handlers.handle("list", ({ urlParams }) =>
     RequestTenant.run(
-      Sql.query((db) =>
+      TenantTx.use((db) =>
         db
           .select()
           .from(SharedTables.auditEvent)

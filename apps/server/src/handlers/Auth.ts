@@ -1,5 +1,6 @@
 import { IamTables } from "@beep/iam-tables";
 import { SharedEntityIds } from "@beep/shared-domain";
+import { TenantTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
 import { HttpApiBuilder } from "@effect/platform";
 import { eq } from "drizzle-orm";
@@ -8,7 +9,6 @@ import { Api } from "../Api.ts";
 import { Conflict, NotFound } from "../ApiErrors.ts";
 import * as AuditLog from "../AuditLog.ts";
 import { CurrentSession, type Session } from "../CurrentSession.ts";
-import * as Sql from "../internal/Sql.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 import { Tokens } from "../Token.ts";
 
@@ -28,15 +28,19 @@ export const SignupLive = HttpApiBuilder.group(Api, "signup", (handlers) =>
       // One transaction in the new organization: all of it exists, or none of it does.
       yield* RequestTenant.inOrganization(organizationId)(
         Effect.gen(function* () {
-          yield* Sql.query((db) =>
+          yield* TenantTx.use((db) =>
             db.insert(organization).values({ id: organizationId, name: payload.organizationName }),
           );
           // No RETURNING: a user row becomes readable only once its membership exists.
-          yield* Sql.query((db) =>
+          yield* TenantTx.use((db) =>
             db.insert(user).values({ id: userId, email: payload.email, name: payload.name }),
-          ).pipe(Sql.onUniqueViolation(() => new Conflict({ message: `${payload.email} is already registered` })));
-          yield* Sql.query((db) => db.insert(member).values({ userId, role: "owner" }));
-          yield* AuditLog.record(userId, organizationId, {
+          ).pipe(
+            Effect.catchTag("UniqueViolation", () =>
+              Effect.fail(new Conflict({ message: `${payload.email} is already registered` })),
+            ),
+          );
+          yield* TenantTx.use((db) => db.insert(member).values({ userId, role: "owner" }));
+          yield* AuditLog.record(userId, {
             action: "organization.created",
             entityType: SharedEntityIds.OrganizationId.tableName,
             entityId: organizationId,
@@ -56,7 +60,9 @@ export const TokensLive = HttpApiBuilder.group(Api, "tokens", (handlers) =>
       yield* RequestTenant.run(Effect.void);
       const target = payload.organizationId;
       const rows = yield* RequestTenant.inOrganization(target)(
-        Sql.query((db) => db.select({ id: member.id }).from(member).where(eq(member.userId, session.userId)).limit(1)),
+        TenantTx.use((db) =>
+          db.select({ id: member.id }).from(member).where(eq(member.userId, session.userId)).limit(1),
+        ),
       );
       // Not a member and no such organization look the same.
       if (rows.length === 0) return yield* new NotFound({ message: "organization not found" });

@@ -1,5 +1,6 @@
 import { DocumentsTables } from "@beep/documents-tables";
 import { DocumentsEntityIds } from "@beep/shared-domain";
+import { TenantTx } from "@beep/shared-server";
 import { HttpApiBuilder } from "@effect/platform";
 import { and, asc, eq, gt } from "drizzle-orm";
 import { Effect } from "effect";
@@ -7,7 +8,6 @@ import { Api } from "../Api.ts";
 import { notFound } from "../ApiErrors.ts";
 import * as AuditLog from "../AuditLog.ts";
 import { CurrentSession } from "../CurrentSession.ts";
-import * as Sql from "../internal/Sql.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 import { findDocument } from "./Documents.ts";
@@ -15,7 +15,7 @@ import { findDocument } from "./Documents.ts";
 const { comment, discussion } = DocumentsTables;
 
 const findDiscussion = (documentId: DocumentsEntityIds.DocumentId, id: DocumentsEntityIds.DiscussionId) =>
-  Sql.query((db) =>
+  TenantTx.use((db) =>
     db
       .select({ id: discussion.id })
       .from(discussion)
@@ -34,7 +34,7 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDocument(path.id);
-          const rows = yield* Sql.query((db) =>
+          const rows = yield* TenantTx.use((db) =>
             db
               .select()
               .from(discussion)
@@ -56,7 +56,7 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
         Effect.gen(function* () {
           const session = yield* CurrentSession;
           yield* findDocument(path.id);
-          const [created] = yield* Sql.query((db) =>
+          const [created] = yield* TenantTx.use((db) =>
             db
               .insert(discussion)
               .values({ documentId: path.id, title: payload.title, authorId: session.userId })
@@ -76,7 +76,7 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDiscussion(path.id, path.discussionId);
-          const rows = yield* Sql.query((db) =>
+          const rows = yield* TenantTx.use((db) =>
             db
               .select()
               .from(comment)
@@ -98,7 +98,7 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
         Effect.gen(function* () {
           const session = yield* CurrentSession;
           yield* findDiscussion(path.id, path.discussionId);
-          const [created] = yield* Sql.query((db) =>
+          const [created] = yield* TenantTx.use((db) =>
             db
               .insert(comment)
               .values({ discussionId: path.discussionId, body: payload.body, authorId: session.userId })

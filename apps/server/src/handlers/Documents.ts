@@ -1,5 +1,6 @@
 import { DocumentsTables } from "@beep/documents-tables";
 import { DocumentsEntityIds } from "@beep/shared-domain";
+import { TenantTx } from "@beep/shared-server";
 import { HttpApiBuilder } from "@effect/platform";
 import { and, asc, eq, gt, max } from "drizzle-orm";
 import { Effect } from "effect";
@@ -7,7 +8,6 @@ import { Api } from "../Api.ts";
 import { Conflict, notFound } from "../ApiErrors.ts";
 import * as AuditLog from "../AuditLog.ts";
 import { CurrentSession } from "../CurrentSession.ts";
-import * as Sql from "../internal/Sql.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 
@@ -17,7 +17,7 @@ const VERSION = DocumentsEntityIds.DocumentVersionId.tableName;
 
 /** The document, if this organization has it; RLS hides every other organization's. */
 export const findDocument = (id: DocumentsEntityIds.DocumentId) =>
-  Sql.query((db) => db.select().from(document).where(eq(document.id, id)).limit(1)).pipe(
+  TenantTx.use((db) => db.select().from(document).where(eq(document.id, id)).limit(1)).pipe(
     Effect.flatMap((rows) => (rows[0] === undefined ? Effect.fail(notFound("document")) : Effect.succeed(rows[0]))),
   );
 
@@ -25,7 +25,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
   handlers
     .handle("list", ({ urlParams }) =>
       RequestTenant.run(
-        Sql.query((db) =>
+        TenantTx.use((db) =>
           db
             .select()
             .from(document)
@@ -39,7 +39,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
       RequestTenant.run(
         Effect.gen(function* () {
           const session = yield* CurrentSession;
-          const [created] = yield* Sql.query((db) =>
+          const [created] = yield* TenantTx.use((db) =>
             db
               .insert(document)
               .values({
@@ -60,7 +60,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
     .handle("update", ({ path, payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
-          const [updated] = yield* Sql.query((db) =>
+          const [updated] = yield* TenantTx.use((db) =>
             db
               .update(document)
               .set({
@@ -80,7 +80,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
     .handle("delete", ({ path }) =>
       RequestTenant.run(
         Effect.gen(function* () {
-          const [deleted] = yield* Sql.query((db) =>
+          const [deleted] = yield* TenantTx.use((db) =>
             db.delete(document).where(eq(document.id, path.id)).returning({ id: document.id }),
           );
           if (deleted === undefined) return yield* notFound("document");
@@ -92,7 +92,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDocument(path.id);
-          const rows = yield* Sql.query((db) =>
+          const rows = yield* TenantTx.use((db) =>
             db
               .select()
               .from(documentVersion)
@@ -114,13 +114,13 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
         Effect.gen(function* () {
           const session = yield* CurrentSession;
           const current = yield* findDocument(path.id);
-          const [latest] = yield* Sql.query((db) =>
+          const [latest] = yield* TenantTx.use((db) =>
             db
               .select({ version: max(documentVersion.version) })
               .from(documentVersion)
               .where(eq(documentVersion.documentId, path.id)),
           );
-          const [created] = yield* Sql.query((db) =>
+          const [created] = yield* TenantTx.use((db) =>
             db
               .insert(documentVersion)
               .values({
@@ -132,8 +132,8 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
               })
               .returning(),
           ).pipe(
-            Sql.onUniqueViolation(
-              () => new Conflict({ message: "another version was created at the same time; retry" }),
+            Effect.catchTag("UniqueViolation", () =>
+              Effect.fail(new Conflict({ message: "another version was created at the same time; retry" })),
             ),
           );
           if (created === undefined) return yield* Effect.die("insert returned no row");

@@ -1,12 +1,13 @@
+import { Db, DbErrors } from "@beep/shared-server";
 import { HttpApiBuilder } from "@effect/platform";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { ServiceUnavailable } from "../ApiErrors.ts";
-import { Tenancy } from "../internal/Tenancy.ts";
 
+/** A trivial query on the runtime pool: no tenant is needed to know the database answers. */
 export const HealthLive = HttpApiBuilder.group(Api, "health", (handlers) =>
   handlers.handle("health", () =>
-    Effect.flatMap(Tenancy, (tenancy) => tenancy.ping).pipe(
+    Effect.flatMap(Db.Db, ({ sql }) => Effect.tryPromise({ try: () => sql`select 1`, catch: DbErrors.fromCause })).pipe(
       Effect.as({ status: "ok" as const, database: "ok" as const }),
       Effect.mapError(() => new ServiceUnavailable({ message: "database unavailable" })),
     ),

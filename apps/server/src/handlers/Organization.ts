@@ -1,5 +1,6 @@
 import { IamTables } from "@beep/iam-tables";
 import { IamEntityIds } from "@beep/shared-domain";
+import { TenantTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
 import { HttpApiBuilder } from "@effect/platform";
 import { asc, eq, gt } from "drizzle-orm";
@@ -8,7 +9,6 @@ import { Api } from "../Api.ts";
 import { Conflict } from "../ApiErrors.ts";
 import * as AuditLog from "../AuditLog.ts";
 import { CurrentSession } from "../CurrentSession.ts";
-import * as Sql from "../internal/Sql.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 
@@ -22,7 +22,7 @@ export const OrganizationLive = HttpApiBuilder.group(Api, "organization", (handl
   handlers
     .handle("get", () =>
       RequestTenant.run(
-        Sql.query((db) => db.select().from(organization).limit(1)).pipe(
+        TenantTx.use((db) => db.select().from(organization).limit(1)).pipe(
           // RLS shows exactly one row: the caller's own organization, whose membership was just checked.
           Effect.flatMap((rows) =>
             rows[0] === undefined ? Effect.die("organization row not visible") : Effect.succeed(rows[0]),
@@ -32,7 +32,7 @@ export const OrganizationLive = HttpApiBuilder.group(Api, "organization", (handl
     )
     .handle("members", ({ urlParams }) =>
       RequestTenant.run(
-        Sql.query((db) =>
+        TenantTx.use((db) =>
           db
             .select({
               id: member.id,
@@ -54,7 +54,7 @@ export const OrganizationLive = HttpApiBuilder.group(Api, "organization", (handl
       RequestTenant.run(
         Effect.gen(function* () {
           const session = yield* CurrentSession;
-          const [created] = yield* Sql.query((db) =>
+          const [created] = yield* TenantTx.use((db) =>
             db
               .insert(invitation)
               .values({
@@ -64,7 +64,11 @@ export const OrganizationLive = HttpApiBuilder.group(Api, "organization", (handl
                 expiresAt: new Date(Date.now() + INVITATION_TTL_MS),
               })
               .returning(),
-          ).pipe(Sql.onUniqueViolation(() => new Conflict({ message: `${payload.email} is already invited` })));
+          ).pipe(
+            Effect.catchTag("UniqueViolation", () =>
+              Effect.fail(new Conflict({ message: `${payload.email} is already invited` })),
+            ),
+          );
           if (created === undefined) return yield* Effect.die("insert returned no row");
           yield* AuditLog.recordForSession({
             action: "invitation.created",
