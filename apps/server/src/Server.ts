@@ -17,7 +17,7 @@ import * as RequestLog from "./RequestLog.ts";
 export const OPENAPI_PATH = "/openapi.json";
 export const DOCS_PATH = "/docs";
 
-/** Every group's handlers; needs `Tokens` and `Tenancy`. */
+/** Every group's handlers; needs `Tokens`, `Db` and `TenantDb`. */
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide([
     HealthLive,

@@ -1,5 +1,5 @@
 import { SharedEntityIds } from "@beep/shared-domain";
-import { Config, type ConfigError, Context, Data, Effect, Layer, Redacted, Schema } from "effect";
+import { Context, Data, Effect, Layer, Redacted, Schema } from "effect";
 import { errors as JoseErrors, jwtVerify, SignJWT } from "jose";
 import type { Session } from "./CurrentSession.ts";
 
@@ -80,13 +80,5 @@ export const make = (secret: Redacted.Redacted<string>): Effect.Effect<TokensSha
     };
   });
 
-/** `AUTH_SECRET`, at least 32 characters. */
-export const AuthSecret = Config.redacted("AUTH_SECRET");
-
 export const layer = (secret: Redacted.Redacted<string>): Layer.Layer<Tokens, WeakSecret> =>
   Layer.effect(Tokens, make(secret));
-
-export const layerConfig: Layer.Layer<Tokens, WeakSecret | ConfigError.ConfigError> = Layer.effect(
-  Tokens,
-  Effect.flatMap(AuthSecret, make),
-);
