@@ -5,10 +5,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DrizzleKit } from "@beep/db-admin";
+import * as MigratedDatabase from "@beep/db-admin/testing";
+import { document } from "@beep/documents-tables/schema";
 import { DocumentsEntityIds, IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { Db, DbErrors, Organizations, TenantDb, TenantTx } from "@beep/shared-server";
 import { TenantPolicy } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
+import { Effect, Layer } from "effect";
 import postgres from "postgres";
 import { afterAll, beforeAll } from "vitest";
 import { Markdown } from "../src/index.ts";
@@ -299,5 +303,117 @@ describe("docs/rls.md", () => {
       const error = await errorOf(admin.begin((tx) => tx.unsafe(block.content)));
       assert.strictEqual(error, "(no error)", `docs/rls.md:${block.line}`);
     }
+  });
+});
+
+// The Roles section and the request path, on a database built by the committed migrations, with the runtime.
+describe("docs/rls.md, on a migrated database", () => {
+  let migrated: Awaited<ReturnType<typeof MigratedDatabase.create>>;
+  let owner: Sql;
+  beforeAll(async () => {
+    migrated = await MigratedDatabase.create();
+    owner = postgres(migrated.adminUrl, { max: 1, onnotice: () => {} });
+  });
+  afterAll(async () => {
+    await owner?.end();
+    await migrated?.drop();
+  });
+
+  const privileges = async (role: string, table: string) => {
+    const rows = await owner`select p from unnest(array['SELECT', 'INSERT', 'UPDATE', 'DELETE']) p
+      where has_table_privilege(${role}, ${table}, p)`;
+    return rows.map((row) => row.p as string);
+  };
+
+  it("roles: beep_app logs in, is subject to RLS, owns nothing; beep_admin cannot log in and bypasses RLS", async () => {
+    const roles = await owner`select rolname, rolcanlogin, rolsuper, rolbypassrls, rolcreatedb, rolcreaterole
+      from pg_roles where rolname in ('beep_app', 'beep_admin') order by rolname`;
+    assert.deepStrictEqual(
+      roles.map((role) => ({ ...role })),
+      [
+        {
+          rolname: "beep_admin",
+          rolcanlogin: false,
+          rolsuper: false,
+          rolbypassrls: true,
+          rolcreatedb: false,
+          rolcreaterole: false,
+        },
+        {
+          rolname: "beep_app",
+          rolcanlogin: true,
+          rolsuper: false,
+          rolbypassrls: false,
+          rolcreatedb: false,
+          rolcreaterole: false,
+        },
+      ],
+    );
+    const all = ["SELECT", "INSERT", "UPDATE", "DELETE"];
+    assert.deepStrictEqual(await privileges("beep_app", "documents_document"), all);
+    assert.deepStrictEqual(await privileges("beep_app", "shared_organization"), ["SELECT", "INSERT", "UPDATE"]);
+    assert.deepStrictEqual(await privileges("beep_app", "shared_user"), ["SELECT", "INSERT", "UPDATE"]);
+    assert.deepStrictEqual(await privileges("beep_app", "shared_audit_event"), ["SELECT", "INSERT"]);
+    assert.deepStrictEqual(await privileges("beep_app", "shared_audit_event_default"), ["SELECT", "INSERT"]);
+    assert.deepStrictEqual(await privileges("beep_admin", "shared_organization"), all);
+    const [schemas] = await owner`select
+      has_schema_privilege('beep_app', 'public', 'USAGE') as app_public,
+      has_schema_privilege('beep_admin', 'public', 'USAGE') as admin_public,
+      has_schema_privilege('beep_app', 'drizzle', 'USAGE') as app_drizzle,
+      has_schema_privilege('beep_admin', 'drizzle', 'USAGE') as admin_drizzle`;
+    assert.deepStrictEqual(
+      { ...schemas },
+      { app_public: true, admin_public: true, app_drizzle: false, admin_drizzle: false },
+    );
+    const [owned] = await owner`select count(*)::int as n from pg_class where relowner = 'beep_app'::regrole`;
+    assert.strictEqual(owned?.n, 0);
+    const unforced = await owner`select relname from pg_class where relrowsecurity and not relforcerowsecurity`;
+    assert.deepStrictEqual(
+      unforced.map((row) => row.relname),
+      [],
+    );
+  });
+
+  it("the handbook's SQL blocks run on the migrated database too", async () => {
+    const blocks = Markdown.codeBlocks(readFileSync(HANDBOOK, "utf8")).filter(
+      (block) => block.lang === "sql" && !block.words.some((word) => word.startsWith("render=")),
+    );
+    for (const block of blocks) {
+      const error = await errorOf(owner.begin((tx) => tx.unsafe(block.content)));
+      assert.strictEqual(error, "(no error)", `docs/rls.md:${block.line}`);
+    }
+  });
+
+  it("the request path: withOrg as beep_app sees one tenant, and the connection returns with no context", async () => {
+    const runtime = TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(migrated.appUrl, { poolMax: 1 })));
+    const program = Effect.gen(function* () {
+      const a = yield* Organizations.create({ name: "A", owner: { email: "a@handbook.example", name: "A" } });
+      const b = yield* Organizations.create({ name: "B", owner: { email: "b@handbook.example", name: "B" } });
+      for (const { organizationId } of [a, b]) {
+        yield* TenantDb.withOrg(organizationId)(
+          TenantTx.use((db) => db.insert(document).values({ title: `of ${organizationId}` })),
+        );
+      }
+      // No WHERE: row-level security alone keeps B's document out.
+      const seen = yield* TenantDb.withOrg(a.organizationId)(TenantTx.use((db) => db.select().from(document)));
+      assert.deepStrictEqual(
+        seen.map((row) => row.organizationId),
+        [a.organizationId],
+      );
+      const { sql } = yield* Db.Db;
+      const [after] = yield* Effect.promise(
+        () => sql`select current_user as role, current_setting('app.current_org_id', true) as org`,
+      );
+      assert.deepStrictEqual({ ...after }, { role: "beep_app", org: "" });
+      const refused = yield* Effect.flip(
+        TenantDb.withOrg(a.organizationId)(
+          TenantTx.use((db) => db.execute("select set_config('app.current_org_id', 'x', true)")),
+        ),
+      );
+      assert.instanceOf(refused, DbErrors.TenantAccessDenied);
+      const invalid = yield* Effect.flip(TenantDb.withOrg("not an id")(Effect.void));
+      assert.instanceOf(invalid, DbErrors.InvalidOrganizationId);
+    });
+    await Effect.runPromise(program.pipe(Effect.provide(runtime), Effect.scoped));
   });
 });

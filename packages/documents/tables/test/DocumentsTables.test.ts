@@ -4,14 +4,8 @@ import { is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import { DocumentsTables } from "../src/index.ts";
 
-const ORG_FK = "(organization_id) -> shared_organization(id)";
-const standard = (name: string) => ({
-  name,
-  rlsPolicy: "standard" as const,
-  rlsEnabled: true,
-  policies: TableShape.expectedTenantPolicies(name, "standard"),
-  primaryKey: ["organization_id", "id"],
-});
+const ORG_FK = TableShape.ORGANIZATION_FOREIGN_KEY;
+const standard = TableShape.standardTenant;
 
 describe("documents tables", () => {
   it("document", () => {

@@ -2,14 +2,8 @@ import { TableShape } from "@beep/shared-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { IamTables } from "../src/index.ts";
 
-const ORG_FK = "(organization_id) -> shared_organization(id)";
-const standard = (name: string) => ({
-  name,
-  rlsPolicy: "standard" as const,
-  rlsEnabled: true,
-  policies: TableShape.expectedTenantPolicies(name, "standard"),
-  primaryKey: ["organization_id", "id"],
-});
+const ORG_FK = TableShape.ORGANIZATION_FOREIGN_KEY;
+const standard = TableShape.standardTenant;
 
 describe("iam tables", () => {
   it("member: unique per organization and user", () => {

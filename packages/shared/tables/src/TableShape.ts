@@ -58,3 +58,15 @@ export const expectedTenantPolicies = (table: string, mode: RlsMode): ReadonlyAr
           `tenant_isolation_${table}_delete restrictive delete`,
           `tenant_isolation_${table}_update restrictive update`,
         ];
+
+/** The foreign key every tenant table has to its organization, in `TableShape.foreignKeys` form. */
+export const ORGANIZATION_FOREIGN_KEY = describeForeignKey(["organization_id"], "shared_organization", ["id"]);
+
+/** What every `standard` tenant table's shape starts with; tests add its own keys and references. */
+export const standardTenant = (name: string) => ({
+  name,
+  rlsPolicy: "standard" as const,
+  rlsEnabled: true,
+  policies: expectedTenantPolicies(name, "standard"),
+  primaryKey: ["organization_id", "id"],
+});

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest";
 import { SharedTables, TableShape } from "../src/index.ts";
 import * as Schema from "../src/tables/index.ts";
 
-const ORG_FK = "(organization_id) -> shared_organization(id)";
+const ORG_FK = TableShape.ORGANIZATION_FOREIGN_KEY;
 
 describe("shared tables", () => {
   it("organization: the tenant root sees only its own row", () => {

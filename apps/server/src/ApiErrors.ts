@@ -1,0 +1,37 @@
+import { HttpApiSchema } from "@effect/platform";
+import { Schema } from "effect";
+
+/** Missing, malformed, expired or forged credentials, or a user who is not a member of the token's organization. */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
+  "Unauthorized",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 401, description: "Missing, invalid or expired bearer token" }),
+) {}
+
+/** Not found, or belongs to another organization: the two are indistinguishable on purpose. */
+export class NotFound extends Schema.TaggedError<NotFound>()(
+  "NotFound",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 404 }),
+) {}
+
+export class Conflict extends Schema.TaggedError<Conflict>()(
+  "Conflict",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 409 }),
+) {}
+
+export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
+  "PayloadTooLarge",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 413 }),
+) {}
+
+/** The database cannot be reached or did not answer in time. */
+export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
+  "ServiceUnavailable",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 503 }),
+) {}
+
+export const notFound = (entity: string) => new NotFound({ message: `${entity} not found` });

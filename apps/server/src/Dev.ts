@@ -1,0 +1,88 @@
+import { AppRole, DevDatabase, Seed, Upgrade } from "@beep/db-admin";
+import { HttpServer } from "@effect/platform";
+import { Console, Data, Effect, Layer, Option, Redacted } from "effect";
+import * as DevConfig from "./DevConfig.ts";
+import * as PortCheck from "./PortCheck.ts";
+import * as Server from "./Server.ts";
+import * as Token from "./Token.ts";
+
+export class AppUrlWithoutOwner extends Data.TaggedError("AppUrlWithoutOwner")<Record<never, never>> {
+  override get message() {
+    return "APP_DATABASE_URL is set but DATABASE_URL is not: set both (DATABASE_URL migrates and seeds)";
+  }
+}
+
+/** Dev tokens last a working day. */
+const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
+
+const curlLine = (baseUrl: string, token: string) => `curl -H "Authorization: Bearer ${token}" ${baseUrl}/v1/documents`;
+
+/** `DATABASE_URL` (and `APP_DATABASE_URL`) when set, migrated here; else the embedded dev database. */
+const databaseUrls = (config: DevConfig.DevConfig) =>
+  Option.match(config.databaseUrl, {
+    onNone: () => (Option.isSome(config.appDatabaseUrl) ? Effect.fail(new AppUrlWithoutOwner()) : DevDatabase.make),
+    onSome: (url) =>
+      Effect.gen(function* () {
+        const adminUrl = Redacted.value(url);
+        yield* Console.error("using DATABASE_URL");
+        yield* Upgrade.run(adminUrl, (line) => Console.error(line));
+        const appUrl = Option.isSome(config.appDatabaseUrl)
+          ? Redacted.value(config.appDatabaseUrl.value)
+          : yield* AppRole.provision(adminUrl, Redacted.value(config.appPassword));
+        return { adminUrl, appUrl };
+      }),
+  });
+
+/**
+ * `bun run dev`: check the port, bring up the database (embedded unless `DATABASE_URL`), migrate, seed the
+ * demo organizations, serve, and print a ready curl line per organization. Runs until interrupted
+ * (SIGINT/SIGTERM), then stops accepting, lets in-flight requests finish, closes the pool and stops the
+ * embedded database.
+ */
+export const program = Effect.gen(function* () {
+  const config = yield* DevConfig.config;
+  yield* PortCheck.ensureFree(config.host, config.port);
+  const secret = Option.getOrElse(config.authSecret, () => Redacted.make(DevConfig.DEV_AUTH_SECRET));
+  const tokens = yield* Token.make(secret);
+  const urls = yield* databaseUrls(config);
+  const seeded = yield* Seed.run(urls.appUrl);
+  yield* Console.error(
+    seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
+  );
+  const context = yield* Layer.build(
+    Server.layer({ port: config.port, host: config.host }).pipe(
+      Layer.provide(Server.database(urls.appUrl)),
+      Layer.provide(Layer.succeed(Token.Tokens, tokens)),
+    ),
+  );
+  const { address } = yield* Effect.provide(HttpServer.HttpServer, context);
+  const baseUrl = `http://${config.host}:${address._tag === "TcpAddress" ? address.port : config.port}`;
+  yield* Effect.addFinalizer(() => Console.error("shutting down: finishing in-flight requests"));
+  const lines = [
+    "",
+    `beep API   ${baseUrl}/v1`,
+    `docs       ${baseUrl}${Server.DOCS_PATH}`,
+    `openapi    ${baseUrl}${Server.OPENAPI_PATH}`,
+    `health     ${baseUrl}/health`,
+  ];
+  if (Option.isNone(config.authSecret)) {
+    lines.push(
+      "",
+      "warning: AUTH_SECRET is not set, so tokens are signed with the built-in dev secret: for development only, never deploy with it.",
+    );
+  }
+  lines.push("", "try it, as the owner of each demo organization:");
+  for (const organization of seeded.organizations) {
+    const issued = yield* tokens.issue(
+      { userId: organization.owner.id, organizationId: organization.id },
+      DEV_TOKEN_TTL_SECONDS,
+    );
+    lines.push(`  # ${organization.name} (${organization.owner.email})`, `  ${curlLine(baseUrl, issued.token)}`);
+  }
+  const stops = Option.isNone(config.databaseUrl)
+    ? "the server and the embedded database (its data is kept)"
+    : "the server";
+  lines.push("", `Ctrl-C stops ${stops}.`, "");
+  yield* Console.log(lines.join("\n"));
+  return yield* Effect.never;
+});

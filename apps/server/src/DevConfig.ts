@@ -1,0 +1,32 @@
+import { DevDatabase } from "@beep/db-admin";
+import { Config, type Option, Redacted } from "effect";
+
+/** For local development only; `bun run dev` says so whenever it uses it. */
+export const DEV_AUTH_SECRET = "beep-dev-secret-do-not-use-in-production-0123456789";
+
+/**
+ * What `bun run dev` reads. The embedded database reads its own (`BEEP_PG_PORT`, `BEEP_PG_DATA_DIR`) through
+ * `DevDatabase.make`.
+ */
+export interface DevConfig {
+  readonly host: string;
+  readonly port: number;
+  /** Owner/superuser URL: migrations and seeding. Unset: the embedded PostgreSQL. */
+  readonly databaseUrl: Option.Option<Redacted.Redacted<string>>;
+  /** The runtime role's URL (`beep_app`); unset: `beep_app` on `DATABASE_URL`'s database. */
+  readonly appDatabaseUrl: Option.Option<Redacted.Redacted<string>>;
+  /** `beep_app`'s password when it is provisioned here. */
+  readonly appPassword: Redacted.Redacted<string>;
+  readonly authSecret: Option.Option<Redacted.Redacted<string>>;
+}
+
+export const config: Config.Config<DevConfig> = Config.all({
+  host: Config.string("HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.port("PORT").pipe(Config.withDefault(3000)),
+  databaseUrl: Config.option(Config.redacted("DATABASE_URL")),
+  appDatabaseUrl: Config.option(Config.redacted("APP_DATABASE_URL")),
+  appPassword: Config.redacted("BEEP_APP_PASSWORD").pipe(
+    Config.withDefault(Redacted.make(DevDatabase.DEFAULT_APP_PASSWORD)),
+  ),
+  authSecret: Config.option(Config.redacted("AUTH_SECRET")),
+});

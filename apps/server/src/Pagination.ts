@@ -1,0 +1,35 @@
+import { Schema } from "effect";
+
+export const DEFAULT_LIMIT = 20;
+export const MAX_LIMIT = 100;
+
+const Limit = Schema.NumberFromString.pipe(
+  Schema.int({ message: () => "limit must be an integer" }),
+  Schema.between(1, MAX_LIMIT, { message: () => `limit must be between 1 and ${MAX_LIMIT}` }),
+);
+
+/** `?cursor=<id>&limit=<n>`: ids are time-ordered (uuid v7), so the last id of a page is the next cursor. */
+export const params = <I extends string>(id: Schema.Schema<I, string>) =>
+  Schema.Struct({
+    cursor: Schema.optional(id),
+    limit: Schema.optionalWith(Limit, { default: () => DEFAULT_LIMIT }),
+  });
+
+export const page = <A, I>(item: Schema.Schema<A, I>) =>
+  Schema.Struct({
+    items: Schema.Array(item),
+    /** Pass as `cursor` to get the next page; null on the last page. */
+    nextCursor: Schema.NullOr(Schema.String),
+  });
+
+export interface Page<A> {
+  readonly items: ReadonlyArray<A>;
+  readonly nextCursor: string | null;
+}
+
+/** Builds a page from `limit + 1` rows fetched in id order: the extra row only says whether more exist. */
+export const fromRows = <A extends { readonly id: string }>(rows: ReadonlyArray<A>, limit: number): Page<A> => {
+  const items = rows.slice(0, limit);
+  const last = items.at(-1);
+  return { items, nextCursor: rows.length > limit && last !== undefined ? last.id : null };
+};

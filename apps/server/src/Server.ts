@@ -1,0 +1,88 @@
+import { createServer } from "node:http";
+import { Db, TenantDb } from "@beep/shared-server";
+import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse } from "@effect/platform";
+import { NodeHttpServer } from "@effect/platform-node";
+import { Effect, Layer } from "effect";
+import { Api } from "./Api.ts";
+import { AuditEventsLive } from "./handlers/AuditEvents.ts";
+import { SignupLive, TokensLive } from "./handlers/Auth.ts";
+import { AuthenticationLive } from "./handlers/Authentication.ts";
+import { DiscussionsLive } from "./handlers/Discussions.ts";
+import { DocumentsLive } from "./handlers/Documents.ts";
+import { HealthLive } from "./handlers/Health.ts";
+import { OrganizationLive } from "./handlers/Organization.ts";
+import * as RequestBody from "./RequestBody.ts";
+import * as RequestLog from "./RequestLog.ts";
+
+export const OPENAPI_PATH = "/openapi.json";
+export const DOCS_PATH = "/docs";
+
+/** Every group's handlers; needs `Tokens`, `Db` and `TenantDb`. */
+export const ApiLive = HttpApiBuilder.api(Api).pipe(
+  Layer.provide([
+    HealthLive,
+    SignupLive,
+    TokensLive,
+    OrganizationLive,
+    DocumentsLive,
+    DiscussionsLive,
+    AuditEventsLive,
+  ]),
+  Layer.provide(AuthenticationLive),
+);
+
+/** Whether the server is shutting down: responses then close their connection instead of keeping it alive. */
+interface Drain {
+  draining: boolean;
+}
+
+// A pre-response handler: the response is written inside the app, before a middleware would see it.
+const closeWhenDraining = (drain: Drain) =>
+  HttpMiddleware.make((app) =>
+    Effect.zipRight(
+      HttpApp.appendPreResponseHandler((_request, response) =>
+        Effect.succeed(drain.draining ? HttpServerResponse.setHeader(response, "connection", "close") : response),
+      ),
+      app,
+    ),
+  );
+
+/** The app with its docs, request logging and body limit, served by whatever `HttpServer` is provided. */
+const httpLive = (drain: Drain) =>
+  HttpApiBuilder.serve((app) => RequestLog.middleware(closeWhenDraining(drain)(RequestBody.middleware(app)))).pipe(
+    Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
+    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
+    Layer.provide(ApiLive),
+  );
+
+export interface ListenOptions {
+  readonly port: number;
+  readonly host?: string;
+}
+
+/**
+ * The HTTP server on Node's `http` (Bun runs it too). When its scope closes it stops accepting, closes
+ * idle keep-alive connections, lets in-flight requests finish (their responses close the connection),
+ * and only then releases what it was given (the database pool).
+ */
+export const layer = (options: ListenOptions) => {
+  const server = createServer();
+  const drain: Drain = { draining: false };
+  // Built after the app, so released before it: draining starts before the request handler is removed.
+  const startDraining = Layer.scopedDiscard(
+    Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        drain.draining = true;
+        server.closeIdleConnections();
+      }),
+    ),
+  );
+  return startDraining.pipe(
+    Layer.provideMerge(httpLive(drain)),
+    Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "0.0.0.0" })),
+  );
+};
+
+/** The runtime pool (`beep_app`) and tenant transactions over it: what every handler's database work needs. */
+export const database = (appUrl: string, settings: Partial<Db.DbSettings> = {}) =>
+  TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings)));

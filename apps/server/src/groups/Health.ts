@@ -1,0 +1,13 @@
+import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform";
+import { Schema } from "effect";
+import { ServiceUnavailable } from "../ApiErrors.ts";
+
+export const HealthStatus = Schema.Struct({
+  status: Schema.Literal("ok"),
+  database: Schema.Literal("ok"),
+}).annotations({ identifier: "HealthStatus" });
+export type HealthStatus = typeof HealthStatus.Type;
+
+export class HealthGroup extends HttpApiGroup.make("health")
+  .add(HttpApiEndpoint.get("health", "/health").addSuccess(HealthStatus).addError(ServiceUnavailable))
+  .annotate(OpenApi.Description, "Liveness and database reachability; no token needed") {}

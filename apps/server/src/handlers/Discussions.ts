@@ -1,0 +1,117 @@
+import { DocumentsTables } from "@beep/documents-tables";
+import { DocumentsEntityIds } from "@beep/shared-domain";
+import { TenantTx } from "@beep/shared-server";
+import { HttpApiBuilder } from "@effect/platform";
+import { and, asc, eq, gt } from "drizzle-orm";
+import { Effect } from "effect";
+import { Api } from "../Api.ts";
+import { notFound } from "../ApiErrors.ts";
+import * as AuditLog from "../AuditLog.ts";
+import { CurrentSession } from "../CurrentSession.ts";
+import * as Pagination from "../Pagination.ts";
+import * as RequestTenant from "../RequestTenant.ts";
+import { findDocument } from "./Documents.ts";
+
+const { comment, discussion } = DocumentsTables;
+
+const findDiscussion = (documentId: DocumentsEntityIds.DocumentId, id: DocumentsEntityIds.DiscussionId) =>
+  TenantTx.use((db) =>
+    db
+      .select({ id: discussion.id })
+      .from(discussion)
+      .where(and(eq(discussion.id, id), eq(discussion.documentId, documentId)))
+      .limit(1),
+  ).pipe(
+    Effect.filterOrFail(
+      (rows) => rows.length === 1,
+      () => notFound("discussion"),
+    ),
+  );
+
+export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handlers) =>
+  handlers
+    .handle("list", ({ path, urlParams }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          yield* findDocument(path.id);
+          const rows = yield* TenantTx.use((db) =>
+            db
+              .select()
+              .from(discussion)
+              .where(
+                and(
+                  eq(discussion.documentId, path.id),
+                  urlParams.cursor === undefined ? undefined : gt(discussion.id, urlParams.cursor),
+                ),
+              )
+              .orderBy(asc(discussion.id))
+              .limit(urlParams.limit + 1),
+          );
+          return Pagination.fromRows(rows, urlParams.limit);
+        }),
+      ),
+    )
+    .handle("create", ({ path, payload }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          const session = yield* CurrentSession;
+          yield* findDocument(path.id);
+          const [created] = yield* TenantTx.use((db) =>
+            db
+              .insert(discussion)
+              .values({ documentId: path.id, title: payload.title, authorId: session.userId })
+              .returning(),
+          );
+          if (created === undefined) return yield* Effect.die("insert returned no row");
+          yield* AuditLog.recordForSession({
+            action: "discussion.created",
+            entityType: DocumentsEntityIds.DiscussionId.tableName,
+            entityId: created.id,
+          });
+          return created;
+        }),
+      ),
+    )
+    .handle("listComments", ({ path, urlParams }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          yield* findDiscussion(path.id, path.discussionId);
+          const rows = yield* TenantTx.use((db) =>
+            db
+              .select()
+              .from(comment)
+              .where(
+                and(
+                  eq(comment.discussionId, path.discussionId),
+                  urlParams.cursor === undefined ? undefined : gt(comment.id, urlParams.cursor),
+                ),
+              )
+              .orderBy(asc(comment.id))
+              .limit(urlParams.limit + 1),
+          );
+          return Pagination.fromRows(rows, urlParams.limit);
+        }),
+      ),
+    )
+    .handle("createComment", ({ path, payload }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          const session = yield* CurrentSession;
+          yield* findDiscussion(path.id, path.discussionId);
+          const [created] = yield* TenantTx.use((db) =>
+            db
+              .insert(comment)
+              .values({ discussionId: path.discussionId, body: payload.body, authorId: session.userId })
+              .returning(),
+          );
+          if (created === undefined) return yield* Effect.die("insert returned no row");
+          yield* AuditLog.recordForSession({
+            action: "comment.created",
+            entityType: DocumentsEntityIds.CommentId.tableName,
+            entityId: created.id,
+          });
+          return created;
+        }),
+      ),
+    ),
+);

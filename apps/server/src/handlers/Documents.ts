@@ -1,0 +1,149 @@
+import { DocumentsTables } from "@beep/documents-tables";
+import { DocumentsEntityIds } from "@beep/shared-domain";
+import { TenantTx } from "@beep/shared-server";
+import { HttpApiBuilder } from "@effect/platform";
+import { and, asc, eq, gt, max } from "drizzle-orm";
+import { Effect } from "effect";
+import { Api } from "../Api.ts";
+import { Conflict, notFound } from "../ApiErrors.ts";
+import * as AuditLog from "../AuditLog.ts";
+import { CurrentSession } from "../CurrentSession.ts";
+import * as Pagination from "../Pagination.ts";
+import * as RequestTenant from "../RequestTenant.ts";
+
+const { document, documentVersion } = DocumentsTables;
+const DOCUMENT = DocumentsEntityIds.DocumentId.tableName;
+const VERSION = DocumentsEntityIds.DocumentVersionId.tableName;
+
+/** The document, if this organization has it; RLS hides every other organization's. */
+export const findDocument = (id: DocumentsEntityIds.DocumentId) =>
+  TenantTx.use((db) => db.select().from(document).where(eq(document.id, id)).limit(1)).pipe(
+    Effect.flatMap((rows) => (rows[0] === undefined ? Effect.fail(notFound("document")) : Effect.succeed(rows[0]))),
+  );
+
+export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =>
+  handlers
+    .handle("list", ({ urlParams }) =>
+      RequestTenant.run(
+        TenantTx.use((db) =>
+          db
+            .select()
+            .from(document)
+            .where(urlParams.cursor === undefined ? undefined : gt(document.id, urlParams.cursor))
+            .orderBy(asc(document.id))
+            .limit(urlParams.limit + 1),
+        ).pipe(Effect.map((rows) => Pagination.fromRows(rows, urlParams.limit))),
+      ),
+    )
+    .handle("create", ({ payload }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          const session = yield* CurrentSession;
+          const [created] = yield* TenantTx.use((db) =>
+            db
+              .insert(document)
+              .values({
+                title: payload.title,
+                ...(payload.content === undefined ? {} : { content: payload.content }),
+                ...(payload.status === undefined ? {} : { status: payload.status }),
+                authorId: session.userId,
+              })
+              .returning(),
+          );
+          if (created === undefined) return yield* Effect.die("insert returned no row");
+          yield* AuditLog.recordForSession({ action: "document.created", entityType: DOCUMENT, entityId: created.id });
+          return created;
+        }),
+      ),
+    )
+    .handle("get", ({ path }) => RequestTenant.run(findDocument(path.id)))
+    .handle("update", ({ path, payload }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          const [updated] = yield* TenantTx.use((db) =>
+            db
+              .update(document)
+              .set({
+                ...(payload.title === undefined ? {} : { title: payload.title }),
+                ...(payload.content === undefined ? {} : { content: payload.content }),
+                ...(payload.status === undefined ? {} : { status: payload.status }),
+              })
+              .where(eq(document.id, path.id))
+              .returning(),
+          );
+          if (updated === undefined) return yield* notFound("document");
+          yield* AuditLog.recordForSession({ action: "document.updated", entityType: DOCUMENT, entityId: updated.id });
+          return updated;
+        }),
+      ),
+    )
+    .handle("delete", ({ path }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          const [deleted] = yield* TenantTx.use((db) =>
+            db.delete(document).where(eq(document.id, path.id)).returning({ id: document.id }),
+          );
+          if (deleted === undefined) return yield* notFound("document");
+          yield* AuditLog.recordForSession({ action: "document.deleted", entityType: DOCUMENT, entityId: deleted.id });
+        }),
+      ),
+    )
+    .handle("listVersions", ({ path, urlParams }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          yield* findDocument(path.id);
+          const rows = yield* TenantTx.use((db) =>
+            db
+              .select()
+              .from(documentVersion)
+              .where(
+                and(
+                  eq(documentVersion.documentId, path.id),
+                  urlParams.cursor === undefined ? undefined : gt(documentVersion.id, urlParams.cursor),
+                ),
+              )
+              .orderBy(asc(documentVersion.id))
+              .limit(urlParams.limit + 1),
+          );
+          return Pagination.fromRows(rows, urlParams.limit);
+        }),
+      ),
+    )
+    .handle("createVersion", ({ path }) =>
+      RequestTenant.run(
+        Effect.gen(function* () {
+          const session = yield* CurrentSession;
+          const current = yield* findDocument(path.id);
+          const [latest] = yield* TenantTx.use((db) =>
+            db
+              .select({ version: max(documentVersion.version) })
+              .from(documentVersion)
+              .where(eq(documentVersion.documentId, path.id)),
+          );
+          const [created] = yield* TenantTx.use((db) =>
+            db
+              .insert(documentVersion)
+              .values({
+                documentId: current.id,
+                version: (latest?.version ?? 0) + 1,
+                title: current.title,
+                content: current.content,
+                authorId: session.userId,
+              })
+              .returning(),
+          ).pipe(
+            Effect.catchTag("UniqueViolation", () =>
+              Effect.fail(new Conflict({ message: "another version was created at the same time; retry" })),
+            ),
+          );
+          if (created === undefined) return yield* Effect.die("insert returned no row");
+          yield* AuditLog.recordForSession({
+            action: "document_version.created",
+            entityType: VERSION,
+            entityId: created.id,
+          });
+          return created;
+        }),
+      ),
+    ),
+);

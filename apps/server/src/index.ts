@@ -1,0 +1,14 @@
+export * as Api from "./Api.ts";
+export * as ApiErrors from "./ApiErrors.ts";
+export * as AuditLog from "./AuditLog.ts";
+export * as Authentication from "./Authentication.ts";
+export * as CurrentSession from "./CurrentSession.ts";
+export * as Dev from "./Dev.ts";
+export * as DevConfig from "./DevConfig.ts";
+export * as Pagination from "./Pagination.ts";
+export * as PortCheck from "./PortCheck.ts";
+export * as RequestBody from "./RequestBody.ts";
+export * as RequestLog from "./RequestLog.ts";
+export * as RequestTenant from "./RequestTenant.ts";
+export * as Server from "./Server.ts";
+export * as Token from "./Token.ts";

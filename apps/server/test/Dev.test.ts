@@ -1,0 +1,166 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer, Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { APP_PASSWORD } from "@beep/db-admin/testing";
+import { EmbeddedPostgres, Testkit } from "@beep/testkit";
+import { afterAll, assert, describe, it } from "@effect/vitest";
+import postgres from "postgres";
+
+const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
+const CURL = /curl -H "Authorization: Bearer ([^"]+)" (http:\/\/\S+)/;
+
+interface Run {
+  readonly child: ChildProcess;
+  readonly output: () => string;
+  readonly exited: Promise<number | null>;
+}
+
+const scratch: Array<string> = [];
+afterAll(() => {
+  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
+});
+
+/** `bun run dev` in the app, with its own port, database port and data directory; no external database. */
+const startDev = (env: Record<string, string>): Run => {
+  const { DATABASE_URL: _a, APP_DATABASE_URL: _b, AUTH_SECRET: _c, ...inherited } = process.env;
+  const child = spawn("bun", ["run", "dev"], { cwd: APP_DIR, env: { ...inherited, ...env }, stdio: "pipe" });
+  let output = "";
+  child.stdout?.on("data", (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on("data", (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return { child, output: () => output, exited };
+};
+
+const waitFor = async (run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const match = run.output().match(pattern);
+    if (match !== null) return match;
+    if (run.child.exitCode !== null) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`no ${pattern} in the output of bun run dev:\n${run.output()}`);
+};
+
+const within = <A>(promise: Promise<A>, ms: number, what: string) =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms))]);
+
+const accepts = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = new Socket();
+    socket.once("connect", () => resolve(true)).once("error", () => resolve(false));
+    socket.connect(port, "127.0.0.1");
+  }).finally(() => undefined);
+
+const freshDataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), "beep-dev-test-"));
+  scratch.push(dir);
+  return join(dir, "postgres");
+};
+
+describe("bun run dev", () => {
+  it.each(["SIGTERM", "SIGINT"] as const)(
+    "prints a curl line that works, and exits cleanly on %s",
+    { timeout: 180_000 },
+    async (signal) => {
+      const port = await EmbeddedPostgres.freePort();
+      const pgPort = await EmbeddedPostgres.freePort();
+      const dataDir = freshDataDir();
+      const run = startDev({
+        PORT: String(port),
+        BEEP_PG_PORT: String(pgPort),
+        BEEP_PG_DATA_DIR: dataDir,
+      });
+      try {
+        const [, token, url] = await waitFor(run, CURL, 150_000);
+        assert.include(run.output(), "dev secret");
+        assert.include(run.output(), `http://127.0.0.1:${port}/docs`);
+        const response = await fetch(url ?? "", { headers: { authorization: `Bearer ${token}` } });
+        assert.strictEqual(response.status, 200);
+        // The seeded demo organization's documents, and only that organization's.
+        const page = (await response.json()) as { items: Array<{ title: string }> };
+        assert.isAbove(page.items.length, 0);
+        assert.isTrue(await accepts(pgPort));
+        const logged = await waitFor(run, /\{"level":"info"[^\n]*"path":"\/v1\/documents"[^\n]*\}/, 10_000);
+        assert.deepInclude(JSON.parse(logged[0]), { method: "GET", status: 200 });
+        assert.notInclude(logged[0], token ?? "");
+        // A second one while this one runs: the port is taken, and it says so without touching the database.
+        const second = startDev({ PORT: String(port), BEEP_PG_PORT: String(pgPort), BEEP_PG_DATA_DIR: dataDir });
+        assert.notStrictEqual(await within(second.exited, 30_000, "the second dev did not exit"), 0);
+        assert.match(second.output(), new RegExp(`port ${port} .*already in use`));
+        assert.strictEqual((await fetch(url ?? "", { headers: { authorization: `Bearer ${token}` } })).status, 200);
+      } finally {
+        run.child.kill(signal);
+      }
+      const code = await within(run.exited, 30_000, `dev did not exit after ${signal}:\n${run.output()}`);
+      assert.strictEqual(code, 0, run.output());
+      assert.isFalse(await accepts(port), "the HTTP port is closed");
+      assert.isFalse(await accepts(pgPort), "the embedded PostgreSQL is stopped");
+      assert.isTrue(existsSync(join(dataDir, "PG_VERSION")), "the data directory is kept");
+    },
+  );
+
+  it("with DATABASE_URL, migrates, seeds and serves that database instead", { timeout: 120_000 }, async () => {
+    const database = await Testkit.createDatabase("dev");
+    const port = await EmbeddedPostgres.freePort();
+    const dataDir = freshDataDir();
+    // The test cluster's beep_app password, so provisioning leaves the other test files' logins alone.
+    const run = startDev({
+      PORT: String(port),
+      DATABASE_URL: database.url,
+      BEEP_APP_PASSWORD: APP_PASSWORD,
+      BEEP_PG_DATA_DIR: dataDir,
+    });
+    try {
+      const [, token, url] = await waitFor(run, CURL, 90_000);
+      const response = await fetch(url ?? "", { headers: { authorization: `Bearer ${token}` } });
+      assert.strictEqual(response.status, 200);
+      const sql = postgres(database.url, { max: 1, onnotice: () => {} });
+      const organizations = await sql`select name from shared_organization order by name`;
+      await sql.end();
+      assert.deepStrictEqual(
+        organizations.map((row) => row.name),
+        ["Acme", "Globex"],
+      );
+      assert.isFalse(existsSync(dataDir), "no embedded database was started");
+    } finally {
+      run.child.kill("SIGTERM");
+    }
+    assert.strictEqual(await within(run.exited, 30_000, "dev did not exit"), 0, run.output());
+    await database.drop();
+  });
+
+  it("says the port is taken, in one line, and exits non-zero before touching the database", async () => {
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => {
+        const address = blocker.address();
+        resolve(typeof address === "object" && address !== null ? address.port : 0);
+      }),
+    );
+    const dataDir = freshDataDir();
+    try {
+      const run = startDev({ PORT: String(port), BEEP_PG_DATA_DIR: dataDir });
+      const code = await within(run.exited, 30_000, `dev did not exit:\n${run.output()}`);
+      assert.notStrictEqual(code, 0);
+      // bun run adds its own lines around the script's ("$ bun src/bin/dev.ts", "error: script ... exited").
+      const lines = run
+        .output()
+        .trim()
+        .split("\n")
+        .filter((line) => !line.startsWith("$ ") && !line.startsWith("error: script"));
+      assert.lengthOf(lines, 1, run.output());
+      assert.match(lines[0] ?? "", new RegExp(`port ${port} .*already in use`));
+      assert.isFalse(existsSync(dataDir), "no database was created");
+    } finally {
+      blocker.close();
+    }
+  });
+});
