@@ -1,6 +1,12 @@
 import { Effect, type Option, type Scope } from "effect";
 import * as BenchDatabase from "./BenchDatabase.ts";
-import { type DatabaseUnavailable, type LoadFailed, NoFigures, type OperationFailed } from "./BenchErrors.ts";
+import {
+  type DatabaseUnavailable,
+  type HttpServerFailed,
+  type LoadFailed,
+  NoFigures,
+  type OperationFailed,
+} from "./BenchErrors.ts";
 import * as Http from "./comparisons/Http.ts";
 import * as RlsVsFilter from "./comparisons/RlsVsFilter.ts";
 import * as Scale from "./comparisons/Scale.ts";
@@ -38,9 +44,13 @@ export interface Report {
   readonly comparisons: ReadonlyArray<Results.Comparison>;
   readonly targets: ReadonlyArray<Targets.Target>;
   readonly notRun: ReadonlyArray<NotRun>;
+  /** Section 4's server processes: peak resident memory of each, in MiB. */
+  readonly httpPeakMemoryMiB: ReadonlyArray<{ readonly key: string; readonly label: string; readonly mib: number }>;
 }
 
-export type BenchError = DatabaseUnavailable | LoadFailed | OperationFailed;
+export type BenchError = DatabaseUnavailable | LoadFailed | OperationFailed | HttpServerFailed;
+
+type PeakMemory = Report["httpPeakMemoryMiB"];
 
 /** Fails when a target that ran has no figure: what CI checks (never whether targets are met). */
 export const requireFigures = (targets: ReadonlyArray<Targets.Target>): Effect.Effect<void, NoFigures> => {
@@ -157,10 +167,30 @@ export const run = (
     }
 
     const notRun: Array<NotRun> = [];
-    const httpReason = Http.unavailableReason() ?? "not run: the HTTP comparison is not wired into this harness yet";
-    notRun.push({ section: 4, title: Http.TITLE, reason: httpReason });
-    targets.push(Targets.notRun(4, "http/documents", httpReason));
-    log(`4. HTTP: ${httpReason}`);
+    let httpPeakMemoryMiB: PeakMemory = [];
+    const httpReason = Http.unavailableReason();
+    if (httpReason === undefined) {
+      log(`4. HTTP: ${Http.TITLE}`);
+      const members = yield* Dataset.members(main.database.adminUrl);
+      const http = yield* Effect.scoped(
+        Http.compare(
+          { adminUrl: main.database.adminUrl, appUrl: main.database.appUrl, bypassUrl: main.database.bypassUrl },
+          members,
+          profile.concurrency,
+          { rounds: profile.rounds, sliceMs: profile.sliceMs, warmupMs: profile.warmupMs },
+          maxClients,
+        ),
+      );
+      for (const comparison of http.comparisons) record(comparison, []);
+      httpPeakMemoryMiB = http.peakMemoryMiB;
+      log(
+        `  server peak memory: ${http.peakMemoryMiB.map((entry) => `${entry.key} ${entry.mib.toFixed(0)} MiB`).join(", ")}`,
+      );
+    } else {
+      notRun.push({ section: 4, title: Http.TITLE, reason: httpReason });
+      targets.push(Targets.notRun(4, "http/documents", httpReason));
+      log(`4. HTTP: ${httpReason}`);
+    }
 
     return {
       profile,
@@ -178,5 +208,6 @@ export const run = (
       comparisons,
       targets,
       notRun,
+      httpPeakMemoryMiB,
     };
   });

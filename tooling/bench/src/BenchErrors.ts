@@ -50,3 +50,13 @@ export class NoFigures extends Data.TaggedError("NoFigures")<{
     return `no figure was measured for: ${this.targets.join("; ")}`;
   }
 }
+
+/** A server process of the HTTP comparison did not start or did not answer. */
+export class HttpServerFailed extends Data.TaggedError("HttpServerFailed")<{
+  readonly variant: string;
+  readonly cause: unknown;
+}> {
+  override get message() {
+    return `the ${this.variant} HTTP server failed: ${reasonOf(this.cause)}`;
+  }
+}

@@ -1,3 +1,4 @@
+import { SharedEntityIds } from "@beep/shared-domain";
 import { Effect } from "effect";
 import postgres from "postgres";
 import { LoadFailed } from "./BenchErrors.ts";
@@ -108,6 +109,46 @@ export const sampleKeys = (adminUrl: string, size: Size, count: number): Effect.
           organizations: organizations.map((row) => row.id),
           documents: documents.map((row) => ({ organizationId: row.organization_id, id: row.id })),
         };
+      }),
+    (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
+  );
+
+/** A user who is a member of an organization: what an HTTP request's token names. */
+export interface Member {
+  readonly organizationId: SharedEntityIds.OrganizationId;
+  readonly userId: SharedEntityIds.UserId;
+}
+
+/**
+ * One user per organization, its owner, inserted as the owner of the tables (idempotent: a second call finds
+ * the same users). Returns every pair.
+ */
+export const members = (adminUrl: string): Effect.Effect<ReadonlyArray<Member>, LoadFailed> =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => postgres(adminUrl, { max: 1, onnotice: () => {} })),
+    (sql) =>
+      step("members", async () => {
+        await sql.unsafe(`
+          INSERT INTO shared_user (id, email, name)
+            SELECT ${entityIdSql("shared_user", "ts")}, 'owner-' || o.id || '@bench.invalid', 'Owner of ' || o.name
+            FROM (SELECT id, name, created_at AS ts, gen_random_uuid()::text AS r FROM shared_organization) o
+            ON CONFLICT (email) DO NOTHING;
+          INSERT INTO iam_member (id, organization_id, user_id, role)
+            SELECT ${entityIdSql("iam_member", "ts")}, organization_id, user_id, 'owner'
+            FROM (SELECT o.id AS organization_id, u.id AS user_id, u.created_at AS ts, gen_random_uuid()::text AS r
+                  FROM shared_organization o JOIN shared_user u ON u.email = 'owner-' || o.id || '@bench.invalid') m
+            ON CONFLICT (organization_id, user_id) DO NOTHING;
+          ANALYZE shared_user, iam_member;
+        `);
+        const rows = await sql<Array<{ organization_id: string; user_id: string }>>`
+          SELECT organization_id, user_id FROM iam_member WHERE role = 'owner' ORDER BY organization_id`;
+        return rows.map((row) => {
+          const { organization_id: organizationId, user_id: userId } = row;
+          if (!SharedEntityIds.OrganizationId.is(organizationId) || !SharedEntityIds.UserId.is(userId)) {
+            throw new Error(`not a valid member: ${organizationId} / ${userId}`);
+          }
+          return { organizationId, userId };
+        });
       }),
     (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
   );

@@ -4,7 +4,7 @@ import { Effect } from "effect";
 import type * as Bench from "./Bench.ts";
 import { ReportFailed } from "./BenchErrors.ts";
 import * as Chart from "./Chart.ts";
-import { REPO_ROOT } from "./comparisons/Http.ts";
+import { REPO_ROOT } from "./internal/paths.ts";
 import * as Profile from "./Profile.ts";
 import { formatCpu, formatMs, formatOps, formatRatio, SECTION_TITLES } from "./Report.ts";
 import * as Results from "./Results.ts";
@@ -211,15 +211,46 @@ const scaleSection = (report: Bench.Report) => {
   ];
 };
 
-const httpSection = (report: Bench.Report) =>
-  report.notRun
-    .filter((entry) => entry.section === 4)
-    .flatMap((entry) => [
+const httpSection = (report: Bench.Report): ReadonlyArray<string> => {
+  const skipped = report.notRun.find((entry) => entry.section === 4);
+  if (skipped !== undefined) {
+    return [
       `## 4. ${SECTION_TITLES[4]}`,
       "",
-      `${entry.title}: **${entry.reason}**. No figures are reported for it.`,
+      `${skipped.title}: **${skipped.reason}**. No figures are reported for it.`,
       "",
-    ]);
+    ];
+  }
+  const comparisons = report.comparisons.filter((comparison) => comparison.section === 4);
+  if (comparisons.length === 0) return [];
+  return [
+    `## 4. ${SECTION_TITLES[4]}`,
+    "",
+    "`GET /v1/documents` (a page of 20, the default) with a bearer token of one of 100 organizations, round robin, over keep-alive connections. Each variant is its own server process (Bun), with a pool of as many connections as the most clients; the three run side by side and the clients' requests are interleaved across them. Every request verifies its JWT, checks the membership and reads the page in one `TenantDb.withOrg` transaction, and writes its log line.",
+    "",
+    ...(comparisons[0]?.variants.map((variant) => `- **${variant.key}**: ${variant.label}`) ?? []),
+    "",
+    variantTable(comparisons, "server"),
+    "",
+    "`client µs/op` is the load generator's CPU per request, not the server's.",
+    "",
+    mdTable(
+      ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
+      (comparisons[0]?.ratios ?? []).map((ratio) => [
+        `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`,
+        ...comparisons.map((comparison) => ratioCell(comparison, ratio.numerator, ratio.denominator, ratio.metric)),
+      ]),
+    ),
+    "",
+    mdTable(
+      ["server", "peak resident memory (MiB)"],
+      report.httpPeakMemoryMiB.map((entry) => [entry.key, Number.isNaN(entry.mib) ? "n/a" : entry.mib.toFixed(0)]),
+    ),
+    "",
+    "No target is set for this section; it shows what RLS costs once HTTP, JSON, the token and the membership check are part of every request.",
+    "",
+  ];
+};
 
 const spread = (target: Targets.Target) =>
   `${formatRatio(target.value)} (rounds' quartiles ${formatRatio(target.low)}–${formatRatio(target.high)})`;

@@ -7,7 +7,7 @@ export const SECTION_TITLES: Readonly<Record<1 | 2 | 3 | 4, string>> = {
   1: "RLS versus an explicit filter",
   2: "The cost of setting the tenant",
   3: "Scale of a point read with RLS",
-  4: "HTTP: GET /v1/documents",
+  4: "HTTP: GET /v1/documents against apps/server",
 };
 
 export const formatRatio = (value: number) => (Number.isNaN(value) ? "n/a" : value.toFixed(2));
@@ -68,7 +68,7 @@ export const text = (report: Bench.Report): string => {
   const parts: Array<string> = [
     `beep bench (${report.profile.name}): ${report.machine.cores} cores, ${report.machine.cpu}, PostgreSQL ${report.server.version} (${report.server.kind}), ${Profile.largest(report.profile).toLocaleString("en-US")} documents over ${report.profile.organizations.toLocaleString("en-US")} organizations, ${report.profile.rounds} rounds of ${report.profile.sliceMs} ms`,
   ];
-  for (const section of [1, 2, 3] as const) {
+  for (const section of [1, 2, 3, 4] as const) {
     const comparisons = report.comparisons.filter((comparison) => comparison.section === section);
     if (comparisons.length === 0) continue;
     parts.push(
@@ -79,6 +79,15 @@ export const text = (report: Bench.Report): string => {
       ),
       "",
       table(["comparison", "clients", "ratio", "metric", "value"], ratioRows(comparisons)),
+    );
+  }
+  if (report.httpPeakMemoryMiB.length > 0) {
+    parts.push(
+      "",
+      table(
+        ["HTTP server", "peak memory MiB"],
+        report.httpPeakMemoryMiB.map((entry) => [entry.key, Number.isNaN(entry.mib) ? "n/a" : entry.mib.toFixed(0)]),
+      ),
     );
   }
   for (const missing of report.notRun)

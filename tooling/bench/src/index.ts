@@ -9,6 +9,7 @@ export * as Scale from "./comparisons/Scale.ts";
 export * as TenantSetting from "./comparisons/TenantSetting.ts";
 export * as Dataset from "./Dataset.ts";
 export * as Docs from "./Docs.ts";
+export * as HttpServer from "./HttpServer.ts";
 export * as Interleave from "./Interleave.ts";
 export * as Machine from "./Machine.ts";
 export * as Picker from "./Picker.ts";
