@@ -144,6 +144,13 @@ export const run = (
       }
     }
 
+    // Statements without parameters go out as simple queries through the runtime; this shows the gap without that.
+    for (const query of Queries.all.filter((entry) => Queries.isParameterless(entry.rlsOnly))) {
+      for (const clients of profile.concurrency) {
+        record(yield* RlsVsFilter.comparePrepared({ app, bypass }, main.keys, query, planFor(profile, clients)), []);
+      }
+    }
+
     log("2. The cost of setting the tenant");
     for (const clients of profile.concurrency) {
       record(

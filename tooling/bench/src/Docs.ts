@@ -6,6 +6,7 @@ import { ReportFailed } from "./BenchErrors.ts";
 import * as Chart from "./Chart.ts";
 import { REPO_ROOT } from "./internal/paths.ts";
 import * as Profile from "./Profile.ts";
+import * as Queries from "./Queries.ts";
 import { formatCpu, formatMs, formatOps, formatRatio, SECTION_TITLES } from "./Report.ts";
 import * as Results from "./Results.ts";
 import * as Targets from "./Targets.ts";
@@ -268,12 +269,23 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
   const parts: Array<string> = [];
   const rls = missed.filter((target) => target.section === 1);
   if (rls.length > 0) {
+    parts.push("**RLS versus the explicit filter.**", "", ...rls.map((target) => `- ${missLine(target)}`), "");
+    const parameterless = Queries.all.filter(
+      (query) =>
+        Queries.isParameterless(query.rlsOnly) && rls.some((target) => target.comparison === `rls/${query.name}`),
+    );
+    for (const query of parameterless) {
+      const experiment = report.comparisons
+        .filter((comparison) => comparison.id === `rls/${query.name}-prepared`)
+        .map((comparison) => `${ratioCell(comparison, "A", "B", "throughput")} ×${comparison.clients}`)
+        .join(", ");
+      parts.push(
+        `Why ${query.label}: A's statement has no parameter at all (\`${query.rlsOnly.text}\`), while B and C carry the organization as one. postgres.js sends a statement without parameters as a simple query unless told \`simple: false\` (\`tooling/bench/test/Protocol.test.ts\`), and the tenant runtime calls it with \`{ prepare: true }\` only, so PostgreSQL parses and plans A's statement on every execution while B and C run a prepared plan. Tried: the same two sides in plain postgres.js with every statement prepared (\`rls/${query.name}-prepared\` in the table below): A/B throughput ${experiment === "" ? "not measured" : experiment}.`,
+        "",
+      );
+    }
     parts.push(
-      "**RLS versus the explicit filter.**",
-      "",
-      ...rls.map((target) => `- ${missLine(target)}`),
-      "",
-      "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policy's expression is an index condition, computed once per scan, never a per-row filter. That is why `(select current_setting(...))` initplan wrapping or a STABLE wrapper function (`current_setting` already is STABLE) has nothing to save here, and why no other index would help: the plan is already the filtered one. What RLS adds per statement is its own work: the planner adds the policy, the executor evaluates its expression once.",
+      "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policy's expression is an index condition, computed once per scan, never a per-row filter. That is why `(select current_setting(...))` initplan wrapping or a STABLE wrapper function (`current_setting` already is STABLE) has nothing to save here, and why no other index would help: the plan is already the filtered one.",
       "",
     );
   }

@@ -115,6 +115,22 @@ export const update: Query = {
 
 export const all: ReadonlyArray<Query> = [pointRead, newest50, count, update];
 
-/** The statement's text as a prepared postgres.js query (cached per connection, so it pipelines once warm). */
+/**
+ * The statement's text as a prepared postgres.js query (cached per connection, so it pipelines once warm).
+ * `simple: false` matters for statements without parameters: postgres.js otherwise sends those with the simple
+ * query protocol, which PostgreSQL parses and plans on every execution.
+ */
 export const run = (tx: postgres.Sql, statement: Statement, args: Args) =>
-  tx.unsafe(statement.text, statement.params(args) as Array<never>, { prepare: true });
+  tx.unsafe(
+    statement.text,
+    statement.params(args) as Array<never>,
+    {
+      prepare: true,
+      // Not in postgres.js's types, read by its `unsafe` all the same.
+      simple: false,
+    } as postgres.UnsafeQueryOptions,
+  );
+
+/** True when the statement has no parameters: what postgres.js would send as a simple query by default. */
+export const isParameterless = (statement: Statement): boolean =>
+  statement.params({ organizationId: "", documentId: "" }).length === 0;

@@ -1,9 +1,11 @@
 import { Effect } from "effect";
+import type postgres from "postgres";
 import type { OperationFailed } from "../BenchErrors.ts";
 import type * as Dataset from "../Dataset.ts";
 import * as Interleave from "../Interleave.ts";
+import { inTenantTransaction } from "../internal/tenantTransaction.ts";
 import * as Picker from "../Picker.ts";
-import type * as Queries from "../Queries.ts";
+import * as Queries from "../Queries.ts";
 import * as Results from "../Results.ts";
 import type * as Targets from "../Targets.ts";
 import type * as TenantRuntime from "../TenantRuntime.ts";
@@ -51,6 +53,58 @@ export const targets: ReadonlyArray<Targets.Spec> = [
   { numerator: "A", denominator: "B", metric: "throughput", comparator: ">=", threshold: 0.95 },
   { numerator: "C", denominator: "B", metric: "throughput", comparator: ">=", threshold: 0.95 },
 ];
+
+export interface Pools {
+  readonly app: postgres.Sql;
+  readonly bypass: postgres.Sql;
+}
+
+/**
+ * An experiment beside A and B: the same statements and transaction shape in plain postgres.js, every statement
+ * prepared (`Queries.run`), to see what is left of a gap once the driver's protocol is out of the picture.
+ */
+export const preparedVariants = (
+  pools: Pools,
+  keys: Dataset.Keys,
+  query: Queries.Query,
+): ReadonlyArray<Interleave.Variant> => {
+  const side = (key: string, label: string, sql: postgres.Sql, statement: Queries.Statement): Interleave.Variant => {
+    const pick = Picker.make(keys);
+    return {
+      key,
+      label,
+      run: () => {
+        const args = pick();
+        return inTenantTransaction(sql, args.organizationId, (tx) => Queries.run(tx, statement, args));
+      },
+    };
+  };
+  return [
+    side("A", "plain postgres.js, prepared: RLS alone (beep_app)", pools.app, query.rlsOnly),
+    side("B", "plain postgres.js, prepared: explicit filter, BYPASSRLS role", pools.bypass, query.filtered),
+  ];
+};
+
+export const comparePrepared = (
+  pools: Pools,
+  keys: Dataset.Keys,
+  query: Queries.Query,
+  plan: Interleave.Plan,
+): Effect.Effect<Results.Comparison, OperationFailed> =>
+  Interleave.measure(preparedVariants(pools, keys, query), plan).pipe(
+    Effect.map((samples) =>
+      Results.summarize(
+        {
+          section: 1,
+          id: `rls/${query.name}-prepared`,
+          title: `${query.label} (experiment: plain postgres.js, prepared)`,
+          clients: plan.clients,
+        },
+        samples,
+        ratios.filter((ratio) => ratio.numerator === "A"),
+      ),
+    ),
+  );
 
 export const compare = (
   runners: Runners,
