@@ -55,7 +55,8 @@ export const svg = (targets: ReadonlyArray<Targets.Target>, title: string): stri
       `<text x="${x(tick).toFixed(1)}" y="${height - BOTTOM + 16}" text-anchor="middle">${tick.toFixed(1)}</text>`,
   );
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif" font-size="12" role="img" aria-labelledby="chart-title">`,
+    `<title id="chart-title">${escapeXml(title)}</title>`,
     `<rect width="${WIDTH}" height="${height}" fill="#fff"/>`,
     `<text x="12" y="22" font-size="15" font-weight="bold">${escapeXml(title)}</text>`,
     `<text x="12" y="40" fill="#616161">bar: median of per-round ratios; whisker: quartiles of the rounds; black tick: the target</text>`,
