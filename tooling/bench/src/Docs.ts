@@ -111,7 +111,7 @@ const targetTable = (targets: ReadonlyArray<Targets.Target>) =>
       `\`${target.text}\``,
       target.status === "not run"
         ? "–"
-        : `${formatRatio(target.value)} (${formatRatio(target.low)}–${formatRatio(target.high)})`,
+        : `${formatTarget(target.value)} (${formatTarget(target.low)}–${formatTarget(target.high)})`,
       target.status === "met" ? "met" : `**${target.status}**`,
     ]),
   );
@@ -124,8 +124,8 @@ const rlsSection = (report: Bench.Report) => {
     "",
     `${count(Profile.largest(report.profile))} documents over ${count(report.profile.organizations)} organizations. Every side is one unit of work through the tenant runtime, \`TenantDb.withOrg\` (BEGIN, \`set_config('app.current_org_id', $1, true)\` and the statement written in one round trip, then COMMIT), on a pool of its login, so the sides differ only in whether RLS applies and whether the statement names the organization.`,
     "",
-    "- **A**: `beep_app` (no BYPASSRLS, owns nothing), the statement relies on RLS alone (`WHERE id = $1`).",
-    "- **B**: `beep_bench_bypass`, a login role with BYPASSRLS and the privileges of `beep_admin`, created for the run and dropped after it; the statement has `WHERE organization_id = $1`.",
+    "- **A**: `beep_app` (no BYPASSRLS, owns nothing); the statement relies on RLS alone (the point read is `WHERE id = $1`).",
+    "- **B**: `beep_bench_bypass`, a login role with BYPASSRLS and the privileges of `beep_admin`, created for the run and dropped after it; the statement adds `organization_id = $1` to its condition.",
     "- **C**: `beep_app`, RLS plus the explicit filter: what the `TenantQuery` helpers emit.",
     "",
     `${CPU_NOTE} The three sides run the same client code (the last column), so where that work dominates (many clients on few cores) the ratios say less about the server.`,
@@ -253,8 +253,11 @@ const httpSection = (report: Bench.Report): ReadonlyArray<string> => {
   ];
 };
 
+/** Targets show three decimals: two could round a miss onto its bound. */
+const formatTarget = (value: number) => (Number.isNaN(value) ? "n/a" : value.toFixed(3));
+
 const spread = (target: Targets.Target) =>
-  `${formatRatio(target.value)} (rounds' quartiles ${formatRatio(target.low)}–${formatRatio(target.high)})`;
+  `${formatTarget(target.value)} (rounds' quartiles ${formatTarget(target.low)}–${formatTarget(target.high)})`;
 
 const noiseNote = (target: Targets.Target) =>
   Targets.withinSpread(target)
@@ -290,34 +293,43 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
     );
   }
   const tenant = missed.filter((target) => target.section === 2);
-  for (const target of tenant) {
+  const cpuLine = (target: Targets.Target) => {
+    const comparison = report.comparisons.find(
+      (entry) => entry.id === target.comparison && entry.clients === target.clients,
+    );
+    const cpu = (key: string) =>
+      formatCpu(comparison === undefined ? Number.NaN : (variantOf(comparison, key)?.cpuPerOperationUs ?? Number.NaN));
+    return `client CPU per unit of work with ${target.clients} client${target.clients === 1 ? "" : "s"}: withOrg ${cpu("withOrg")} µs, the same protocol in plain postgres.js (\`plain\`) ${cpu("plain")} µs, Drizzle's recipe ${cpu("drizzle")} µs, the floor ${cpu("floor")} µs`;
+  };
+  for (const target of tenant.filter((entry) => entry.text.includes("latency"))) {
     const comparison = report.comparisons.find(
       (entry) => entry.id === target.comparison && entry.clients === target.clients,
     );
     const ofFloor = (key: string) =>
       comparison === undefined ? Number.NaN : Results.ratioOf(comparison, key, "floor", "latency");
-    const cpu = (key: string) =>
-      formatCpu(comparison === undefined ? Number.NaN : (variantOf(comparison, key)?.cpuPerOperationUs ?? Number.NaN));
-    const cpuLine = `Client CPU per unit of work: withOrg ${cpu("withOrg")} µs, the same protocol in plain postgres.js (\`plain\`) ${cpu("plain")} µs, Drizzle's recipe ${cpu("drizzle")} µs, the floor ${cpu("floor")} µs.`;
-    if (target.text.includes("latency")) {
-      parts.push(
-        "**Setting the tenant, latency.**",
-        "",
-        `- ${missLine(target)}`,
-        "",
-        `The floor is one statement in one round trip. withOrg sends four statements (BEGIN, set_config, the query, COMMIT) in two round trips, because COMMIT waits until the unit of work is done, and it runs them through Effect and Drizzle. Tried, to see where the time goes: the same protocol in plain postgres.js (\`plain\`) is ${formatRatio(ofFloor("plain"))} of the floor's latency, and with COMMIT in the same batch (\`oneTrip\`, possible only when a unit of work is known to be a single statement) ${formatRatio(ofFloor("oneTrip"))}. ${cpuLine} So the gap between \`plain\` and withOrg is the runtime's own client-side work, and the gap between \`plain\` and the floor is the second round trip and three more statements.`,
-        "",
-      );
-    } else {
-      parts.push(
-        "**Setting the tenant, throughput.**",
-        "",
-        `- ${missLine(target)}`,
-        "",
-        `${cpuLine} The Drizzle recipe waits for each of its statements in turn (and drizzle-orm's postgres-js driver sends them unprepared, so postgres.js first asks the server to describe each one's parameters), so round trips bound it; withOrg spends more CPU in the client per unit of work, and with ${target.clients} client${target.clients === 1 ? "" : "s"} on ${report.machine.cores} cores shared with the server, that CPU bounds its throughput.`,
-        "",
-      );
-    }
+    parts.push(
+      "**Setting the tenant, latency.**",
+      "",
+      `- ${missLine(target)}`,
+      "",
+      `The floor is one statement in one round trip. withOrg sends four statements (BEGIN, set_config, the query, COMMIT) in two round trips, because COMMIT waits until the unit of work is done, and it runs them through Effect and Drizzle. Tried, to see where the time goes: the same protocol in plain postgres.js (\`plain\`) is ${formatRatio(ofFloor("plain"))} of the floor's latency, and with COMMIT in the same batch (\`oneTrip\`, possible only when a unit of work is known to be a single statement) ${formatRatio(ofFloor("oneTrip"))}. The ${cpuLine(target)}. So the gap between \`plain\` and withOrg is the runtime's own client-side work, and the gap between \`plain\` and the floor is the second round trip and three more statements.`,
+      "",
+    );
+  }
+  const throughput = tenant.filter((entry) => !entry.text.includes("latency"));
+  const plainVersusDrizzle = report.comparisons
+    .filter((comparison) => comparison.section === 2)
+    .map((comparison) => `${ratioCell(comparison, "plain", "drizzle", "throughput")} ×${comparison.clients}`)
+    .join(", ");
+  if (throughput.length > 0) {
+    parts.push(
+      "**Setting the tenant, throughput.**",
+      "",
+      ...throughput.map((target) => `- ${missLine(target)} The ${cpuLine(target)}.`),
+      "",
+      `The Drizzle recipe waits for each of its four statements in turn, and drizzle-orm's postgres-js driver sends them unprepared, so postgres.js first asks the server to describe the parameters of each one that has some. withOrg needs two round trips, but the client CPU figures show the runtime's own work per unit of work, and once the cores are busy that work bounds its throughput. Tried: the same protocol in plain postgres.js (\`plain\`), \`plain/drizzle\` throughput: ${plainVersusDrizzle}. So what is left to cut is the runtime's client-side work (Effect, Drizzle, the per-transaction bookkeeping), not its protocol.`,
+      "",
+    );
   }
   const scale = missed.filter((target) => target.section === 3);
   if (scale.length > 0) {
@@ -329,7 +341,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       "",
       ...scale.map((target) => `- ${missLine(target)}`),
       "",
-      `The plan is the same primary-key lookup at every size (one more B-tree level at most). The largest documents table is ${mebibytes(bytes)} with its indexes, ${fits ? "within" : "more than"} shared_buffers (${report.server.sharedBuffers})${fits ? "" : ", so its point reads also copy pages from the OS cache"}.`,
+      `The plan is the same primary-key lookup at every size. The largest documents table is ${mebibytes(bytes)} with its indexes, ${fits ? "within" : "more than"} shared_buffers (${report.server.sharedBuffers})${fits ? "" : ", so its point reads also copy pages from the OS cache"}.`,
       "",
     );
   }
