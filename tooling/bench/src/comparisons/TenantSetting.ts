@@ -7,7 +7,6 @@ import type postgres from "postgres";
 import type { OperationFailed } from "../BenchErrors.ts";
 import type * as Dataset from "../Dataset.ts";
 import * as Interleave from "../Interleave.ts";
-import { withOrgOneTrip } from "../internal/pipelinedCommit.ts";
 import { inTenantTransaction } from "../internal/tenantTransaction.ts";
 import * as Picker from "../Picker.ts";
 import * as Queries from "../Queries.ts";
@@ -97,7 +96,14 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
       label: "experiment: the same in plain postgres.js with COMMIT in the same batch (one round trip)",
       run: () => {
         const args = oneTripPick();
-        return withOrgOneTrip(pools.app, args.organizationId, (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args));
+        return inTenantTransaction(
+          pools.app,
+          args.organizationId,
+          (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args),
+          {
+            commitInBatch: true,
+          },
+        );
       },
     },
   ];
