@@ -67,6 +67,16 @@ const variantTable = (comparisons: ReadonlyArray<Results.Comparison>, first: str
 const CPU_NOTE =
   "`client µs/op` is the CPU time the benchmark process (the clients: driver, Drizzle, Effect) spent per operation; the server's CPU is not in it.";
 
+/** One row per ratio of the first comparison, one column per client count. */
+const ratioTable = (comparisons: ReadonlyArray<Bench.Report["comparisons"][number]>) =>
+  mdTable(
+    ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
+    (comparisons[0]?.ratios ?? []).map((ratio) => [
+      `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`,
+      ...comparisons.map((comparison) => ratioCell(comparison, ratio.numerator, ratio.denominator, ratio.metric)),
+    ]),
+  );
+
 const section = (report: Bench.Report, number: 1 | 2 | 3) =>
   report.comparisons.filter((comparison) => comparison.section === number);
 
@@ -180,13 +190,7 @@ const tenantSection = (report: Bench.Report) => {
     "",
     CPU_NOTE,
     "",
-    mdTable(
-      ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
-      (comparisons[0]?.ratios ?? []).map((ratio) => [
-        `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`,
-        ...comparisons.map((comparison) => ratioCell(comparison, ratio.numerator, ratio.denominator, ratio.metric)),
-      ]),
-    ),
+    ratioTable(comparisons),
     "",
   ];
 };
@@ -201,13 +205,7 @@ const scaleSection = (report: Bench.Report) => {
     "",
     variantTable(comparisons, "documents"),
     "",
-    mdTable(
-      ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
-      (comparisons[0]?.ratios ?? []).map((ratio) => [
-        `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`,
-        ...comparisons.map((comparison) => ratioCell(comparison, ratio.numerator, ratio.denominator, ratio.metric)),
-      ]),
-    ),
+    ratioTable(comparisons),
     "",
   ];
 };
@@ -235,13 +233,7 @@ const httpSection = (report: Bench.Report): ReadonlyArray<string> => {
     "",
     "`client µs/op` is the load generator's CPU per request, not the server's.",
     "",
-    mdTable(
-      ["ratio", ...comparisons.map((comparison) => `clients ${comparison.clients}`)],
-      (comparisons[0]?.ratios ?? []).map((ratio) => [
-        `${ratio.numerator}/${ratio.denominator} ${ratio.metric}`,
-        ...comparisons.map((comparison) => ratioCell(comparison, ratio.numerator, ratio.denominator, ratio.metric)),
-      ]),
-    ),
+    ratioTable(comparisons),
     "",
     mdTable(
       ["server", "peak resident memory (MiB)"],
