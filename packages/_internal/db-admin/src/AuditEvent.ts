@@ -57,7 +57,7 @@ const dollarQuoted = (text: string) => {
  * each with the parent's isolation. Rows the default partition holds for such a month move into it.
  * Owner-only: EXECUTE is revoked from PUBLIC, so the runtime role cannot create tables through it.
  */
-const ensurePartitionsFunctionSql = `CREATE FUNCTION "${ENSURE_PARTITIONS}"(months_ahead integer)
+const ensurePartitionsFunctionSql = `CREATE OR REPLACE FUNCTION "${ENSURE_PARTITIONS}"(months_ahead integer)
 RETURNS SETOF text
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
@@ -106,6 +106,34 @@ export const migrationStatements = (): ReadonlyArray<string> => [
   `CREATE TABLE "${DEFAULT_PARTITION}" PARTITION OF "${TABLE}" DEFAULT;`,
   ...isolationSql(DEFAULT_PARTITION),
   `SELECT "${ENSURE_PARTITIONS}"(${MONTHS_AHEAD});`,
+];
+
+/**
+ * Brings an existing audit trail to the current isolation: the partition function's template, and the tenant
+ * policies of the parent and of every partition, dropped and created again from `TenantPolicy`. Idempotent.
+ */
+export const reisolationStatements = (): ReadonlyArray<string> => [
+  ensurePartitionsFunctionSql,
+  `DO $$
+DECLARE
+  isolation constant text[] := ARRAY[
+    ${isolationSql(PLACEHOLDER).map(dollarQuoted).join(",\n    ")}
+  ];
+  target text;
+  statement text;
+BEGIN
+  FOR target IN
+    SELECT '${TABLE}' UNION ALL
+    SELECT c.relname::text FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'public."${TABLE}"'::regclass
+  LOOP
+    EXECUTE format('DROP POLICY IF EXISTS %I ON public.%I', 'tenant_isolation_' || target, target);
+    EXECUTE format('DROP POLICY IF EXISTS %I ON public.%I', 'tenant_baseline_' || target, target);
+    FOREACH statement IN ARRAY isolation LOOP
+      EXECUTE replace(statement, '${PLACEHOLDER}', target);
+    END LOOP;
+  END LOOP;
+END
+$$;`,
 ];
 
 /**

@@ -1,6 +1,8 @@
+import { ContextTicket } from "@beep/shared-tables";
 import { Command, Options, ValidationError } from "@effect/cli";
-import { Cause, Config, ConfigError, Console, Data, Effect, Option } from "effect";
+import { Cause, Config, ConfigError, Console, Data, Effect, Option, Redacted } from "effect";
 import * as AppRole from "./AppRole.ts";
+import * as ContextKey from "./ContextKey.ts";
 import * as DevDatabase from "./DevDatabase.ts";
 import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Generate from "./Generate.ts";
@@ -34,24 +36,52 @@ const connectionString = (name: string) =>
 
 const databaseUrl = connectionString("DATABASE_URL");
 const appDatabaseUrl = connectionString("APP_DATABASE_URL");
-const appPassword = Config.string("BEEP_APP_PASSWORD").pipe(Config.withDefault(DevDatabase.DEFAULT_APP_PASSWORD));
-
-/** A superuser connection: DATABASE_URL, else the dev database for the duration of the command. */
-const adminUrl = Effect.flatMap(
-  databaseUrl,
-  Option.match({
-    onSome: Effect.succeed,
-    onNone: () => Effect.map(DevDatabase.serverFromConfig, (server) => server.adminUrl),
-  }),
+const appPassword = Config.option(Config.redacted("BEEP_APP_PASSWORD"));
+const contextKey = Config.option(
+  Config.redacted("BEEP_CONTEXT_KEY").pipe(
+    Config.validate({
+      message: `Expected at least ${ContextTicket.MIN_KEY_LENGTH} characters (for example: openssl rand -base64 32)`,
+      validation: (key) => Redacted.value(key).length >= ContextTicket.MIN_KEY_LENGTH,
+    }),
+  ),
 );
 
-/** The runtime role: APP_DATABASE_URL; else beep_app on DATABASE_URL with BEEP_APP_PASSWORD; else the dev database. */
-const appUrl = Effect.gen(function* () {
-  const configured = yield* appDatabaseUrl;
-  if (Option.isSome(configured)) return configured.value;
+/** With DATABASE_URL, the runtime role's login must come from the operator: never a public default. */
+class AppLoginMissing extends Data.TaggedError("AppLoginMissing")<Record<never, never>> {
+  override get message() {
+    return "DATABASE_URL is set: set APP_DATABASE_URL (beep_app's connection string), or BEEP_APP_PASSWORD to have beep_app's password set here";
+  }
+}
+
+/** A superuser connection and the context key: DATABASE_URL with BEEP_CONTEXT_KEY, else the dev database's. */
+const target = Effect.gen(function* () {
   const admin = yield* databaseUrl;
-  if (Option.isNone(admin)) return (yield* DevDatabase.make).appUrl;
-  return yield* AppRole.provision(admin.value, yield* appPassword);
+  const key = yield* contextKey;
+  if (Option.isSome(admin)) return { adminUrl: admin.value, contextKey: key };
+  const server = yield* DevDatabase.serverFromConfig;
+  return {
+    adminUrl: server.adminUrl,
+    contextKey: Option.orElse(key, () => Option.some(Redacted.make(server.secrets.contextKey))),
+  };
+});
+
+const adminUrl = Effect.map(target, ({ adminUrl }) => adminUrl);
+
+/** The runtime role's URL and the key to sign with: APP_DATABASE_URL or beep_app on DATABASE_URL, or the dev database. */
+const appTarget = Effect.gen(function* () {
+  const admin = yield* databaseUrl;
+  if (Option.isNone(admin)) {
+    const dev = yield* DevDatabase.make;
+    return { appUrl: dev.appUrl, contextKey: dev.contextKey };
+  }
+  const key = yield* contextKey;
+  if (Option.isNone(key)) return yield* Effect.fail(new ContextKey.ContextKeyMissing());
+  const configured = yield* appDatabaseUrl;
+  if (Option.isSome(configured)) return { appUrl: configured.value, contextKey: Redacted.value(key.value) };
+  const password = yield* appPassword;
+  if (Option.isNone(password)) return yield* Effect.fail(new AppLoginMissing());
+  const appUrl = yield* AppRole.provision(admin.value, Redacted.value(password.value));
+  return { appUrl, contextKey: Redacted.value(key.value) };
 });
 
 const generate = Command.make("generate", {}, () =>
@@ -63,7 +93,7 @@ const generate = Command.make("generate", {}, () =>
 ).pipe(Command.withDescription("drizzle-kit generate, then the roles, FORCE RLS and grants it cannot emit"));
 
 const migrate = Command.make("migrate", {}, () =>
-  Effect.scoped(Effect.flatMap(adminUrl, (url) => Upgrade.run(url, Console.log))),
+  Effect.scoped(Effect.flatMap(target, ({ adminUrl, contextKey }) => Upgrade.run(adminUrl, contextKey, Console.log))),
 ).pipe(Command.withDescription("apply pending migrations (one transaction, one at a time), then add audit partitions"));
 
 const json = Options.boolean("json").pipe(Options.withDescription("print the results as JSON"));
@@ -81,7 +111,8 @@ const verify = Command.make("verify", { json }, ({ json }) =>
 const seed = Command.make("seed", {}, () =>
   Effect.scoped(
     Effect.gen(function* () {
-      const result = yield* Seed.run(yield* appUrl);
+      const { appUrl, contextKey } = yield* appTarget;
+      const result = yield* Seed.run(appUrl, contextKey);
       const width = Math.max(...result.organizations.map((org) => org.name.length));
       for (const org of result.organizations) {
         yield* Console.log(

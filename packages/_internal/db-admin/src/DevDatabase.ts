@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative } from "node:path";
 // The embedded server alone: the testkit index also loads vitest, which a running app must not.
 import * as EmbeddedPostgres from "@beep/testkit/embedded";
-import { Config, type ConfigError, Console, Data, Effect, Redacted, Schedule, type Scope } from "effect";
+import { Config, type ConfigError, Console, Data, Effect, Option, Redacted, Schedule, type Scope } from "effect";
 import type postgres from "postgres";
 import * as AppRole from "./AppRole.ts";
+import * as ContextKey from "./ContextKey.ts";
 import { PACKAGE_DIR } from "./DrizzleKit.ts";
 import * as Sql from "./internal/sql.ts";
 import type { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
@@ -20,19 +21,28 @@ import * as Upgrade from "./Upgrade.ts";
  * ```
  *
  * Config: `BEEP_PG_PORT` (default 54329), `BEEP_PG_DATA_DIR` (default `<repo>/.data/postgres`),
- * `BEEP_APP_PASSWORD` (beep_app's dev password, default "beep_app_dev").
- * Progress lines go to stderr.
+ * `BEEP_APP_PASSWORD` and `BEEP_CONTEXT_KEY` (default: random ones made on first use and kept in the data
+ * folder, never a public default). Progress lines go to stderr.
  */
 export interface DevDatabase {
   /** Superuser connection to the `beep` database: migrations and operations only. */
   readonly adminUrl: string;
   /** `beep_app`, the role RLS applies to: what the app connects with. */
   readonly appUrl: string;
+  /** What the runtime signs tenant tickets with: the key this database checks them against. */
+  readonly contextKey: string;
 }
 
 export const DATABASE = "beep";
 export const DEFAULT_PORT = 54329;
-export const DEFAULT_APP_PASSWORD = "beep_app_dev";
+
+/** The dev database's own secrets, made at random on first use and kept beside its data (mode 0600). */
+export interface DevSecrets {
+  readonly appPassword: string;
+  readonly contextKey: string;
+}
+
+export const SECRETS_FILE = "beep-dev-secrets.json";
 
 /** The dev cluster could not be started, reached, or given its database. */
 export class DevDatabaseError extends Data.TaggedError("DevDatabaseError")<{
@@ -53,6 +63,7 @@ export interface ServerOptions {
 export interface Server {
   /** Superuser connection to the `beep` database. */
   readonly adminUrl: string;
+  readonly secrets: DevSecrets;
   readonly port: number;
   /** False when another process runs the cluster; it is then left running at the end of the scope. */
   readonly startedHere: boolean;
@@ -186,42 +197,75 @@ export const server = (options: ServerOptions): Effect.Effect<Server, DevDatabas
     yield* ensureDatabase(cluster.clusterUrl);
     return {
       adminUrl: withDatabase(cluster.clusterUrl, DATABASE),
+      secrets: yield* devSecrets(options.dataDir),
       port: cluster.port,
       startedHere: cluster.startedHere,
     };
+  });
+
+/** The secrets kept in `dataDir`, made there when missing. */
+export const devSecrets = (dataDir: string): Effect.Effect<DevSecrets, DevDatabaseError> =>
+  Effect.try({
+    try: () => {
+      const file = join(dataDir, SECRETS_FILE);
+      if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as DevSecrets;
+      const made: DevSecrets = { appPassword: ContextKey.generate(), contextKey: ContextKey.generate() };
+      // "wx": of two commands starting at once, one writes; the other reads what it wrote.
+      try {
+        writeFileSync(file, `${JSON.stringify(made, null, 2)}\n`, { mode: 0o600, flag: "wx" });
+        return made;
+      } catch {
+        return JSON.parse(readFileSync(file, "utf8")) as DevSecrets;
+      }
+    },
+    catch: (cause) => new DevDatabaseError({ reason: `cannot read or write ${SECRETS_FILE} in ${shown(dataDir)}`, cause }),
   });
 
 const configuredServer = Config.all({
   port: Config.integer("BEEP_PG_PORT").pipe(Config.withDefault(DEFAULT_PORT)),
   dataDir: Config.string("BEEP_PG_DATA_DIR").pipe(Config.withDefault(defaultDataDir())),
 });
-const appPassword = Config.redacted("BEEP_APP_PASSWORD").pipe(Config.withDefault(Redacted.make(DEFAULT_APP_PASSWORD)));
+const overrides = Config.all({
+  appPassword: Config.option(Config.redacted("BEEP_APP_PASSWORD")),
+  contextKey: Config.option(Config.redacted("BEEP_CONTEXT_KEY")),
+});
 
 /** `server` for `.data/postgres` at the repo root (or `BEEP_PG_DATA_DIR`), on `BEEP_PG_PORT`. */
 export const serverFromConfig: Effect.Effect<Server, DevDatabaseError | ConfigError.ConfigError, Scope.Scope> =
   Effect.flatMap(configuredServer, server);
 
-/** `make` for a given cluster and password. */
+/** `make` for a given cluster; the password and key default to the dev database's own secrets. */
 export const makeWith = (
-  options: ServerOptions & { readonly appPassword: string },
-): Effect.Effect<DevDatabase, DevDatabaseError | MigrationFailed | MigrationUnavailable, Scope.Scope> =>
+  options: ServerOptions & { readonly appPassword?: string; readonly contextKey?: string },
+): Effect.Effect<
+  DevDatabase,
+  DevDatabaseError | MigrationFailed | MigrationUnavailable | ContextKey.ContextKeyMissing,
+  Scope.Scope
+> =>
   Effect.gen(function* () {
-    const { adminUrl } = yield* server(options);
-    yield* Upgrade.run(adminUrl, (line) => (line.startsWith("nothing to migrate") ? Effect.void : Console.error(line)));
-    const appUrl = yield* AppRole.provision(adminUrl, options.appPassword);
-    return { adminUrl, appUrl };
+    const { adminUrl, secrets } = yield* server(options);
+    const contextKey = options.contextKey ?? secrets.contextKey;
+    yield* Upgrade.run(adminUrl, Option.some(Redacted.make(contextKey)), (line) =>
+      line.startsWith("nothing to migrate") ? Effect.void : Console.error(line),
+    );
+    const appUrl = yield* AppRole.provision(adminUrl, options.appPassword ?? secrets.appPassword);
+    return { adminUrl, appUrl, contextKey };
   });
 
 /**
  * The dev database ready for an app: running (started or reused), migrated (pending migrations applied),
- * and beep_app able to log in with `BEEP_APP_PASSWORD`.
+ * beep_app able to log in, and the context key installed (`BEEP_APP_PASSWORD`, `BEEP_CONTEXT_KEY`, else its own).
  */
 export const make: Effect.Effect<
   DevDatabase,
-  DevDatabaseError | ConfigError.ConfigError | MigrationFailed | MigrationUnavailable,
+  DevDatabaseError | ConfigError.ConfigError | MigrationFailed | MigrationUnavailable | ContextKey.ContextKeyMissing,
   Scope.Scope
 > = Effect.gen(function* () {
   const options = yield* configuredServer;
-  const password = yield* appPassword;
-  return yield* makeWith({ ...options, appPassword: Redacted.value(password) });
+  const given = yield* overrides;
+  return yield* makeWith({
+    ...options,
+    ...Option.match(given.appPassword, { onNone: () => ({}), onSome: (p) => ({ appPassword: Redacted.value(p) }) }),
+    ...Option.match(given.contextKey, { onNone: () => ({}), onSome: (k) => ({ contextKey: Redacted.value(k) }) }),
+  });
 });

@@ -45,7 +45,10 @@ export const run = (
         },
       },
       (error, stdout, stderr) => {
+        // drizzle-kit can print an error (say, a rename prompt it cannot ask without a terminal) and exit 0.
+        const printed = /^Error: .*/m.exec(`${stderr}\n${stdout}`)?.[0];
         if (error) reject(Object.assign(error, { stdout, stderr }));
+        else if (printed !== undefined) reject(Object.assign(new Error(printed), { stdout, stderr: printed }));
         else resolve({ stdout, stderr });
       },
     );

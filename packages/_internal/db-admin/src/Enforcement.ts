@@ -1,7 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
-import { ADMIN_ROLE, APP_ROLE, appPrivileges, createRolesSql, type Privilege } from "./Roles.ts";
+import {
+  ADMIN_ROLE,
+  APP_FIXED_COLUMNS,
+  APP_ROLE,
+  appPrivileges,
+  createRolesSql,
+  type Privilege,
+} from "./Roles.ts";
 
 /**
  * What drizzle-kit cannot emit and every table needs: the roles, FORCE ROW LEVEL SECURITY, and grants.
@@ -11,14 +18,28 @@ export const ROLES_MARKER = "-- beep: roles";
 
 export const forceSql = (table: string) => `ALTER TABLE "${table}" FORCE ROW LEVEL SECURITY;`;
 
-/** The runtime role's and the admin role's grants; a partition takes its parent's `privileges`. */
+/**
+ * The runtime role's and the admin role's grants; a partition takes its parent's `privileges`. A table with
+ * fixed columns (`APP_FIXED_COLUMNS`) gets UPDATE on its other `columns` only.
+ */
 export const grantSql = (
   table: string,
   privileges: ReadonlyArray<Privilege> = appPrivileges(table),
-): ReadonlyArray<string> => [
-  `GRANT ${privileges.join(", ")} ON TABLE "${table}" TO "${APP_ROLE}";`,
-  `GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "${table}" TO "${ADMIN_ROLE}";`,
-];
+  columns: ReadonlyArray<string> = [],
+): ReadonlyArray<string> => {
+  const fixed = APP_FIXED_COLUMNS[table] ?? [];
+  const admin = `GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "${table}" TO "${ADMIN_ROLE}";`;
+  if (fixed.length === 0 || !privileges.includes("UPDATE")) {
+    return [`GRANT ${privileges.join(", ")} ON TABLE "${table}" TO "${APP_ROLE}";`, admin];
+  }
+  const updatable = columns.filter((column) => !fixed.includes(column)).map((column) => `"${column}"`);
+  return [
+    `REVOKE UPDATE ON TABLE "${table}" FROM "${APP_ROLE}";`,
+    `GRANT ${privileges.filter((p) => p !== "UPDATE").join(", ")} ON TABLE "${table}" TO "${APP_ROLE}";`,
+    `GRANT UPDATE (${updatable.join(", ")}) ON TABLE "${table}" TO "${APP_ROLE}";`,
+    admin,
+  ];
+};
 
 /** Every statement the schema needs, in order: roles first, then per table FORCE and grants. */
 export const desiredStatements = (tables: ReadonlyArray<PgTable>): ReadonlyArray<string> => [
@@ -26,7 +47,8 @@ export const desiredStatements = (tables: ReadonlyArray<PgTable>): ReadonlyArray
   ...createRolesSql(),
   ...tables.flatMap((table) => {
     const config = getTableConfig(table);
-    return [...(config.enableRLS ? [forceSql(config.name)] : []), ...grantSql(config.name)];
+    const columns = config.columns.map((column) => column.name);
+    return [...(config.enableRLS ? [forceSql(config.name)] : []), ...grantSql(config.name, undefined, columns)];
   }),
 ];
 

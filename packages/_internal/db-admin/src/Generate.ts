@@ -1,11 +1,13 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { ContextTicket } from "@beep/shared-tables";
 import { Data, Effect } from "effect";
 import * as AuditEvent from "./AuditEvent.ts";
 import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Enforcement from "./Enforcement.ts";
 import * as Registry from "./Registry.ts";
+import { ADMIN_ROLE, APP_ROLE, createRolesSql, hardeningSql } from "./Roles.ts";
 
 /** drizzle-kit failed, or did not record a migration it was asked for. */
 export class GenerateFailed extends Data.TaggedError("GenerateFailed")<{
@@ -24,14 +26,32 @@ export interface CodeMigration {
   readonly name: string;
   readonly header: string;
   readonly statements: () => ReadonlyArray<string>;
+  /** `before`: written ahead of drizzle-kit's diff, for what the schema's policies call. Default `after`. */
+  readonly phase?: "before" | "after";
 }
 
 export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
+  {
+    name: "tenant_context",
+    header:
+      "-- Written by db:generate from @beep/shared-tables ContextTicket and src/Roles.ts: the signed tenant context and the runtime role's limits.",
+    statements: () => [
+      ...createRolesSql(),
+      ...hardeningSql(),
+      ...ContextTicket.migrationStatements({ app: APP_ROLE, admin: ADMIN_ROLE }),
+    ],
+    phase: "before",
+  },
   {
     name: "audit_event",
     header:
       "-- Written by db:generate from src/AuditEvent.ts: the partitioned audit trail, its isolation and partitions.",
     statements: AuditEvent.migrationStatements,
+  },
+  {
+    name: "audit_event_context",
+    header: "-- Written by db:generate from src/AuditEvent.ts: the audit trail's policies on the signed tenant context.",
+    statements: AuditEvent.reisolationStatements,
   },
 ];
 
@@ -92,6 +112,17 @@ export const generate = (options: GenerateOptions = {}): Effect.Effect<GenerateR
         writeFileSync(join(dir, `${entry.tag}.sql`), content);
       });
 
+    const writeCodeMigrations = (phase: "before" | "after") =>
+      Effect.forEach(
+        CODE_MIGRATIONS.filter((migration) => (migration.phase ?? "after") === phase),
+        (migration) =>
+          DrizzleKit.journal(dir).some((entry) => entry.tag.endsWith(`_${migration.name}`))
+            ? Effect.void
+            : writeCustom(migration.name, render(migration.header, migration.statements())),
+        { discard: true },
+      );
+
+    yield* writeCodeMigrations("before");
     yield* attempt("drizzle-kit generate", () =>
       DrizzleKit.run(["generate", "--name", "schema"], dir, { extraSchemas }),
     );
@@ -100,10 +131,7 @@ export const generate = (options: GenerateOptions = {}): Effect.Effect<GenerateR
       const header = "-- Written by db:generate: what drizzle-kit cannot emit (roles, FORCE RLS, grants).";
       yield* writeCustom("enforce_rls", render(header, missing));
     }
-    for (const migration of CODE_MIGRATIONS) {
-      if (DrizzleKit.journal(dir).some((entry) => entry.tag.endsWith(`_${migration.name}`))) continue;
-      yield* writeCustom(migration.name, render(migration.header, migration.statements()));
-    }
+    yield* writeCodeMigrations("after");
 
     return {
       written: DrizzleKit.journal(dir)

@@ -15,6 +15,14 @@ export const APP_PRIVILEGES_BY_TABLE: Readonly<Record<string, ReadonlyArray<Priv
   shared_audit_event: ["SELECT", "INSERT"],
 };
 
+/**
+ * Columns the runtime role may never update, whatever the policies allow: its UPDATE grant lists every other
+ * column. A membership's user is fixed, so no tenant can turn its membership into someone else's.
+ */
+export const APP_FIXED_COLUMNS: Readonly<Record<string, ReadonlyArray<string>>> = {
+  iam_member: ["user_id"],
+};
+
 export const TENANT_DEFAULT_PRIVILEGES: ReadonlyArray<Privilege> = ["SELECT", "INSERT", "UPDATE", "DELETE"];
 
 export const appPrivileges = (table: string): ReadonlyArray<Privilege> =>
@@ -58,4 +66,18 @@ $$;`;
 export const createRolesSql = (): ReadonlyArray<string> => [
   ...Object.entries(ROLE_ATTRIBUTES).map(([role, attributes]) => ensureRoleSql(role, attributes)),
   `GRANT USAGE ON SCHEMA public TO "${APP_ROLE}", "${ADMIN_ROLE}";`,
+];
+
+/**
+ * What the runtime role must not have, for nothing of one unit of work to outlive it: no temporary tables (a temp
+ * table named like a tenant table would capture the next tenant's statements on that connection) and no
+ * CREATE anywhere. PUBLIC is where PostgreSQL grants both by default.
+ */
+export const hardeningSql = (): ReadonlyArray<string> => [
+  `DO $$
+BEGIN
+  EXECUTE format('REVOKE TEMPORARY, CREATE ON DATABASE %I FROM PUBLIC, "${APP_ROLE}"', current_database());
+END
+$$;`,
+  `REVOKE CREATE ON SCHEMA public FROM PUBLIC, "${APP_ROLE}";`,
 ];

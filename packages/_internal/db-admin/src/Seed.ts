@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { DocumentsTables } from "@beep/documents-tables";
 import { IamTables } from "@beep/iam-tables";
 import { DocumentsEntityIds, type EntityId, IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
-import { SharedTables, TenantContext } from "@beep/shared-tables";
+import { ContextTicket, SharedTables, TenantContext } from "@beep/shared-tables";
 import { sql as drizzleSql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Data, Effect } from "effect";
@@ -86,11 +86,12 @@ export const DEMO: ReadonlyArray<DemoOrganization> = [
 const emailOf = (org: DemoOrganization, user: DemoUser) => `${user.key}@${org.key}.example`;
 const userIdOf = (org: DemoOrganization, user: DemoUser) => stableId(SharedEntityIds.UserId, `${org.key}/${user.key}`);
 
+type Sign = ReturnType<typeof ContextTicket.signer>;
+
 /** Seeds one organization in one transaction under its tenant context; returns the rows it inserted. */
-const seedOrganization = async (db: ReturnType<typeof drizzle>, org: DemoOrganization): Promise<number> =>
+const seedOrganization = async (db: ReturnType<typeof drizzle>, sign: Sign, org: DemoOrganization): Promise<number> =>
   db.transaction(async (tx) => {
     const orgId = stableId(SharedEntityIds.OrganizationId, org.key);
-    await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${orgId}, true)`);
     const counted = async (insert: PromiseLike<unknown>) => ((await insert) as { count?: number }).count ?? 0;
     const owner = userIdOf(org, org.owner);
     const member = userIdOf(org, org.member);
@@ -98,28 +99,35 @@ const seedOrganization = async (db: ReturnType<typeof drizzle>, org: DemoOrganiz
       [org.owner, "owner"],
       [org.member, "member"],
     ];
-    let created = await counted(
-      tx.insert(SharedTables.organization).values({ id: orgId, name: org.name }).onConflictDoNothing(),
-    );
-    // Users are global rows; a tenant sees them only once they are its members.
-    created += await counted(
-      tx
-        .insert(SharedTables.user)
-        .values(users.map(([user]) => ({ id: userIdOf(org, user), email: emailOf(org, user), name: user.name })))
-        .onConflictDoNothing(),
-    );
-    created += await counted(
-      tx
-        .insert(IamTables.member)
-        .values(
-          users.map(([user, role]) => ({
+    let created = 0;
+    // Each user signs up and joins as themselves: only a user creates their own row and membership.
+    for (const [user, role] of users) {
+      const ticket = sign({ organizationId: orgId, userId: userIdOf(org, user) });
+      await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${ticket}, true)`);
+      if (role === "owner") {
+        created += await counted(
+          tx.insert(SharedTables.organization).values({ id: orgId, name: org.name }).onConflictDoNothing(),
+        );
+      }
+      created += await counted(
+        tx
+          .insert(SharedTables.user)
+          .values({ id: userIdOf(org, user), email: emailOf(org, user), name: user.name })
+          .onConflictDoNothing(),
+      );
+      created += await counted(
+        tx
+          .insert(IamTables.member)
+          .values({
             id: stableId(IamEntityIds.MemberId, `${org.key}/${user.key}`),
             userId: userIdOf(org, user),
             role,
-          })),
-        )
-        .onConflictDoNothing(),
-    );
+            email: emailOf(org, user),
+            name: user.name,
+          })
+          .onConflictDoNothing(),
+      );
+    }
     for (const document of org.documents) {
       const key = `${org.key}/${document.key}`;
       const documentId = stableId(DocumentsEntityIds.DocumentId, key);
@@ -167,9 +175,10 @@ const seedOrganization = async (db: ReturnType<typeof drizzle>, org: DemoOrganiz
 
 /**
  * Seeds the demo organizations through the runtime role's tenant context, never around RLS: `appUrl` must be a
- * role that RLS applies to (beep_app). Idempotent: a second run inserts nothing and returns the same ids.
+ * role that RLS applies to (beep_app), signing its tickets with the database's `contextKey`. Idempotent: a second
+ * run inserts nothing and returns the same ids.
  */
-export const run = (appUrl: string): Effect.Effect<SeedResult, SeedFailed> =>
+export const run = (appUrl: string, contextKey: string): Effect.Effect<SeedResult, SeedFailed> =>
   Effect.scoped(
     Effect.gen(function* () {
       const sql = yield* Sql.connection(appUrl, (cause) => new SeedFailed({ reason: "cannot connect", cause }));
@@ -184,10 +193,14 @@ export const run = (appUrl: string): Effect.Effect<SeedResult, SeedFailed> =>
         });
       }
       const db = drizzle(sql);
+      const sign = yield* Effect.try({
+        try: () => ContextTicket.signer(contextKey),
+        catch: (cause) => new SeedFailed({ reason: "invalid context key", cause }),
+      });
       let created = 0;
       for (const org of DEMO) {
         created += yield* Effect.tryPromise({
-          try: () => seedOrganization(db, org),
+          try: () => seedOrganization(db, sign, org),
           catch: (cause) => new SeedFailed({ reason: `organization ${org.name}`, cause }),
         });
       }

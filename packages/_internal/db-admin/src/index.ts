@@ -1,6 +1,7 @@
 export * as AppRole from "./AppRole.ts";
 export * as AuditEvent from "./AuditEvent.ts";
 export * as Cli from "./Cli.ts";
+export * as ContextKey from "./ContextKey.ts";
 export * as DevDatabase from "./DevDatabase.ts";
 export * as DrizzleKit from "./DrizzleKit.ts";
 export * as Enforcement from "./Enforcement.ts";

@@ -105,7 +105,7 @@ describe("AuditEvent", () => {
         yield* withSql(db.appUrl, async (sql) => {
           const orm = drizzle(sql);
           for (const org of [orgA, orgB]) {
-            await asTenant(sql, org, async (tx) => {
+            await asTenant(sql, db.contextKey, org, async (tx) => {
               await tx`insert into shared_organization (id, name) values (${org}, ${`org ${org}`})`;
             });
             await orm.transaction(async (tx) => {
@@ -130,17 +130,16 @@ describe("AuditEvent", () => {
           reason: "test",
         });
         const withoutContext = yield* withSql(db.appUrl, (sql) =>
-          asTenant(sql, null, (tx) => tx`select id from shared_audit_event`),
+          asTenant(sql, db.contextKey, null, (tx) => tx`select id from shared_audit_event`),
         );
         assert.lengthOf(withoutContext, 0);
         const update = yield* withSql(db.appUrl, (sql) =>
-          failureOf(asTenant(sql, orgA, (tx) => tx`update shared_audit_event set action = 'rewritten'`)),
+          failureOf(asTenant(sql, db.contextKey, orgA, (tx) => tx`update shared_audit_event set action = 'rewritten'`)),
         );
         assert.strictEqual(update?.code, "42501");
         const forB = yield* withSql(db.appUrl, (sql) =>
           failureOf(
-            asTenant(
-              sql,
+            asTenant(sql, db.contextKey,
               orgA,
               (tx) =>
                 tx`insert into shared_audit_event (id, organization_id, action) values (${SharedEntityIds.AuditEventId.create()}, ${orgB}, 'forged')`,
@@ -162,11 +161,11 @@ describe("AuditEvent", () => {
           );
           assert.strictEqual(stored?.n, 1, `the previous test stored one of A's events in ${partition}`);
           const none = yield* withSql(db.appUrl, (sql) =>
-            asTenant(sql, null, (tx) => tx`select id from ${tx(partition)}`),
+            asTenant(sql, db.contextKey, null, (tx) => tx`select id from ${tx(partition)}`),
           );
           assert.lengthOf(none, 0);
           const seenByB = yield* withSql(db.appUrl, (sql) =>
-            asTenant(sql, orgB, (tx) => tx`select organization_id from ${tx(partition)}`),
+            asTenant(sql, db.contextKey, orgB, (tx) => tx`select organization_id from ${tx(partition)}`),
           );
           assert.deepStrictEqual(
             seenByB.map((row) => row.organization_id),
@@ -181,8 +180,7 @@ describe("AuditEvent", () => {
         const db = yield* MigratedDatabase;
         const inFiveMonths = monthStart(5);
         yield* withSql(db.appUrl, (sql) =>
-          asTenant(
-            sql,
+          asTenant(sql, db.contextKey,
             orgA,
             (tx) =>
               tx`insert into shared_audit_event (id, action, occurred_at) values (${SharedEntityIds.AuditEventId.create()}, 'scheduled', ${inFiveMonths})`,
@@ -203,7 +201,7 @@ describe("AuditEvent", () => {
         );
         assert.strictEqual(placed?.partition, AuditEvent.partitionName(inFiveMonths));
         const seenByA = yield* withSql(db.appUrl, (sql) =>
-          asTenant(sql, orgA, (tx) => tx`select action from ${tx(AuditEvent.partitionName(inFiveMonths))}`),
+          asTenant(sql, db.contextKey, orgA, (tx) => tx`select action from ${tx(AuditEvent.partitionName(inFiveMonths))}`),
         );
         assert.deepStrictEqual(
           seenByA.map((row) => row.action),

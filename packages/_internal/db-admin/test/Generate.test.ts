@@ -6,8 +6,8 @@ import { SharedEntityIds } from "@beep/shared-domain";
 import { TableShape } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
-import { Effect } from "effect";
-import { AppRole, DrizzleKit, Generate, Migrator, Registry } from "../src/index.ts";
+import { Effect, Option, Redacted } from "effect";
+import { AppRole, ContextKey, DrizzleKit, Generate, Migrator, Registry } from "../src/index.ts";
 import { asTenant, copyMigrations, query } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
@@ -98,16 +98,18 @@ describe("Generate.generate", () => {
 
       // Applied as written, the new table isolates tenants for beep_app.
       await Effect.runPromise(Migrator.migrate({ url: database.url, migrationsDir: scratch.dir }));
+      const key = ContextKey.generate();
+      await Effect.runPromise(ContextKey.install(database.url, Option.some(Redacted.make(key))));
       const appUrl = await Effect.runPromise(AppRole.provision(database.url, "beep_app_test"));
       const [orgA, orgB] = [SharedEntityIds.OrganizationId.create(), SharedEntityIds.OrganizationId.create()];
       const seen = await query(appUrl, async (sql) => {
         for (const org of [orgA, orgB]) {
-          await asTenant(sql, org, async (tx) => {
+          await asTenant(sql, key, org, async (tx) => {
             await tx`insert into shared_organization (id, name) values (${org}, 'org')`;
             await tx`insert into test_widget (id, label) values (${`test_widget__${org.slice(-36)}`}, 'w')`;
           });
         }
-        return asTenant(sql, orgA, (tx) => tx`select organization_id from test_widget`);
+        return asTenant(sql, key, orgA, (tx) => tx`select organization_id from test_widget`);
       });
       assert.deepStrictEqual(
         seen.map((row) => row.organization_id),

@@ -30,7 +30,7 @@ describe("Seed.run", () => {
     it.effect("creates Acme and Globex with their owners, then nothing on a second run (same ids)", () =>
       Effect.gen(function* () {
         const db = yield* MigratedDatabase;
-        const first = yield* Seed.run(db.appUrl);
+        const first = yield* Seed.run(db.appUrl, db.contextKey);
         assert.deepStrictEqual(
           first.organizations.map((org) => [org.name, org.owner.email]),
           [
@@ -53,7 +53,7 @@ describe("Seed.run", () => {
           discussions: 4,
           comments: 8,
         });
-        const second = yield* Seed.run(db.appUrl);
+        const second = yield* Seed.run(db.appUrl, db.contextKey);
         assert.deepStrictEqual(second, { organizations: first.organizations, created: 0 });
         assert.deepStrictEqual(yield* counts(db.adminUrl), afterFirst);
       }),
@@ -62,12 +62,14 @@ describe("Seed.run", () => {
     it.effect("the seeded rows are tenant rows: as beep_app, Acme sees only Acme's", () =>
       Effect.gen(function* () {
         const db = yield* MigratedDatabase;
-        const { organizations } = yield* Seed.run(db.appUrl);
+        const { organizations } = yield* Seed.run(db.appUrl, db.contextKey);
         const [acme, globex] = organizations;
         const seen = yield* withSql(db.appUrl, (sql) =>
-          asTenant(sql, acme?.id ?? null, async (tx) => ({
+          asTenant(sql, db.contextKey, acme?.id ?? null, async (tx) => ({
             organizations: (await tx`select name from shared_organization`).map((row) => row.name),
-            users: (await tx`select email from shared_user order by email`).map((row) => row.email),
+            // What a tenant sees of people: its members' profiles (the global user rows are each user's own).
+            users: (await tx`select email from iam_member order by email`).map((row) => row.email),
+            globalUsers: (await tx`select count(*)::int as n from shared_user`)[0]?.n,
             documents: (await tx`select distinct organization_id from documents_document`).map(
               (row) => row.organization_id,
             ),
@@ -77,6 +79,7 @@ describe("Seed.run", () => {
         assert.deepStrictEqual(seen, {
           organizations: ["Acme"],
           users: ["alice@acme.example", "bob@acme.example"],
+          globalUsers: 0,
           documents: [acme?.id],
           comments: 4,
         });
@@ -87,7 +90,7 @@ describe("Seed.run", () => {
     it.effect("refuses a connection that bypasses RLS, so the seed never goes around tenant context", () =>
       Effect.gen(function* () {
         const db = yield* MigratedDatabase;
-        const error = yield* Effect.flip(Seed.run(db.adminUrl));
+        const error = yield* Effect.flip(Seed.run(db.adminUrl, db.contextKey));
         assert.instanceOf(error, Seed.SeedFailed);
         assert.include(error.message, "bypasses RLS");
       }),

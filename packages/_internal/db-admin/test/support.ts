@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { Effect } from "effect";
 import postgres from "postgres";
 import { DrizzleKit } from "../src/index.ts";
+import { enter } from "../src/testing/MigratedDatabase.ts";
 
 /** Runs `f` with a one-connection client to `url`, closed afterwards. */
 export const query = async <A>(url: string, f: (sql: postgres.Sql) => Promise<A>): Promise<A> => {
@@ -18,10 +19,15 @@ export const query = async <A>(url: string, f: (sql: postgres.Sql) => Promise<A>
 
 export const withSql = <A>(url: string, f: (sql: postgres.Sql) => Promise<A>) => Effect.promise(() => query(url, f));
 
-/** One transaction with the tenant context set the way the runtime sets it (or none, for `null`). */
-export const asTenant = <A>(sql: postgres.Sql, org: string | null, f: (tx: postgres.TransactionSql) => Promise<A>) =>
+/** One transaction with a ticket signed by `key`, the way the runtime sets it (or none, for `null`). */
+export const asTenant = <A>(
+  sql: postgres.Sql,
+  key: string,
+  org: string | null,
+  f: (tx: postgres.TransactionSql) => Promise<A>,
+) =>
   sql.begin(async (tx) => {
-    if (org !== null) await tx`select set_config('app.current_org_id', ${org}, true)`;
+    if (org !== null) await tx.unsafe(...enter(key, org));
     return f(tx);
   }) as Promise<A>;
 

@@ -35,7 +35,7 @@ export class InvalidOrganizationInput extends Data.TaggedError("InvalidOrganizat
 const decode = Schema.decodeUnknownEither(CreateInput);
 
 /**
- * A new organization with its owner, through tenant context alone: the context is set to the new id,
+ * A new organization with its owner, through tenant context alone: the context is set to the new ids,
  * then the organization, the owner (anyone may sign up) and the owner membership are inserted in one
  * transaction. No role that bypasses row-level security is involved.
  */
@@ -53,16 +53,22 @@ export const create = (
       ownerId: SharedEntityIds.UserId.create(),
       membershipId: IamEntityIds.MemberId.create(),
     };
-    yield* TenantDb.withOrg(created.organizationId)(
-      // One round trip: the three inserts are pipelined behind BEGIN and the context. The owner row is
-      // written without RETURNING: until the membership exists, the tenant may not read it.
+    // The context names the new user too: only a user creates their own row and their own membership.
+    yield* TenantDb.withContext({ organizationId: created.organizationId, userId: created.ownerId })(
+      // One round trip: the three inserts are pipelined behind BEGIN and the context.
       TenantTx.use((db) =>
         Promise.all([
           db.insert(SharedTables.organization).values({ id: created.organizationId, name: valid.name }),
           db
             .insert(SharedTables.user)
             .values({ id: created.ownerId, email: valid.owner.email, name: valid.owner.name }),
-          db.insert(member).values({ id: created.membershipId, userId: created.ownerId, role: "owner" }),
+          db.insert(member).values({
+            id: created.membershipId,
+            userId: created.ownerId,
+            role: "owner",
+            email: valid.owner.email,
+            name: valid.owner.name,
+          }),
         ]),
       ),
     );

@@ -1,6 +1,6 @@
 import { SharedEntityIds } from "@beep/shared-domain";
-import { TenantContext } from "@beep/shared-tables";
-import { Context, Effect, Either, Layer, ParseResult, Schema } from "effect";
+import { ContextTicket, TenantContext } from "@beep/shared-tables";
+import { Config, ConfigError, Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect";
 import { Db } from "./Db.ts";
 import { type DbError, InvalidOrganizationId, TenantAccessDenied, TenantContextMissing } from "./DbErrors.ts";
 import { run } from "./internal/transaction.ts";
@@ -8,18 +8,25 @@ import { TenantTx } from "./TenantTx.ts";
 
 export type WithOrgError = InvalidOrganizationId | DbError;
 
+/** Who a unit of work runs as: the organization, and the user when one is acting. */
+export interface TenantScope {
+  readonly organizationId: string;
+  readonly userId?: string | undefined;
+}
+
 export interface TenantDbShape {
-  readonly withOrg: (
-    organizationId: string,
+  readonly withContext: (
+    scope: TenantScope,
   ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>>;
 }
 
-/** Runs units of work as one tenant, each in its own transaction with the context set for that transaction only. */
+/** Runs units of work as one tenant, each in its own transaction with a signed context for that transaction only. */
 export class TenantDb extends Context.Tag("@beep/shared-server/TenantDb")<TenantDb, TenantDbShape>() {}
 
 const decodeOrganizationId = Schema.decodeUnknownEither(SharedEntityIds.OrganizationId.schema);
+const isUserId = SharedEntityIds.UserId.is;
 
-/** Checks an organization id before any SQL: the only way a value reaches `set_config`. */
+/** Checks an organization id before any SQL: the only way a value reaches the ticket. */
 export const parseOrganizationId = (
   input: unknown,
 ): Effect.Effect<SharedEntityIds.OrganizationId, InvalidOrganizationId> => {
@@ -36,46 +43,88 @@ export const parseOrganizationId = (
   });
 };
 
-// The context belongs to withOrg alone: a statement that touches it would outlive or widen the transaction.
+// Setting the context by hand is a mistake the runtime can name; the database refuses a forged one anyway.
 const CONTEXT_IN_SQL = new RegExp(TenantContext.SETTING.replace(".", "\\."), "i");
 const refuse = (statement: string) =>
   CONTEXT_IN_SQL.test(statement)
-    ? new TenantAccessDenied({ detail: `statements may not touch ${TenantContext.SETTING}; TenantDb.withOrg sets it` })
+    ? new TenantAccessDenied({ detail: `statements may not touch ${TenantContext.SETTING}; TenantDb sets it` })
     : undefined;
 
-/** `TenantDb` over the runtime pool. */
-export const layer: Layer.Layer<TenantDb, never, Db> = Layer.effect(
-  TenantDb,
-  Effect.map(Db, ({ sql, options }) => ({
-    withOrg:
-      (organizationId: string) =>
-      <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> =>
-        Effect.gen(function* () {
-          const org = yield* parseOrganizationId(organizationId);
-          // Inside a unit of work for the same organization, join it rather than take a second connection.
-          const outer = yield* Effect.serviceOption(TenantTx);
-          if (outer._tag === "Some" && outer.value.organizationId === org) {
-            return yield* Effect.provideService(effect, TenantTx, outer.value);
-          }
-          return yield* run(
-            sql,
-            {
-              prelude: (reserved) => [reserved`select set_config(${TenantContext.SETTING}, ${org}, true) as org`],
-              verify: ([context]) =>
-                context?.[0]?.org === org
-                  ? Effect.void
-                  : Effect.fail(new TenantContextMissing({ detail: "set_config did not take" })),
-              refuse,
-              acquireTimeoutMs: options.acquireTimeoutMs,
-            },
-            (db) => Effect.provideService(effect, TenantTx, { organizationId: org, db }),
-          );
-        }),
-  })),
+const KEY_MISMATCH =
+  "the database did not accept the context ticket: BEEP_CONTEXT_KEY differs from the key db:migrate installed, " +
+  "none was installed, or the server's clock is off by more than a minute";
+
+/** `TenantDb` over the runtime pool, signing tickets with `contextKey` (the database holds the same key). */
+export const make = (contextKey: Redacted.Redacted<string>) =>
+  Effect.map(Db, ({ sql, options }): TenantDbShape => {
+    const sign = ContextTicket.signer(Redacted.value(contextKey));
+    return {
+      withContext:
+        (scope: TenantScope) =>
+        <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> =>
+          Effect.gen(function* () {
+            const org = yield* parseOrganizationId(scope.organizationId);
+            const userId = scope.userId !== undefined && isUserId(scope.userId) ? scope.userId : undefined;
+            if (scope.userId !== undefined && userId === undefined) {
+              return yield* new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" });
+            }
+            // Inside a unit of work for the same tenant and user, join it rather than take a second connection.
+            const outer = yield* Effect.serviceOption(TenantTx);
+            if (outer._tag === "Some" && outer.value.organizationId === org && outer.value.userId === userId) {
+              return yield* Effect.provideService(effect, TenantTx, outer.value);
+            }
+            const ticket = sign({ organizationId: org, userId });
+            return yield* run(
+              sql,
+              {
+                // The ticket and a pinned search_path, then the check itself: a key the database does not share
+                // fails here, by name, instead of as a tenant that sees nothing.
+                prelude: (reserved) => [
+                  reserved`select set_config(${TenantContext.SETTING}, ${ticket}, true), set_config('search_path', 'public', true), beep.current_org_id() as org`,
+                ],
+                verify: ([context]) =>
+                  context?.[0]?.org === org
+                    ? Effect.void
+                    : Effect.fail(new TenantContextMissing({ detail: KEY_MISMATCH })),
+                refuse,
+                acquireTimeoutMs: options.acquireTimeoutMs,
+              },
+              (db) => Effect.provideService(effect, TenantTx, { organizationId: org, userId, db }),
+            );
+          }),
+    };
+  });
+
+/** The key the runtime signs tickets with: `BEEP_CONTEXT_KEY`, at least 32 characters. */
+export const contextKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("BEEP_CONTEXT_KEY").pipe(
+  Config.validate({
+    message: `Expected at least ${ContextTicket.MIN_KEY_LENGTH} characters (for example: openssl rand -base64 32)`,
+    validation: (key) => Redacted.value(key).length >= ContextTicket.MIN_KEY_LENGTH,
+  }),
 );
 
-/** Runs `effect` as `organizationId`, in one transaction. Invalid ids fail before any SQL. */
-export const withOrg =
-  (organizationId: string) =>
+/** `TenantDb` over the runtime pool, with `BEEP_CONTEXT_KEY` from `Config`. */
+export const layer: Layer.Layer<TenantDb, ConfigError.ConfigError, Db> = Layer.effect(
+  TenantDb,
+  Effect.flatMap(contextKeyConfig, make),
+);
+
+/** `TenantDb` with an explicit key (tests, tools). A key that is too short is a configuration error. */
+export const layerWithKey = (contextKey: string): Layer.Layer<TenantDb, ConfigError.ConfigError, Db> =>
+  Layer.effect(
+    TenantDb,
+    contextKey.length >= ContextTicket.MIN_KEY_LENGTH
+      ? make(Redacted.make(contextKey))
+      : Effect.fail(
+          ConfigError.InvalidData(["BEEP_CONTEXT_KEY"], `Expected at least ${ContextTicket.MIN_KEY_LENGTH} characters`),
+        ),
+  );
+
+/** Runs `effect` as `scope` (organization, and user when given), in one transaction. Bad ids fail before any SQL. */
+export const withContext =
+  (scope: TenantScope) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, TenantDb | Exclude<R, TenantTx>> =>
-    Effect.flatMap(TenantDb, (tenantDb) => tenantDb.withOrg(organizationId)(effect));
+    Effect.flatMap(TenantDb, (tenantDb) => tenantDb.withContext(scope)(effect));
+
+/** Runs `effect` as `organizationId` with no user, in one transaction. Invalid ids fail before any SQL. */
+export const withOrg = (organizationId: string) => withContext({ organizationId });

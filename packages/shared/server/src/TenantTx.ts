@@ -6,12 +6,14 @@ import { type DbError, fromCause } from "./DbErrors.ts";
 export interface TenantTxShape {
   /** The organization this transaction's context is set to. */
   readonly organizationId: SharedEntityIds.OrganizationId;
+  /** The user acting, when the context names one (`beep.current_user_id()` in SQL). */
+  readonly userId?: SharedEntityIds.UserId | undefined;
   /** Drizzle bound to the transaction's connection. */
   readonly db: Drizzle;
 }
 
 /**
- * The current tenant transaction. Only `TenantDb.withOrg` provides it, so code that requires it
+ * The current tenant transaction. Only `TenantDb.withContext` (or `withOrg`) provides it, so code that requires it
  * cannot run without a tenant: forgetting one is a type error.
  */
 export class TenantTx extends Context.Tag("@beep/shared-server/TenantTx")<TenantTx, TenantTxShape>() {}

@@ -1,12 +1,29 @@
 import { sql } from "drizzle-orm";
 
-/** The transaction-local setting that carries the current organization. */
-export const SETTING = "app.current_org_id";
-
 /**
- * The current organization as SQL sees it. An unset or empty setting is NULL, and NULL
- * never equals an organization id: no context means no rows.
+ * The tenant context as SQL sees it. The runtime puts a signed ticket in a transaction-local setting; the
+ * policies never read that setting themselves, they call functions that check the ticket's signature against
+ * a key the runtime role cannot read (`ContextTicket`). Rewriting the setting, by any name or escape, gets
+ * no further than a ticket that fails its check: NULL, no rows, no writes.
  */
-export const CURRENT_ORG_ID_SQL = `NULLIF(current_setting('${SETTING}', true), '')`;
+
+/** The schema of the context functions (`USAGE` for everyone) and of the key (no access for the runtime). */
+export const SCHEMA = "beep";
+export const PRIVATE_SCHEMA = "beep_private";
+
+/** The transaction-local setting that carries the ticket. Only `TenantDb` (or `beep.enter_tenant`) sets it. */
+export const SETTING = "beep.context";
+
+/** The current organization, or NULL when there is no valid ticket. */
+export const CURRENT_ORG_ID_SQL = `${SCHEMA}.current_org_id()`;
+/** The current user, or NULL when the ticket names none. */
+export const CURRENT_USER_ID_SQL = `${SCHEMA}.current_user_id()`;
+
+/** The functions that check the ticket: the only SECURITY DEFINER functions the runtime role may call. */
+export const CHECK_FUNCTIONS: ReadonlyArray<string> = [`${SCHEMA}.current_org_id()`, `${SCHEMA}.current_user_id()`];
+
+/** `beep.enter_tenant(org, user)`: opens a tenant's context for a privileged session (psql, support, tests). */
+export const ENTER_TENANT = `${SCHEMA}.enter_tenant`;
 
 export const currentOrgId = () => sql.raw(CURRENT_ORG_ID_SQL);
+export const currentUserId = () => sql.raw(CURRENT_USER_ID_SQL);

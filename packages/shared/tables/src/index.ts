@@ -1,3 +1,4 @@
+export * as ContextTicket from "./ContextTicket.ts";
 export * as OrgTable from "./OrgTable.ts";
 export * as SharedTables from "./SharedTables.ts";
 export * as Table from "./Table.ts";

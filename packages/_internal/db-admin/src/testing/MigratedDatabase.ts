@@ -1,6 +1,8 @@
 import { TestDatabase, Testkit } from "@beep/testkit";
-import { Context, Effect, Layer } from "effect";
+import { ContextTicket, TenantContext } from "@beep/shared-tables";
+import { Context, Effect, Layer, Option, Redacted } from "effect";
 import * as AppRole from "../AppRole.ts";
+import * as ContextKey from "../ContextKey.ts";
 import * as Migrator from "../Migrator.ts";
 
 export interface MigratedDatabaseInfo {
@@ -9,6 +11,8 @@ export interface MigratedDatabaseInfo {
   /** The runtime role `beep_app`: not superuser, not BYPASSRLS, owns nothing. */
   readonly appUrl: string;
   readonly name: string;
+  /** This database's own context key: what a runtime signs tenant tickets with. */
+  readonly contextKey: string;
 }
 
 /** A fresh database per test file, migrated, with `beep_app` able to log in. */
@@ -22,8 +26,10 @@ export const APP_PASSWORD = "beep_app_test";
 const prepare = (database: TestDatabase.TestDatabaseInfo) =>
   Effect.gen(function* () {
     yield* Migrator.migrate({ url: database.url });
+    const contextKey = ContextKey.generate();
+    yield* ContextKey.install(database.url, Option.some(Redacted.make(contextKey)));
     const appUrl = yield* AppRole.provision(database.url, APP_PASSWORD);
-    return { adminUrl: database.url, appUrl, name: database.name };
+    return { adminUrl: database.url, appUrl, name: database.name, contextKey };
   });
 
 export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.effect(
@@ -42,3 +48,16 @@ export const create = async (): Promise<MigratedDatabaseInfo & { readonly drop: 
     throw cause;
   }
 };
+
+/**
+ * The statement that enters a tenant in a test's own transaction on `beep_app` (what `TenantDb` does), with a
+ * ticket signed by `contextKey`: `await tx.unsafe(...enter(key, org))`.
+ */
+export const enter = (
+  contextKey: string,
+  organizationId: string,
+  userId?: string,
+): [string, Array<string>] => [
+  "select set_config($1, $2, true)",
+  [TenantContext.SETTING, ContextTicket.signer(contextKey)({ organizationId, userId })],
+];

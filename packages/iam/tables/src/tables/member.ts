@@ -1,11 +1,17 @@
 import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
-import { index, text, unique } from "drizzle-orm/pg-core";
+import { OrgTable, SharedTables, TenantContext } from "@beep/shared-tables";
+import { sql } from "drizzle-orm";
+import { index, pgPolicy, text, unique } from "drizzle-orm/pg-core";
 
 export const MEMBER_ROLES = ["owner", "admin", "member"] as const;
 export type MemberRole = (typeof MEMBER_ROLES)[number];
 
-/** A user's membership in an organization: at most one per organization and user. */
+/**
+ * A user's membership in an organization: at most one per organization and user. A membership is only ever
+ * created by its user (the context's user: signup, or accepting an invitation), so no tenant can annex anyone;
+ * `user_id` cannot be changed by the runtime role (column grants). `email` and `name` are the member's profile
+ * in this organization: what the organization sees of them, since the global user row is the user's alone.
+ */
 export const member = OrgTable.make(IamEntityIds.MemberId)(
   {
     userId: text("user_id")
@@ -13,10 +19,18 @@ export const member = OrgTable.make(IamEntityIds.MemberId)(
       .notNull()
       .references(() => SharedTables.user.id, { onDelete: "cascade" }),
     role: text("role").$type<MemberRole>().notNull(),
+    email: text("email").notNull().default(""),
+    name: text("name").notNull().default(""),
   },
   (t) => [
     unique("iam_member_organization_id_user_id_unique").on(t.organizationId, t.userId),
     index("iam_member_user_id_idx").on(t.userId),
     index("iam_member_role_idx").on(t.role),
+    pgPolicy("member_insert_self_iam_member", {
+      as: "restrictive",
+      for: "insert",
+      to: "public",
+      withCheck: sql.raw(`"user_id" = ${TenantContext.CURRENT_USER_ID_SQL}`),
+    }),
   ],
 );

@@ -7,7 +7,26 @@ import { DatabaseUnavailable, type DbError, fromCause, isConnectionLoss, TenantC
 /** postgres.js' connection object, as `onexecute` hands it over; `reserved` is cleared when the socket closes. */
 interface DriverConnection {
   reserved: unknown;
+  terminate?: () => void;
 }
+
+/**
+ * What a unit of work may have left in its session that the next one, another tenant's, would inherit: SQL-level
+ * prepared statements and a temporary schema cannot be undone here, so they send the connection away.
+ */
+const RESIDUE_SQL =
+  "exists (select from pg_catalog.pg_prepared_statements where from_sql) or pg_catalog.pg_my_temp_schema() <> 0";
+/** Session settings, WITH HOLD cursors, LISTEN and session advisory locks are undone in the closing message. */
+const CLEANUP_SQL = `reset all; close all; unlisten *; select pg_catalog.pg_advisory_unlock_all(), ${RESIDUE_SQL} as residue`;
+
+// One message each, so closing a unit of work costs no extra round trip. COMMIT goes last, so the cleanup
+// commits with the unit; after a ROLLBACK the cleanup runs on its own.
+const CLOSING = { commit: `${CLEANUP_SQL}; commit`, rollback: `rollback; ${CLEANUP_SQL}` } as const;
+
+const hasResidue = (results: unknown): boolean =>
+  (Array.isArray(results) ? results.flat(2) : []).some(
+    (row) => typeof row === "object" && row !== null && (row as { residue?: unknown }).residue === true,
+  );
 
 type State = "open" | "ended" | "lost";
 
@@ -92,7 +111,10 @@ export class Transaction {
     return this.track(this.reserved.unsafe(statement, parameters as Array<never>, { ...options, prepare: true }));
   };
 
-  /** COMMIT or ROLLBACK, once. Returns the error, if the statement failed. */
+  /**
+   * COMMIT or ROLLBACK, once, with the session cleanup in the same message. Returns the error, if it failed.
+   * A session the cleanup cannot make whole again is closed rather than handed to the next unit of work.
+   */
   async finish(command: "commit" | "rollback"): Promise<DbError | undefined> {
     if (this.state !== "open") return undefined;
     if (!this.alive()) {
@@ -100,15 +122,23 @@ export class Transaction {
       return new DatabaseUnavailable({ detail: "the connection was lost; nothing was committed" });
     }
     try {
-      await this.reserved.unsafe(command);
+      const results = await this.reserved.unsafe(CLOSING[command]).simple();
       this.state = "ended";
+      if (hasResidue(results)) this.discard();
       return undefined;
     } catch (cause) {
       const error = fromCause(cause);
-      // A failed COMMIT still ends the transaction on the server; a lost connection is the pool's to replace.
-      this.state = isConnectionLoss(error) ? "lost" : "ended";
+      // A failed COMMIT still ends the transaction on the server, but the cleanup may not have run: the
+      // connection is not reused either way.
+      this.discard();
       return error;
     }
+  }
+
+  /** Closes the socket; the pool opens a fresh connection in its place. */
+  private discard(): void {
+    this.state = "lost";
+    this.connection?.terminate?.();
   }
 
   /** Back to the pool only when the transaction ended cleanly; a lost connection is never handed out again. */

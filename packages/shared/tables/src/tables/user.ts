@@ -2,37 +2,37 @@ import { SharedEntityIds } from "@beep/shared-domain";
 import { sql } from "drizzle-orm";
 import { pgPolicy, text } from "drizzle-orm/pg-core";
 import * as Table from "../Table.ts";
-import { CURRENT_ORG_ID_SQL } from "../TenantContext.ts";
+import { CURRENT_USER_ID_SQL } from "../TenantContext.ts";
 
-/** True when the user row is a member of the current organization (iam_member is itself tenant-isolated). */
-const isMemberOfCurrentOrganization = sql.raw(
-  `EXISTS (SELECT 1 FROM "iam_member" m WHERE m."user_id" = "shared_user"."id" AND m."organization_id" = ${CURRENT_ORG_ID_SQL})`,
-);
+/** The user named by the tenant context's ticket: no subquery, so it holds on distributed tables too. */
+const isCurrentUser = sql.raw(`"id" = ${CURRENT_USER_ID_SQL}`);
 
 /**
- * Users are global: one person can belong to many organizations. A tenant reads only the users
- * who are its members; anyone may sign up (insert); nobody deletes through the app.
+ * Users are global: one person can belong to many organizations. Only the user reads, creates (signup) and
+ * changes their own row; no tenant can, whoever its members are. What an organization shows of its members
+ * is their per-organization profile on `iam_member`. Nobody deletes through the app.
  */
 export const user = Table.withRls(
   Table.make(SharedEntityIds.UserId)(
     {
-      email: text("email").notNull().unique("shared_user_email_unique"),
+      // Not unique: a sign-up must not reveal whether an address is taken, and only verified addresses count.
+      email: text("email").notNull(),
       name: text("name").notNull(),
     },
     () => [
-      pgPolicy("user_select_members_shared_user", {
+      pgPolicy("user_select_self_shared_user", { as: "permissive", for: "select", to: "public", using: isCurrentUser }),
+      pgPolicy("user_insert_self_shared_user", {
         as: "permissive",
-        for: "select",
+        for: "insert",
         to: "public",
-        using: isMemberOfCurrentOrganization,
+        withCheck: isCurrentUser,
       }),
-      pgPolicy("user_insert_shared_user", { as: "permissive", for: "insert", to: "public", withCheck: sql`true` }),
-      pgPolicy("user_update_members_shared_user", {
+      pgPolicy("user_update_self_shared_user", {
         as: "permissive",
         for: "update",
         to: "public",
-        using: isMemberOfCurrentOrganization,
-        withCheck: isMemberOfCurrentOrganization,
+        using: isCurrentUser,
+        withCheck: isCurrentUser,
       }),
     ],
   ),

@@ -1,0 +1,163 @@
+import { createHash, createHmac } from "node:crypto";
+import { Data } from "effect";
+import { CHECK_FUNCTIONS, ENTER_TENANT, PRIVATE_SCHEMA, SCHEMA, SETTING } from "./TenantContext.ts";
+
+/**
+ * The signed ticket that carries the tenant context, signed here (the runtime) and checked in SQL (the
+ * policies), both from this one definition:
+ *
+ *   v1:<organization>:<user>:<role>:<expires, ms since epoch, 16 digits>:<HMAC-SHA256, hex>
+ *
+ * The MAC covers everything before it. The key (`BEEP_CONTEXT_KEY`) is hashed to 32 bytes; the database keeps
+ * only its HMAC pads, in a table the runtime role cannot read, and checks tickets with built-in `sha256`: no
+ * extension. Expiry is compared with the transaction's start (`now()`), so a ticket stays good for the whole
+ * transaction it was made for, and is useless soon after.
+ */
+export const VERSION = "v1";
+
+/** How long a ticket made by the runtime stays valid: long enough for clock skew, short enough to be useless later. */
+export const DEFAULT_TTL_MS = 60_000;
+
+/** Keys shorter than this are refused: the key is all that stands between a tenant and the others. */
+export const MIN_KEY_LENGTH = 32;
+
+export interface Claims {
+  readonly organizationId: string;
+  readonly userId?: string | undefined;
+  readonly role?: string | undefined;
+}
+
+/** A claim that cannot go in a ticket (a separator, or nothing where an organization is needed). */
+export class InvalidClaims extends Data.TaggedError("InvalidClaims")<{ readonly reason: string }> {
+  override get message() {
+    return `invalid tenant context: ${this.reason}`;
+  }
+}
+
+/** `BEEP_CONTEXT_KEY` is missing or too short. */
+export class InvalidContextKey extends Data.TaggedError("InvalidContextKey")<{ readonly reason: string }> {
+  override get message() {
+    return `BEEP_CONTEXT_KEY ${this.reason}`;
+  }
+}
+
+const BLOCK = 64;
+
+/** The 32-byte HMAC key a configured key stands for. */
+export const keyBytes = (key: string): Buffer => {
+  if (key.length < MIN_KEY_LENGTH) {
+    throw new InvalidContextKey({ reason: `must be at least ${MIN_KEY_LENGTH} characters (got ${key.length})` });
+  }
+  return createHash("sha256").update(key, "utf8").digest();
+};
+
+/** HMAC's inner and outer pads of a key: what the database stores, so that SQL needs no XOR. */
+export const pads = (key: string): { readonly inner: Buffer; readonly outer: Buffer } => {
+  const padded = Buffer.alloc(BLOCK);
+  keyBytes(key).copy(padded);
+  return {
+    inner: Buffer.from(padded.map((byte) => byte ^ 0x36)),
+    outer: Buffer.from(padded.map((byte) => byte ^ 0x5c)),
+  };
+};
+
+const field = (name: string, value: string | undefined) => {
+  if (value !== undefined && /[:\0]/.test(value)) throw new InvalidClaims({ reason: `${name} contains ":" or NUL` });
+  return value ?? "";
+};
+
+/** A signer for one key: the key is hashed once, each ticket costs one HMAC. */
+export const signer = (key: string) => {
+  const secret = keyBytes(key);
+  return (claims: Claims, nowMs: number = Date.now(), ttlMs: number = DEFAULT_TTL_MS): string => {
+    if (claims.organizationId === "") throw new InvalidClaims({ reason: "no organization" });
+    const body = [
+      VERSION,
+      field("organization", claims.organizationId),
+      field("user", claims.userId),
+      field("role", claims.role),
+      String(Math.floor(nowMs + ttlMs)).padStart(16, "0"),
+    ].join(":");
+    return `${body}:${createHmac("sha256", secret).update(body, "utf8").digest("hex")}`;
+  };
+};
+
+/** The ticket's claims in SQL, by position: 2 organization, 3 user, 4 role. */
+const CLAIM_FIELDS = { current_org_id: 2, current_user_id: 3 } as const;
+
+const NOW_MS_SQL = `pg_catalog.lpad((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint::text, 16, '0')`;
+
+/** `t` is a well-signed, unexpired ticket: the same HMAC as `signer`, with the stored pads. */
+const VALID_TICKET_SQL = `k.id = 1
+    AND pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(pg_catalog.left(t, -65), 'UTF8'))), 'hex') = pg_catalog.right(t, 64)
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > ${NOW_MS_SQL}`;
+
+// STABLE: once per statement where the planner can (index conditions), never trusted to be more.
+// SECURITY DEFINER: it reads the key as its owner; search_path pinned, so callers cannot shadow anything.
+const checkFunctionSql = (name: keyof typeof CLAIM_FIELDS) => `CREATE OR REPLACE FUNCTION ${SCHEMA}.${name}()
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT NULLIF(pg_catalog.split_part(t, ':', ${CLAIM_FIELDS[name]}), '')
+  FROM (SELECT pg_catalog.current_setting('${SETTING}', true) AS t) AS ticket, ${PRIVATE_SCHEMA}.context_key AS k
+  WHERE ${VALID_TICKET_SQL}
+$fn$;`;
+
+/**
+ * `beep.enter_tenant(org, user)`: signs a ticket in the database for the rest of the transaction. SECURITY
+ * INVOKER: only roles that can read the key (superusers, `beep_admin`) can call it; then `SET LOCAL ROLE beep_app`
+ * sees exactly that tenant.
+ */
+const enterTenantSql = `CREATE OR REPLACE FUNCTION ${ENTER_TENANT}(organization_id text, user_id text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  body text;
+  k record;
+BEGIN
+  IF organization_id IS NULL OR organization_id = '' OR organization_id ~ '[:]' OR coalesce(user_id, '') ~ '[:]' THEN
+    RAISE EXCEPTION 'enter_tenant: invalid organization or user id' USING ERRCODE = '22023';
+  END IF;
+  SELECT inner_pad, outer_pad INTO k FROM ${PRIVATE_SCHEMA}.context_key WHERE id = 1;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'enter_tenant: no context key: run db:migrate with BEEP_CONTEXT_KEY' USING ERRCODE = '55000';
+  END IF;
+  body := '${VERSION}:' || organization_id || ':' || coalesce(user_id, '') || '::' ||
+    lpad(((date_part('epoch', now()) * 1000)::bigint + ${DEFAULT_TTL_MS})::text, 16, '0');
+  PERFORM set_config('${SETTING}', body || ':' || encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(body, 'UTF8'))), 'hex'), true);
+  RETURN organization_id;
+END
+$fn$;`;
+
+/** Everything the context needs in a database: schemas, the key's table, the check functions, their grants. */
+export const migrationStatements = (roles: { readonly app: string; readonly admin: string }): ReadonlyArray<string> => [
+  `CREATE SCHEMA IF NOT EXISTS ${SCHEMA};`,
+  `CREATE SCHEMA IF NOT EXISTS ${PRIVATE_SCHEMA};`,
+  `REVOKE ALL ON SCHEMA ${PRIVATE_SCHEMA} FROM PUBLIC;`,
+  `CREATE TABLE IF NOT EXISTS ${PRIVATE_SCHEMA}.context_key (
+	id integer PRIMARY KEY CHECK (id = 1),
+	inner_pad bytea NOT NULL CHECK (length(inner_pad) = ${BLOCK}),
+	outer_pad bytea NOT NULL CHECK (length(outer_pad) = ${BLOCK}),
+	updated_at timestamp with time zone DEFAULT now() NOT NULL
+);`,
+  `REVOKE ALL ON TABLE ${PRIVATE_SCHEMA}.context_key FROM PUBLIC;`,
+  checkFunctionSql("current_org_id"),
+  checkFunctionSql("current_user_id"),
+  enterTenantSql,
+  `REVOKE ALL ON SCHEMA ${SCHEMA} FROM PUBLIC;`,
+  `GRANT USAGE ON SCHEMA ${SCHEMA} TO PUBLIC;`,
+  ...CHECK_FUNCTIONS.map((fn) => `GRANT EXECUTE ON FUNCTION ${fn} TO PUBLIC;`),
+  `REVOKE ALL ON FUNCTION ${ENTER_TENANT}(text, text) FROM PUBLIC;`,
+  `GRANT EXECUTE ON FUNCTION ${ENTER_TENANT}(text, text) TO "${roles.admin}";`,
+  `GRANT USAGE ON SCHEMA ${PRIVATE_SCHEMA} TO "${roles.admin}";`,
+  `GRANT SELECT ON TABLE ${PRIVATE_SCHEMA}.context_key TO "${roles.admin}";`,
+];
+
+/** Upserts the key's pads (as the owner); a no-op when they are already these. Returns whether it changed. */
+export const INSTALL_KEY_SQL = `INSERT INTO ${PRIVATE_SCHEMA}.context_key AS k (id, inner_pad, outer_pad) VALUES (1, $1, $2)
+ON CONFLICT (id) DO UPDATE SET inner_pad = excluded.inner_pad, outer_pad = excluded.outer_pad, updated_at = now()
+WHERE k.inner_pad IS DISTINCT FROM excluded.inner_pad OR k.outer_pad IS DISTINCT FROM excluded.outer_pad
+RETURNING 1 AS changed`;
