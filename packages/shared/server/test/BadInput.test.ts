@@ -39,7 +39,7 @@ describe("bad organization ids", () => {
   it.effect("are rejected before any SQL: a pool pointing at a closed port still says InvalidOrganizationId", () =>
     Effect.gen(function* () {
       const port = yield* Effect.promise(() => EmbeddedPostgres.freePort());
-      const nowhere = TenantDb.layer.pipe(
+      const nowhere = TenantDb.layerWithKey("a-key-for-a-server-that-is-not-there").pipe(
         Layer.provideMerge(
           Db.layerFromUrl(`postgres://beep_app:x@127.0.0.1:${port}/none`, { connectTimeoutSeconds: 2 }),
         ),

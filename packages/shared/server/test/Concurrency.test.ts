@@ -125,7 +125,7 @@ describe("under load", () => {
             try {
               return await Promise.all(
                 reserved.map(async (connection) => {
-                  const [row] = await connection`select current_setting('app.current_org_id', true) as setting`;
+                  const [row] = await connection`select current_setting('beep.context', true) as setting`;
                   return row?.setting as string | null;
                 }),
               );

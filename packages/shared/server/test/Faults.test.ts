@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AppRole, Migrator } from "@beep/db-admin";
+import { AppRole, ContextKey, Migrator } from "@beep/db-admin";
 import { document } from "@beep/documents-tables/schema";
 import { EmbeddedPostgres } from "@beep/testkit";
 import { assert, describe, it, layer } from "@effect/vitest";
 import { like, sql } from "drizzle-orm";
-import { Effect, Layer } from "effect";
+import { Effect, Layer, Option, Redacted } from "effect";
 import * as Db from "../src/Db.ts";
 import * as Organizations from "../src/Organizations.ts";
 import * as TenantDb from "../src/TenantDb.ts";
@@ -38,7 +38,7 @@ const committed = (pattern: string) =>
   );
 
 const poolSetting = Effect.flatMap(Db.Db, ({ sql: pool }) =>
-  Effect.promise(() => pool`select pg_backend_pid() as pid, current_setting('app.current_org_id', true) as setting`),
+  Effect.promise(() => pool`select pg_backend_pid() as pid, current_setting('beep.context', true) as setting`),
 ).pipe(Effect.map(([row]) => ({ pid: Number(row?.pid), setting: row?.setting as string | null })));
 
 describe("faults", () => {
@@ -105,7 +105,7 @@ describe("faults", () => {
 
     it.effect("statement_timeout ends a slow statement with QueryTimeout; the connection is reused cleanly", () =>
       Effect.gen(function* () {
-        const { appUrl } = yield* MigratedDatabase;
+        const { appUrl, contextKey } = yield* MigratedDatabase;
         const { organizationId } = yield* Organizations.create({ name: "Slow", owner: owner("slow") });
         const slow = Effect.gen(function* () {
           const error = yield* Effect.flip(
@@ -121,7 +121,7 @@ describe("faults", () => {
         const started = performance.now();
         yield* slow.pipe(
           Effect.provide(
-            TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 1, statementTimeoutMs: 300 }))),
+            TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 1, statementTimeoutMs: 300 }))),
           ),
         );
         assert.isBelow(performance.now() - started, 4_000);
@@ -141,9 +141,11 @@ describe("faults", () => {
         }),
       );
       yield* Migrator.migrate({ url: server.adminUrl });
+      const contextKey = ContextKey.generate();
+      yield* ContextKey.install(server.adminUrl, Option.some(Redacted.make(contextKey)));
       const appUrl = yield* AppRole.provision(server.adminUrl, "restart_test");
       const context = yield* Layer.build(
-        TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 2, connectTimeoutSeconds: 3 }))),
+        TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 2, connectTimeoutSeconds: 3 }))),
       );
       const { organizationId } = yield* Organizations.create({ name: "Restart", owner: owner("restart") }).pipe(
         Effect.provide(context),

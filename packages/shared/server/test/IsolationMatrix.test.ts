@@ -39,6 +39,18 @@ class Tally {
   }
 }
 
+/** The user a row names, when it names one: the unit that writes it acts as that user. */
+const actorOf = (rows: ReadonlyArray<Row>): string | undefined =>
+  rows.map((row) => row.userId).find((id): id is string => typeof id === "string");
+
+/** Global rows (users) are fixtures, not tenant writes: the system role writes them before the unit of work. */
+const insertGlobals = (globals: ReadonlyArray<{ readonly table: PgTable; readonly row: Row }>) =>
+  Effect.forEach(
+    globals,
+    (global) => SystemDb.transaction(SystemDb.use((db) => db.insert(global.table).values(global.row as Loose))),
+    { discard: true },
+  );
+
 const describeOutcome = (outcome: Either.Either<ReadonlyArray<Row>, DbError>) =>
   Either.match(outcome, {
     onLeft: (error) => `${error._tag} ${error.message}`,
@@ -50,6 +62,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
     it.effect("as beep_app, a tenant sees and changes only its own rows, in every table", () =>
       Effect.gen(function* () {
         const tables = Seed.tenantTables();
+        const tenantSet = new Set<PgTable>(tables.map((entry) => entry.table));
         const tally = new Tally();
         const { appUrl } = yield* MigratedDatabase;
         const A = (yield* Organizations.create({ name: "A", owner: owner("a") })).organizationId;
@@ -62,16 +75,14 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
         ]);
         for (const organizationId of [A, B]) {
           const parents = seeded.get(organizationId) as Map<PgTable, Row>;
-          yield* TenantDb.withOrg(organizationId)(
-            Effect.forEach(tables, (entry) => {
-              const planned = Seed.planRow(entry, parents);
-              parents.set(entry.table, planned.row);
-              return TenantTx.use(async (db) => {
-                for (const global of planned.globals) await db.insert(global.table).values(global.row as Loose);
-                await db.insert(entry.table).values(planned.row as Loose);
-              });
-            }),
-          );
+          for (const entry of tables) {
+            const planned = Seed.planRow(entry, parents);
+            parents.set(entry.table, planned.row);
+            yield* insertGlobals(planned.globals);
+            yield* TenantDb.withContext({ organizationId, userId: actorOf([planned.row]) })(
+              TenantTx.use((db) => db.insert(entry.table).values(planned.row as Loose)),
+            );
+          }
         }
         // Shared rows of nullable tables: written by the system role, never by a tenant.
         const shared = new Map<PgTable, Row>();
@@ -86,7 +97,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
 
         const privileges = yield* withAdmin(
           (admin) =>
-            admin`select relname as name, has_table_privilege('beep_app', oid, 'UPDATE') as can_update,
+            admin`select relname as name, has_column_privilege('beep_app', oid, 'updated_at', 'UPDATE') as can_update,
               has_table_privilege('beep_app', oid, 'DELETE') as can_delete
               from pg_class where relname in ${admin(tables.map((t) => t.name))}`,
         );
@@ -111,7 +122,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
         const assertClean = (label: string) =>
           Effect.flatMap(Db.Db, ({ sql: pool }) =>
             Effect.promise(
-              () => pool`select pg_backend_pid() as pid, current_setting('app.current_org_id', true) as setting`,
+              () => pool`select pg_backend_pid() as pid, current_setting('beep.context', true) as setting`,
             ),
           ).pipe(
             Effect.map(([state]) =>
@@ -131,17 +142,26 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
           label: string,
           f: (db: Db.Drizzle) => PromiseLike<ReadonlyArray<Row>>,
           allowShared = false,
-          fresh: ReadonlyArray<{ readonly table: PgTable; readonly row: Row }> = [],
+          fresh?: Seed.Fresh,
         ) =>
-          TenantDb.withOrg(A)(
-            Effect.gen(function* () {
-              yield* TenantTx.use(async (db) => {
-                for (const prerequisite of fresh) await db.insert(prerequisite.table).values(prerequisite.row as Loose);
-              });
-              const outcome = yield* Effect.either(TenantTx.use(f));
-              return yield* Effect.fail(new RolledBack(outcome));
-            }),
-          ).pipe(
+          Effect.gen(function* () {
+            const prerequisites = fresh?.prerequisites ?? [];
+            const tenantRows = prerequisites.filter((p) => tenantSet.has(p.table));
+            yield* insertGlobals(prerequisites.filter((p) => !tenantSet.has(p.table)));
+            // A membership is only ever its own user's: the unit acts as the user its new rows name.
+            const userId = actorOf([...tenantRows.map((p) => p.row), ...(fresh === undefined ? [] : [fresh.row])]);
+            return yield* TenantDb.withContext({ organizationId: A, userId })(
+              Effect.gen(function* () {
+                yield* TenantTx.use(async (db) => {
+                  for (const prerequisite of tenantRows) {
+                    await db.insert(prerequisite.table).values(prerequisite.row as Loose);
+                  }
+                });
+                const outcome = yield* Effect.either(TenantTx.use(f));
+                return yield* Effect.fail(new RolledBack(outcome));
+              }),
+            );
+          }).pipe(
             Effect.flip,
             Effect.map((result) => (result instanceof RolledBack ? result.outcome : Either.left(result as DbError))),
             Effect.tap((outcome) => {
@@ -159,7 +179,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
           f: (db: Db.Drizzle) => PromiseLike<ReadonlyArray<Row>>,
           ok: (rows: ReadonlyArray<Row>) => boolean,
           allowShared = false,
-          fresh: ReadonlyArray<{ readonly table: PgTable; readonly row: Row }> = [],
+          fresh?: Seed.Fresh,
         ) =>
           asA(label, f, allowShared, fresh).pipe(
             Effect.map((outcome) =>
@@ -169,7 +189,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
         const expectDenied = (
           label: string,
           f: (db: Db.Drizzle) => PromiseLike<ReadonlyArray<Row>>,
-          fresh: ReadonlyArray<{ readonly table: PgTable; readonly row: Row }> = [],
+          fresh?: Seed.Fresh,
         ) =>
           asA(label, f, false, fresh).pipe(
             Effect.map((outcome) =>
@@ -266,7 +286,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
                 .insert(t)
                 .values({ ...forB.row, organizationId: B })
                 .returning(),
-            forB.prerequisites,
+            forB,
           );
           const forA = fresh();
           yield* expectRows(
@@ -274,7 +294,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
             (db) => db.insert(t).values(forA.row).returning(),
             (rows) => rows.length === 1 && rows[0]?.organizationId === A,
             false,
-            forA.prerequisites,
+            forA,
           );
           if (canUpdate) {
             yield* expectDenied(`${name}: update moving A's row to B`, (db) =>
@@ -296,7 +316,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
                   .values({ ...upsert.row, id: b.id, organizationId: B })
                   .onConflictDoUpdate({ target, set: { updatedAt: new Date() } })
                   .returning(),
-              upsert.prerequisites,
+              upsert,
             );
             const ignore = fresh();
             yield* asA(
@@ -308,7 +328,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
                   .onConflictDoNothing({ target })
                   .returning(),
               false,
-              ignore.prerequisites,
+              ignore,
             ).pipe(
               Effect.map((outcome) =>
                 tally.check(
@@ -329,7 +349,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
                   .returning(),
               (rows) => rows.length === 1 && rows[0]?.organizationId === A,
               false,
-              sameId.prerequisites,
+              sameId,
             );
           }
           for (const reference of entry.references) {
@@ -343,7 +363,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
                   .insert(t)
                   .values({ ...referencing.row, ...pointAtB })
                   .returning(),
-              referencing.prerequisites,
+              referencing,
             );
             if (canUpdate) {
               yield* expectDenied(`${name}: update pointing ${reference.keys.join(",")} at B's row`, (db) =>
@@ -388,7 +408,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
                   .insert(t)
                   .values({ ...sharedAttempt.row, organizationId: null })
                   .returning(),
-              sharedAttempt.prerequisites,
+              sharedAttempt,
             );
           }
         }
@@ -408,7 +428,7 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
             Effect.promise(() =>
               raw
                 .begin(async (tx) => {
-                  if (context !== undefined) await tx`select set_config('app.current_org_id', ${context}, true)`;
+                  if (context !== undefined) await tx`select set_config('beep.context', ${context}, true)`;
                   let rows: ReadonlyArray<Record<string, unknown>> = [];
                   for (const statement of statements)
                     rows = await tx.unsafe(statement.sql, statement.params as Array<never>);
@@ -437,9 +457,9 @@ describe("isolation matrix, generated from Registry.tenantTables", () => {
               ["insert without organization", undefined],
             ] as const) {
               const planned = Seed.planRow(entry, seeded.get(A) as Map<PgTable, Row>);
-              const globals = planned.globals.map((global) => mock.insert(global.table).values(global.row).toSQL());
+              yield* insertGlobals(planned.globals);
               const values = organizationId === undefined ? planned.row : { ...planned.row, organizationId };
-              const outcome = yield* attempt(...globals, mock.insert(t).values(values).returning().toSQL());
+              const outcome = yield* attempt(mock.insert(t).values(values).returning().toSQL());
               tally.check(
                 `${name}, ${shown}: ${what} is refused for want of a tenant`,
                 refusedForTenant(outcome),

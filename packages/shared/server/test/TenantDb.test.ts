@@ -15,7 +15,7 @@ const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).sl
 
 /** pid and setting of a pool connection outside any transaction (the pool has one connection). */
 const poolState = Effect.flatMap(Db.Db, ({ sql }) =>
-  Effect.promise(() => sql`select pg_backend_pid() as pid, current_setting('app.current_org_id', true) as setting`),
+  Effect.promise(() => sql`select pg_backend_pid() as pid, current_setting('beep.context', true) as setting`),
 ).pipe(Effect.map((rows) => ({ pid: Number(rows[0]?.pid), setting: rows[0]?.setting as string | null })));
 
 const backendPid = TenantTx.use((db) => db.execute(sql`select pg_backend_pid() as pid`)).pipe(
@@ -88,7 +88,7 @@ describe("TenantDb.withOrg", () => {
         const other = SharedEntityIds.OrganizationId.create();
         const error = yield* Effect.flip(
           TenantDb.withOrg(organizationId)(
-            TenantTx.use((db) => db.execute(sql`select set_config('app.current_org_id', ${other}, false)`)),
+            TenantTx.use((db) => db.execute(sql`select set_config('beep.context', ${other}, false)`)),
           ),
         );
         assert.strictEqual(error._tag, "TenantAccessDenied");
@@ -162,7 +162,7 @@ describe("TenantDb.withOrg", () => {
   it.layer(runtime())((it) => {
     it.effect("BEGIN, the context and the first statement share one round trip; COMMIT is the second", () =>
       Effect.gen(function* () {
-        const { appUrl } = yield* MigratedDatabase;
+        const { appUrl, contextKey } = yield* MigratedDatabase;
         const { organizationId } = yield* Organizations.create({ name: "Pipeline", owner: owner("pipe") });
         const target = new URL(appUrl);
         const proxy = yield* Effect.acquireRelease(
@@ -178,7 +178,7 @@ describe("TenantDb.withOrg", () => {
           yield* unit;
           return proxy.flights();
         }).pipe(
-          Effect.provide(TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })))),
+          Effect.provide(TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })))),
         );
         const flights = yield* measured;
         console.log(`pipelining: one-statement unit of work took ${flights} round trips`);

@@ -10,9 +10,9 @@ export { MigratedDatabase };
 /** A fresh migrated database, the runtime pool as beep_app, TenantDb, and SystemDb on the superuser URL. */
 export const runtime = (settings: Partial<Db.DbSettings> = {}) =>
   Layer.unwrapEffect(
-    Effect.map(MigratedDatabase, ({ adminUrl, appUrl }) =>
+    Effect.map(MigratedDatabase, ({ adminUrl, appUrl, contextKey }) =>
       Layer.mergeAll(
-        TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings))),
+        TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings))),
         SystemDb.layerFromUrl(adminUrl),
       ),
     ),

@@ -39,5 +39,5 @@ export const draftAndPublish = (organizationId: string, title: string) =>
     }),
   );
 
-/** Wiring: the runtime pool from `APP_DATABASE_URL` (role beep_app), and TenantDb over it. */
+/** Wiring: the runtime pool from `APP_DATABASE_URL` (role beep_app), and TenantDb over it (`BEEP_CONTEXT_KEY`). */
 export const TenantLive = TenantDb.layer.pipe(Layer.provideMerge(Db.layer));
