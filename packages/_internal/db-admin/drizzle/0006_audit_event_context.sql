@@ -1,4 +1,6 @@
 -- Written by db:generate from src/AuditEvent.ts: the audit trail's policies on the signed tenant context.
+ALTER TABLE "shared_audit_event" ALTER COLUMN "organization_id" SET DEFAULT beep.current_org_id();
+--> statement-breakpoint
 CREATE OR REPLACE FUNCTION "shared_audit_event_ensure_partitions"(months_ahead integer)
 RETURNS SETOF text
 LANGUAGE plpgsql

@@ -109,10 +109,11 @@ export const migrationStatements = (): ReadonlyArray<string> => [
 ];
 
 /**
- * Brings an existing audit trail to the current isolation: the partition function's template, and the tenant
+ * Brings an existing audit trail to the current isolation: the organization's default, the partition function's template, and the tenant
  * policies of the parent and of every partition, dropped and created again from `TenantPolicy`. Idempotent.
  */
 export const reisolationStatements = (): ReadonlyArray<string> => [
+  `ALTER TABLE "${TABLE}" ALTER COLUMN "organization_id" SET DEFAULT ${TenantContext.CURRENT_ORG_ID_SQL};`,
   ensurePartitionsFunctionSql,
   `DO $$
 DECLARE

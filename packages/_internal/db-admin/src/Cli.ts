@@ -40,7 +40,7 @@ const appPassword = Config.option(Config.redacted("BEEP_APP_PASSWORD"));
 const contextKey = Config.option(
   Config.redacted("BEEP_CONTEXT_KEY").pipe(
     Config.validate({
-      message: `Expected at least ${ContextTicket.MIN_KEY_LENGTH} characters (for example: openssl rand -base64 32)`,
+      message: `BEEP_CONTEXT_KEY: expected at least ${ContextTicket.MIN_KEY_LENGTH} characters (for example: openssl rand -base64 32)`,
       validation: (key) => Redacted.value(key).length >= ContextTicket.MIN_KEY_LENGTH,
     }),
   ),

@@ -16,6 +16,21 @@ export class ContextKeyMissing extends Data.TaggedError("ContextKeyMissing")<Rec
   }
 }
 
+/** True when the database already has a context key (false too before the migrations created its table). */
+export const isInstalled = (url: string): Effect.Effect<boolean, MigrationUnavailable> =>
+  Sql.use(
+    url,
+    async (sql) => {
+      const [row] = await sql.unsafe(
+        `SELECT to_regclass('${TenantContext.PRIVATE_SCHEMA}.context_key') IS NOT NULL AS present`,
+      );
+      if (row?.present !== true) return false;
+      const [count] = await sql.unsafe(`SELECT count(*)::int AS n FROM ${TenantContext.PRIVATE_SCHEMA}.context_key`);
+      return Number(count?.n ?? 0) > 0;
+    },
+    (cause) => new MigrationUnavailable({ cause }),
+  );
+
 export type InstallResult = "installed" | "changed" | "unchanged" | "kept";
 
 /** A fresh random key, as `dev` makes for its embedded database. */

@@ -1,4 +1,4 @@
-import { Effect, type Option, type Redacted } from "effect";
+import { Effect, Option, type Redacted } from "effect";
 import * as AuditEvent from "./AuditEvent.ts";
 import * as ContextKey from "./ContextKey.ts";
 import type { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
@@ -21,6 +21,10 @@ export const run = (
   log: (line: string) => Effect.Effect<void> = () => Effect.void,
 ): Effect.Effect<UpgradeResult, MigrationFailed | MigrationUnavailable | ContextKey.ContextKeyMissing> =>
   Effect.gen(function* () {
+    // Checked first, so that a missing key stops the run before it changes anything.
+    if (Option.isNone(contextKey) && !(yield* ContextKey.isInstalled(url))) {
+      return yield* new ContextKey.ContextKeyMissing();
+    }
     const result = yield* Migrator.migrate({ url });
     for (const tag of result.applied) yield* log(`applied ${tag}`);
     if (result.applied.length === 0) {

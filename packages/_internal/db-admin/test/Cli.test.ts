@@ -1,6 +1,6 @@
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
-import { AuditEvent, DrizzleKit } from "../src/index.ts";
+import { AuditEvent, ContextKey, DrizzleKit } from "../src/index.ts";
 import * as MigratedDatabase from "../src/testing/MigratedDatabase.ts";
 import { cli, query } from "./support.ts";
 
@@ -17,17 +17,29 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
   it("migrate prints one line per applied migration, then that nothing was pending", async () => {
     const database = await Testkit.createDatabase();
     cleanups.push(database.drop);
-    const first = await cli(["migrate"], { DATABASE_URL: database.url });
+    // Without a context key, a database that has none cannot be migrated into use: one clear line.
+    const keyless = await cli(["migrate"], { DATABASE_URL: database.url });
+    assert.strictEqual(keyless.code, 1);
+    assert.match(lines(keyless.stderr)[0] ?? "", /^BEEP_CONTEXT_KEY is not set and the database has no context key/);
+    const weak = await cli(["migrate"], { DATABASE_URL: database.url, BEEP_CONTEXT_KEY: "short" });
+    assert.strictEqual(weak.code, 1);
+    assert.include(weak.stderr, "BEEP_CONTEXT_KEY");
+    const key = ContextKey.generate();
+    const first = await cli(["migrate"], { DATABASE_URL: database.url, BEEP_CONTEXT_KEY: key });
     assert.strictEqual(first.code, 0, first.stderr);
-    assert.deepStrictEqual(
-      lines(first.stdout),
-      TAGS.map((tag) => `applied ${tag}`),
-    );
-    const second = await cli(["migrate"], { DATABASE_URL: database.url });
+    // The keyless runs changed nothing: every migration is applied now.
+    assert.deepStrictEqual(lines(first.stdout), [
+      ...TAGS.map((tag) => `applied ${tag}`),
+      "installed the context key (BEEP_CONTEXT_KEY)",
+    ]);
+    const second = await cli(["migrate"], { DATABASE_URL: database.url, BEEP_CONTEXT_KEY: key });
     assert.strictEqual(second.code, 0, second.stderr);
     assert.deepStrictEqual(lines(second.stdout), [
       `nothing to migrate: all ${TAGS.length} migrations were already applied`,
     ]);
+    const rotated = await cli(["migrate"], { DATABASE_URL: database.url, BEEP_CONTEXT_KEY: ContextKey.generate() });
+    assert.strictEqual(rotated.code, 0, rotated.stderr);
+    assert.include(lines(rotated.stdout), "changed the context key: restart every server with the new BEEP_CONTEXT_KEY");
     // A month without its partition (as when the calendar moves on) is created by the next migrate.
     const now = new Date();
     const missing = AuditEvent.partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1)));
@@ -36,6 +48,7 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
     assert.strictEqual(third.code, 0, third.stderr);
     assert.deepStrictEqual(lines(third.stdout), [
       `nothing to migrate: all ${TAGS.length} migrations were already applied`,
+      "BEEP_CONTEXT_KEY is not set: kept the context key the database has",
       `created partition ${missing}`,
     ]);
   });
@@ -82,7 +95,12 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
   it("seed prints the organizations' ids, the same on a second run that creates nothing", async () => {
     const database = await MigratedDatabase.create();
     cleanups.push(database.drop);
-    const env = { DATABASE_URL: database.adminUrl, BEEP_APP_PASSWORD: MigratedDatabase.APP_PASSWORD };
+    const keyed = { DATABASE_URL: database.adminUrl, BEEP_CONTEXT_KEY: database.contextKey };
+    // beep_app's password is never a default: without a login for it, seed says what to set.
+    const loginless = await cli(["seed"], keyed);
+    assert.strictEqual(loginless.code, 1);
+    assert.match(lines(loginless.stderr)[0] ?? "", /^DATABASE_URL is set: set APP_DATABASE_URL/);
+    const env = { ...keyed, BEEP_APP_PASSWORD: MigratedDatabase.APP_PASSWORD };
     const first = await cli(["seed"], env);
     assert.strictEqual(first.code, 0, first.stderr);
     const [acme, globex, summary] = lines(first.stdout);
@@ -92,7 +110,7 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
     );
     assert.match(globex ?? "", /^Globex\s+shared_organization__\S+/);
     assert.strictEqual(summary, "created 26 rows");
-    const second = await cli(["seed"], { DATABASE_URL: database.adminUrl, APP_DATABASE_URL: database.appUrl });
+    const second = await cli(["seed"], { ...keyed, APP_DATABASE_URL: database.appUrl });
     assert.strictEqual(second.code, 0, second.stderr);
     assert.deepStrictEqual(lines(second.stdout), [acme, globex, "already seeded: nothing created"]);
   });

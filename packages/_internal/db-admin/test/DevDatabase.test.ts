@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,6 +31,15 @@ describe("DevDatabase", () => {
           assert.strictEqual(db.appUrl, `postgres://beep_app:dev_secret@127.0.0.1:${port}/beep`);
           const [who] = yield* Effect.promise(() => query(db.appUrl, (sql) => sql`select current_user as name`));
           assert.strictEqual(who?.name, "beep_app");
+          // Its context key is its own, made on first use and kept beside the data, readable by the owner only.
+          const secretsFile = join(dataDir, DevDatabase.SECRETS_FILE);
+          const secrets = JSON.parse(readFileSync(secretsFile, "utf8")) as DevDatabase.DevSecrets;
+          assert.strictEqual(db.contextKey, secrets.contextKey);
+          assert.isAtLeast(secrets.contextKey.length, 32);
+          assert.strictEqual(statSync(secretsFile).mode & 0o777, 0o600);
+          const reused = yield* DevDatabase.makeWith({ dataDir, port });
+          assert.strictEqual(reused.contextKey, secrets.contextKey);
+          assert.include(reused.appUrl, encodeURIComponent(secrets.appPassword));
           yield* Effect.promise(() =>
             query(db.adminUrl, (sql) => sql`insert into shared_organization (id, name) values (${MARKER}, 'kept')`),
           );

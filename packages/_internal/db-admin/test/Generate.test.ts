@@ -47,7 +47,7 @@ describe("drizzle-kit generate", () => {
         }
         assert.match(
           generated,
-          new RegExp(`CREATE POLICY "tenant_isolation_${shape.name}" [^;]* USING \\([^;]*app\\.current_org_id`),
+          new RegExp(`CREATE POLICY "tenant_isolation_${shape.name}" [^;]* USING \\([^;]*beep\\.current_org_id\\(\\)`),
         );
       }
       // The partitioned audit trail is not drizzle-kit's to create.

@@ -98,7 +98,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
 /** The key the runtime signs tickets with: `BEEP_CONTEXT_KEY`, at least 32 characters. */
 export const contextKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("BEEP_CONTEXT_KEY").pipe(
   Config.validate({
-    message: `Expected at least ${ContextTicket.MIN_KEY_LENGTH} characters (for example: openssl rand -base64 32)`,
+    message: `BEEP_CONTEXT_KEY: expected at least ${ContextTicket.MIN_KEY_LENGTH} characters (for example: openssl rand -base64 32)`,
     validation: (key) => Redacted.value(key).length >= ContextTicket.MIN_KEY_LENGTH,
   }),
 );
