@@ -17,6 +17,13 @@ const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 const curlLine = (baseUrl: string, token: string) => `curl -H "Authorization: Bearer ${token}" ${baseUrl}/v1/documents`;
 
+/** With `DATABASE_URL`, the runtime role's login and the context key come from the operator, never a default. */
+export class DevSettingMissing extends Data.TaggedError("DevSettingMissing")<{ readonly setting: string }> {
+  override get message() {
+    return `DATABASE_URL is set, so ${this.setting} must be set too (dev uses no default secret on a server it did not start)`;
+  }
+}
+
 /** `DATABASE_URL` (and `APP_DATABASE_URL`) when set, migrated here; else the embedded dev database. */
 const databaseUrls = (config: DevConfig.DevConfig) =>
   Option.match(config.databaseUrl, {
@@ -24,12 +31,18 @@ const databaseUrls = (config: DevConfig.DevConfig) =>
     onSome: (url) =>
       Effect.gen(function* () {
         const adminUrl = Redacted.value(url);
+        if (Option.isNone(config.contextKey)) return yield* new DevSettingMissing({ setting: "BEEP_CONTEXT_KEY" });
+        const contextKey = config.contextKey.value;
         yield* Console.error("using DATABASE_URL");
-        yield* Upgrade.run(adminUrl, (line) => Console.error(line));
-        const appUrl = Option.isSome(config.appDatabaseUrl)
-          ? Redacted.value(config.appDatabaseUrl.value)
-          : yield* AppRole.provision(adminUrl, Redacted.value(config.appPassword));
-        return { adminUrl, appUrl };
+        yield* Upgrade.run(adminUrl, Option.some(contextKey), (line) => Console.error(line));
+        if (Option.isSome(config.appDatabaseUrl)) {
+          return { adminUrl, appUrl: Redacted.value(config.appDatabaseUrl.value), contextKey: Redacted.value(contextKey) };
+        }
+        if (Option.isNone(config.appPassword)) {
+          return yield* new DevSettingMissing({ setting: "APP_DATABASE_URL (or BEEP_APP_PASSWORD)" });
+        }
+        const appUrl = yield* AppRole.provision(adminUrl, Redacted.value(config.appPassword.value));
+        return { adminUrl, appUrl, contextKey: Redacted.value(contextKey) };
       }),
   });
 
@@ -45,13 +58,13 @@ export const program = Effect.gen(function* () {
   const secret = Option.getOrElse(config.authSecret, () => Redacted.make(DevConfig.DEV_AUTH_SECRET));
   const tokens = yield* Token.make(secret);
   const urls = yield* databaseUrls(config);
-  const seeded = yield* Seed.run(urls.appUrl);
+  const seeded = yield* Seed.run(urls.appUrl, urls.contextKey);
   yield* Console.error(
     seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
   );
   const context = yield* Layer.build(
     Server.layer({ port: config.port, host: config.host }).pipe(
-      Layer.provide(Server.database(urls.appUrl)),
+      Layer.provide(Server.database(urls.appUrl, urls.contextKey)),
       Layer.provide(Layer.succeed(Token.Tokens, tokens)),
     ),
   );

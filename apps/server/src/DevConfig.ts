@@ -1,5 +1,5 @@
-import { DevDatabase } from "@beep/db-admin";
-import { Config, type Option, Redacted } from "effect";
+import { TenantDb } from "@beep/shared-server";
+import { Config, type Option, type Redacted } from "effect";
 
 /** For local development only; `bun run dev` says so whenever it uses it. */
 export const DEV_AUTH_SECRET = "beep-dev-secret-do-not-use-in-production-0123456789";
@@ -15,8 +15,10 @@ export interface DevConfig {
   readonly databaseUrl: Option.Option<Redacted.Redacted<string>>;
   /** The runtime role's URL (`beep_app`); unset: `beep_app` on `DATABASE_URL`'s database. */
   readonly appDatabaseUrl: Option.Option<Redacted.Redacted<string>>;
-  /** `beep_app`'s password when it is provisioned here. */
-  readonly appPassword: Redacted.Redacted<string>;
+  /** `beep_app`'s password, set here when `DATABASE_URL` is set without `APP_DATABASE_URL` (never a default). */
+  readonly appPassword: Option.Option<Redacted.Redacted<string>>;
+  /** What tenant tickets are signed with; required with `DATABASE_URL` (the embedded database has its own). */
+  readonly contextKey: Option.Option<Redacted.Redacted<string>>;
   readonly authSecret: Option.Option<Redacted.Redacted<string>>;
 }
 
@@ -25,8 +27,7 @@ export const config: Config.Config<DevConfig> = Config.all({
   port: Config.port("PORT").pipe(Config.withDefault(3000)),
   databaseUrl: Config.option(Config.redacted("DATABASE_URL")),
   appDatabaseUrl: Config.option(Config.redacted("APP_DATABASE_URL")),
-  appPassword: Config.redacted("BEEP_APP_PASSWORD").pipe(
-    Config.withDefault(Redacted.make(DevDatabase.DEFAULT_APP_PASSWORD)),
-  ),
+  appPassword: Config.option(Config.redacted("BEEP_APP_PASSWORD")),
+  contextKey: Config.option(TenantDb.contextKeyConfig),
   authSecret: Config.option(Config.redacted("AUTH_SECRET")),
 });

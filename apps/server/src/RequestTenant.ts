@@ -49,11 +49,11 @@ const assertMember = (userId: SharedEntityIds.UserId) =>
   );
 
 /**
- * Runs `effect` in one transaction of `organizationId` (`TenantDb.withOrg`): committed when it succeeds,
- * rolled back on any failure. Database errors it leaves unhandled become HTTP errors.
+ * Runs `effect` in one transaction of `organizationId` as `userId` (`TenantDb.withContext`): committed when it
+ * succeeds, rolled back on any failure. Database errors it leaves unhandled become HTTP errors.
  */
 export const inOrganization =
-  (organizationId: SharedEntityIds.OrganizationId) =>
+  (organizationId: SharedEntityIds.OrganizationId, userId: SharedEntityIds.UserId) =>
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<
@@ -61,7 +61,7 @@ export const inOrganization =
     Exclude<E, DbFailure> | ServiceUnavailable | NotFound,
     Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb
   > =>
-    TenantDb.withOrg(organizationId)(effect).pipe(
+    TenantDb.withContext({ organizationId, userId })(effect).pipe(
       Effect.catchAll(
         (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | ServiceUnavailable | NotFound> =>
           isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
@@ -77,5 +77,5 @@ export const run = <A, E, R>(
   Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb | CurrentSession
 > =>
   Effect.flatMap(CurrentSession, (session) =>
-    inOrganization(session.organizationId)(Effect.zipRight(assertMember(session.userId), effect)),
+    inOrganization(session.organizationId, session.userId)(Effect.zipRight(assertMember(session.userId), effect)),
   );

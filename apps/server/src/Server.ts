@@ -83,6 +83,9 @@ export const layer = (options: ListenOptions) => {
   );
 };
 
-/** The runtime pool (`beep_app`) and tenant transactions over it: what every handler's database work needs. */
-export const database = (appUrl: string, settings: Partial<Db.DbSettings> = {}) =>
-  TenantDb.layer.pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings)));
+/**
+ * The runtime pool (`beep_app`) and tenant transactions over it, signing tickets with `contextKey` (the key
+ * `db:migrate` installed in that database): what every handler's database work needs.
+ */
+export const database = (appUrl: string, contextKey: string, settings: Partial<Db.DbSettings> = {}) =>
+  TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings)));

@@ -112,12 +112,18 @@ describe("bun run dev", () => {
     const port = await EmbeddedPostgres.freePort();
     const dataDir = freshDataDir();
     // The test cluster's beep_app password, so provisioning leaves the other test files' logins alone.
-    const run = startDev({
+    const env = {
       PORT: String(port),
       DATABASE_URL: database.url,
       BEEP_APP_PASSWORD: APP_PASSWORD,
       BEEP_PG_DATA_DIR: dataDir,
-    });
+      AUTH_SECRET: "a-dev-test-secret-that-is-long-enough-0123456789",
+    };
+    // A server dev did not start gets no default key: without BEEP_CONTEXT_KEY it stops before migrating.
+    const keyless = startDev(env);
+    assert.notStrictEqual(await within(keyless.exited, 30_000, "dev did not exit"), 0);
+    assert.include(keyless.output(), "BEEP_CONTEXT_KEY must be set");
+    const run = startDev({ ...env, BEEP_CONTEXT_KEY: "a-context-key-for-the-dev-test-0123456789" });
     try {
       const [, token, url] = await waitFor(run, CURL, 90_000);
       const response = await fetch(url ?? "", { headers: { authorization: `Bearer ${token}` } });

@@ -12,7 +12,7 @@ const deadDatabase = Layer.unwrapEffect(
   Effect.promise(() => EmbeddedPostgres.freePort()).pipe(
     Effect.map((port) => {
       const url = `postgres://beep_app:x@127.0.0.1:${port}/beep`;
-      return serve(Server.database(url, { connectTimeoutSeconds: 2 }), url);
+      return serve(Server.database(url, "a-key-for-a-database-that-is-not-there", { connectTimeoutSeconds: 2 }), url);
     }),
   ),
 );

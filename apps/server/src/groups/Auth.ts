@@ -1,7 +1,7 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform";
 import { Schema } from "effect";
-import { Conflict, NotFound } from "../ApiErrors.ts";
+import { NotFound } from "../ApiErrors.ts";
 import { Authentication } from "../Authentication.ts";
 import { Email, strict, Text, Timestamp } from "./Fields.ts";
 
@@ -32,7 +32,6 @@ export class SignupGroup extends HttpApiGroup.make("signup")
     HttpApiEndpoint.post("signup", "/signup")
       .setPayload(SignupRequest)
       .addSuccess(IssuedToken, { status: 201 })
-      .addError(Conflict)
       .annotate(OpenApi.Description, "Creates a user, an organization and the owner membership; returns a token"),
   )
   .annotate(OpenApi.Title, "Signup") {}

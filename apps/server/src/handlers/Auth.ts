@@ -6,7 +6,7 @@ import { HttpApiBuilder } from "@effect/platform";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
-import { Conflict, NotFound } from "../ApiErrors.ts";
+import { NotFound } from "../ApiErrors.ts";
 import * as AuditLog from "../AuditLog.ts";
 import { CurrentSession, type Session } from "../CurrentSession.ts";
 import * as RequestTenant from "../RequestTenant.ts";
@@ -25,21 +25,17 @@ export const SignupLive = HttpApiBuilder.group(Api, "signup", (handlers) =>
     Effect.gen(function* () {
       const organizationId = SharedEntityIds.OrganizationId.create();
       const userId = SharedEntityIds.UserId.create();
-      // One transaction in the new organization: all of it exists, or none of it does.
-      yield* RequestTenant.inOrganization(organizationId)(
+      // One transaction in the new organization, as the new user: all of it exists, or none of it does. An email
+      // already used elsewhere signs up like any other, so the answer never tells whether it is registered.
+      yield* RequestTenant.inOrganization(organizationId, userId)(
         Effect.gen(function* () {
           yield* TenantTx.use((db) =>
             db.insert(organization).values({ id: organizationId, name: payload.organizationName }),
           );
-          // No RETURNING: a user row becomes readable only once its membership exists.
+          yield* TenantTx.use((db) => db.insert(user).values({ id: userId, email: payload.email, name: payload.name }));
           yield* TenantTx.use((db) =>
-            db.insert(user).values({ id: userId, email: payload.email, name: payload.name }),
-          ).pipe(
-            Effect.catchTag("UniqueViolation", () =>
-              Effect.fail(new Conflict({ message: `${payload.email} is already registered` })),
-            ),
+            db.insert(member).values({ userId, role: "owner", email: payload.email, name: payload.name }),
           );
-          yield* TenantTx.use((db) => db.insert(member).values({ userId, role: "owner" }));
           yield* AuditLog.record(userId, {
             action: "organization.created",
             entityType: SharedEntityIds.OrganizationId.tableName,
@@ -59,7 +55,7 @@ export const TokensLive = HttpApiBuilder.group(Api, "tokens", (handlers) =>
       // The presented token must still be good: its user is a member of its organization.
       yield* RequestTenant.run(Effect.void);
       const target = payload.organizationId;
-      const rows = yield* RequestTenant.inOrganization(target)(
+      const rows = yield* RequestTenant.inOrganization(target, session.userId)(
         TenantTx.use((db) =>
           db.select({ id: member.id }).from(member).where(eq(member.userId, session.userId)).limit(1),
         ),

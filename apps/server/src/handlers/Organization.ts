@@ -3,7 +3,7 @@ import { IamEntityIds } from "@beep/shared-domain";
 import { TenantTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
 import { HttpApiBuilder } from "@effect/platform";
-import { asc, eq, gt } from "drizzle-orm";
+import { asc, gt } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { Conflict } from "../ApiErrors.ts";
@@ -13,7 +13,7 @@ import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 
 const { member, invitation } = IamTables;
-const { organization, user } = SharedTables;
+const { organization } = SharedTables;
 
 /** Invitations are valid for a week. */
 const INVITATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -34,16 +34,16 @@ export const OrganizationLive = HttpApiBuilder.group(Api, "organization", (handl
       RequestTenant.run(
         TenantTx.use((db) =>
           db
+            // Each member's profile in this organization: a user's global row is theirs alone.
             .select({
               id: member.id,
               userId: member.userId,
-              email: user.email,
-              name: user.name,
+              email: member.email,
+              name: member.name,
               role: member.role,
               createdAt: member.createdAt,
             })
             .from(member)
-            .innerJoin(user, eq(user.id, member.userId))
             .where(urlParams.cursor === undefined ? undefined : gt(member.id, urlParams.cursor))
             .orderBy(asc(member.id))
             .limit(urlParams.limit + 1),

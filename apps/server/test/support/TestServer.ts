@@ -44,6 +44,6 @@ export const serve = (database: Layer.Layer<Db.Db | TenantDb.TenantDb, unknown>,
 export const layer = Layer.unwrapEffect(
   Effect.gen(function* () {
     const db = yield* MigratedDatabase;
-    return serve(Server.database(db.appUrl), db.adminUrl);
+    return serve(Server.database(db.appUrl, db.contextKey), db.adminUrl);
   }),
 ).pipe(Layer.provide(migratedDatabase));
