@@ -36,7 +36,11 @@ const databaseUrls = (config: DevConfig.DevConfig) =>
         yield* Console.error("using DATABASE_URL");
         yield* Upgrade.run(adminUrl, Option.some(contextKey), (line) => Console.error(line));
         if (Option.isSome(config.appDatabaseUrl)) {
-          return { adminUrl, appUrl: Redacted.value(config.appDatabaseUrl.value), contextKey: Redacted.value(contextKey) };
+          return {
+            adminUrl,
+            appUrl: Redacted.value(config.appDatabaseUrl.value),
+            contextKey: Redacted.value(contextKey),
+          };
         }
         if (Option.isNone(config.appPassword)) {
           return yield* new DevSettingMissing({ setting: "APP_DATABASE_URL (or BEEP_APP_PASSWORD)" });

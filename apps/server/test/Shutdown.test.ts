@@ -32,7 +32,10 @@ describe("graceful shutdown", () => {
         Effect.gen(function* () {
           const db = yield* MigratedDatabase;
           const scope = yield* Scope.make();
-          const context = yield* Layer.buildWithScope(serve(Server.database(db.appUrl, db.contextKey), db.adminUrl), scope);
+          const context = yield* Layer.buildWithScope(
+            serve(Server.database(db.appUrl, db.contextKey), db.adminUrl),
+            scope,
+          );
           const server = Context.get(context, TestServer);
           const run = <A, E>(effect: Effect.Effect<A, E, TestServer>) =>
             Effect.provideService(effect, TestServer, server);

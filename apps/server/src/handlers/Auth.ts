@@ -27,7 +27,10 @@ export const SignupLive = HttpApiBuilder.group(Api, "signup", (handlers) =>
       const userId = SharedEntityIds.UserId.create();
       // One transaction in the new organization, as the new user: all of it exists, or none of it does. An email
       // already used elsewhere signs up like any other, so the answer never tells whether it is registered.
-      yield* RequestTenant.inOrganization(organizationId, userId)(
+      yield* RequestTenant.inOrganization(
+        organizationId,
+        userId,
+      )(
         Effect.gen(function* () {
           yield* TenantTx.use((db) =>
             db.insert(organization).values({ id: organizationId, name: payload.organizationName }),
@@ -55,7 +58,10 @@ export const TokensLive = HttpApiBuilder.group(Api, "tokens", (handlers) =>
       // The presented token must still be good: its user is a member of its organization.
       yield* RequestTenant.run(Effect.void);
       const target = payload.organizationId;
-      const rows = yield* RequestTenant.inOrganization(target, session.userId)(
+      const rows = yield* RequestTenant.inOrganization(
+        target,
+        session.userId,
+      )(
         TenantTx.use((db) =>
           db.select({ id: member.id }).from(member).where(eq(member.userId, session.userId)).limit(1),
         ),

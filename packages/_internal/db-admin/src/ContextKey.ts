@@ -48,7 +48,9 @@ export const install = (
     Sql.use(
       url,
       async (sql): Promise<InstallResult | "missing"> => {
-        const [existing] = await sql.unsafe(`SELECT count(*)::int AS n FROM ${TenantContext.PRIVATE_SCHEMA}.context_key`);
+        const [existing] = await sql.unsafe(
+          `SELECT count(*)::int AS n FROM ${TenantContext.PRIVATE_SCHEMA}.context_key`,
+        );
         const had = Number(existing?.n ?? 0) > 0;
         if (Option.isNone(key)) return had ? "kept" : "missing";
         const { inner, outer } = ContextTicket.pads(Redacted.value(key.value));

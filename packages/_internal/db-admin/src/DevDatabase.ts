@@ -218,7 +218,8 @@ export const devSecrets = (dataDir: string): Effect.Effect<DevSecrets, DevDataba
         return JSON.parse(readFileSync(file, "utf8")) as DevSecrets;
       }
     },
-    catch: (cause) => new DevDatabaseError({ reason: `cannot read or write ${SECRETS_FILE} in ${shown(dataDir)}`, cause }),
+    catch: (cause) =>
+      new DevDatabaseError({ reason: `cannot read or write ${SECRETS_FILE} in ${shown(dataDir)}`, cause }),
   });
 
 const configuredServer = Config.all({

@@ -1,14 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
-import {
-  ADMIN_ROLE,
-  APP_FIXED_COLUMNS,
-  APP_ROLE,
-  appPrivileges,
-  createRolesSql,
-  type Privilege,
-} from "./Roles.ts";
+import { ADMIN_ROLE, APP_FIXED_COLUMNS, APP_ROLE, appPrivileges, createRolesSql, type Privilege } from "./Roles.ts";
 
 /**
  * What drizzle-kit cannot emit and every table needs: the roles, FORCE ROW LEVEL SECURITY, and grants.

@@ -50,7 +50,8 @@ export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
   },
   {
     name: "audit_event_context",
-    header: "-- Written by db:generate from src/AuditEvent.ts: the audit trail's policies on the signed tenant context.",
+    header:
+      "-- Written by db:generate from src/AuditEvent.ts: the audit trail's policies on the signed tenant context.",
     statements: AuditEvent.reisolationStatements,
   },
 ];

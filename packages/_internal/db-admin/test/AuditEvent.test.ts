@@ -113,7 +113,9 @@ describe("AuditEvent", () => {
               await tx`insert into shared_organization (id, name) values (${org}, ${`org ${org}`})`;
             });
             await orm.transaction(async (tx) => {
-              await tx.execute(drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: org })}, true)`);
+              await tx.execute(
+                drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: org })}, true)`,
+              );
               await tx.insert(SharedTables.auditEvent).values([
                 { action: "document.created", entityType: "documents_document", entityId: `doc of ${org}` },
                 // Lands in the default partition: no monthly partition that far ahead.
@@ -124,7 +126,9 @@ describe("AuditEvent", () => {
         });
         const seenByA = yield* withSql(db.appUrl, (sql) =>
           drizzle(sql).transaction(async (tx) => {
-            await tx.execute(drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: orgA })}, true)`);
+            await tx.execute(
+              drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: orgA })}, true)`,
+            );
             return tx.select().from(SharedTables.auditEvent);
           }),
         );
@@ -143,7 +147,9 @@ describe("AuditEvent", () => {
         assert.strictEqual(update?.code, "42501");
         const forB = yield* withSql(db.appUrl, (sql) =>
           failureOf(
-            asTenant(sql, db.contextKey,
+            asTenant(
+              sql,
+              db.contextKey,
               orgA,
               (tx) =>
                 tx`insert into shared_audit_event (id, organization_id, action) values (${SharedEntityIds.AuditEventId.create()}, ${orgB}, 'forged')`,
@@ -184,7 +190,9 @@ describe("AuditEvent", () => {
         const db = yield* MigratedDatabase;
         const inFiveMonths = monthStart(5);
         yield* withSql(db.appUrl, (sql) =>
-          asTenant(sql, db.contextKey,
+          asTenant(
+            sql,
+            db.contextKey,
             orgA,
             (tx) =>
               tx`insert into shared_audit_event (id, action, occurred_at) values (${SharedEntityIds.AuditEventId.create()}, 'scheduled', ${inFiveMonths})`,
@@ -205,7 +213,12 @@ describe("AuditEvent", () => {
         );
         assert.strictEqual(placed?.partition, AuditEvent.partitionName(inFiveMonths));
         const seenByA = yield* withSql(db.appUrl, (sql) =>
-          asTenant(sql, db.contextKey, orgA, (tx) => tx`select action from ${tx(AuditEvent.partitionName(inFiveMonths))}`),
+          asTenant(
+            sql,
+            db.contextKey,
+            orgA,
+            (tx) => tx`select action from ${tx(AuditEvent.partitionName(inFiveMonths))}`,
+          ),
         );
         assert.deepStrictEqual(
           seenByA.map((row) => row.action),

@@ -39,7 +39,10 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
     ]);
     const rotated = await cli(["migrate"], { DATABASE_URL: database.url, BEEP_CONTEXT_KEY: ContextKey.generate() });
     assert.strictEqual(rotated.code, 0, rotated.stderr);
-    assert.include(lines(rotated.stdout), "changed the context key: restart every server with the new BEEP_CONTEXT_KEY");
+    assert.include(
+      lines(rotated.stdout),
+      "changed the context key: restart every server with the new BEEP_CONTEXT_KEY",
+    );
     // A month without its partition (as when the calendar moves on) is created by the next migrate.
     const now = new Date();
     const missing = AuditEvent.partitionName(new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 2, 1)));

@@ -21,7 +21,6 @@ const withSql = <A>(url: string, f: (sql: postgres.Sql) => Promise<A>) =>
     }
   });
 
-
 describe("migrated database, as beep_app", () => {
   it.layer(layer)((it) => {
     it.effect("logs in as a role that is not superuser, not BYPASSRLS, and owns nothing", () =>
@@ -83,7 +82,9 @@ describe("migrated database, as beep_app", () => {
           [orgA],
         );
         const error = yield* withSql(db.appUrl, (sql) =>
-          asTenant(sql, db.contextKey,
+          asTenant(
+            sql,
+            db.contextKey,
             orgA,
             (tx) => tx`insert into documents_document (organization_id, title) values (${orgB}, 'x')`,
           ).then(

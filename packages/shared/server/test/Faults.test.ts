@@ -121,7 +121,9 @@ describe("faults", () => {
         const started = performance.now();
         yield* slow.pipe(
           Effect.provide(
-            TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 1, statementTimeoutMs: 300 }))),
+            TenantDb.layerWithKey(contextKey).pipe(
+              Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 1, statementTimeoutMs: 300 })),
+            ),
           ),
         );
         assert.isBelow(performance.now() - started, 4_000);
@@ -145,7 +147,9 @@ describe("faults", () => {
       yield* ContextKey.install(server.adminUrl, Option.some(Redacted.make(contextKey)));
       const appUrl = yield* AppRole.provision(server.adminUrl, "restart_test");
       const context = yield* Layer.build(
-        TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 2, connectTimeoutSeconds: 3 }))),
+        TenantDb.layerWithKey(contextKey).pipe(
+          Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 2, connectTimeoutSeconds: 3 })),
+        ),
       );
       const { organizationId } = yield* Organizations.create({ name: "Restart", owner: owner("restart") }).pipe(
         Effect.provide(context),

@@ -50,7 +50,10 @@ describe("Organizations.create", () => {
     it.effect("an email already used signs up like any other: nothing tells that it is taken", () =>
       Effect.gen(function* () {
         const first = yield* Organizations.create({ name: "First", owner: { email: "taken@example.com", name: "t" } });
-        const second = yield* Organizations.create({ name: "Second", owner: { email: "taken@example.com", name: "t" } });
+        const second = yield* Organizations.create({
+          name: "Second",
+          owner: { email: "taken@example.com", name: "t" },
+        });
         assert.notStrictEqual(second.ownerId, first.ownerId);
         const [users] = yield* withAdmin(
           (admin) => admin`select count(*)::int as n from shared_user where email = 'taken@example.com'`,

@@ -178,7 +178,11 @@ describe("TenantDb.withOrg", () => {
           yield* unit;
           return proxy.flights();
         }).pipe(
-          Effect.provide(TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })))),
+          Effect.provide(
+            TenantDb.layerWithKey(contextKey).pipe(
+              Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })),
+            ),
+          ),
         );
         const flights = yield* measured;
         console.log(`pipelining: one-statement unit of work took ${flights} round trips`);

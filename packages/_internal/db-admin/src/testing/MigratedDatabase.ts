@@ -1,5 +1,5 @@
-import { TestDatabase, Testkit } from "@beep/testkit";
 import { ContextTicket, TenantContext } from "@beep/shared-tables";
+import { TestDatabase, Testkit } from "@beep/testkit";
 import { Context, Effect, Layer, Option, Redacted } from "effect";
 import * as AppRole from "../AppRole.ts";
 import * as ContextKey from "../ContextKey.ts";
@@ -53,11 +53,7 @@ export const create = async (): Promise<MigratedDatabaseInfo & { readonly drop: 
  * The statement that enters a tenant in a test's own transaction on `beep_app` (what `TenantDb` does), with a
  * ticket signed by `contextKey`: `await tx.unsafe(...enter(key, org))`.
  */
-export const enter = (
-  contextKey: string,
-  organizationId: string,
-  userId?: string,
-): [string, Array<string>] => [
+export const enter = (contextKey: string, organizationId: string, userId?: string): [string, Array<string>] => [
   "select set_config($1, $2, true)",
   [TenantContext.SETTING, ContextTicket.signer(contextKey)({ organizationId, userId })],
 ];
