@@ -15,6 +15,8 @@ import { APP_ROLE } from "./Roles.ts";
 export const RLS_EXEMPTIONS: Readonly<Record<string, string>> = {
   "drizzle.__drizzle_migrations":
     "migration bookkeeping, written only by the migrating owner; beep_app has no USAGE on schema drizzle",
+  "beep_private.context_key":
+    "the key tenant tickets are checked with: one row, no tenant data; beep_app has no USAGE on schema beep_private",
 };
 
 export type ProblemCode =

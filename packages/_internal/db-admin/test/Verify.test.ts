@@ -71,7 +71,7 @@ describe("Verify.verify", () => {
     assert.deepStrictEqual(failures(report), { documents_comment: ["policy-differs", "unbounded-permissive"] });
     const [differs] = messagesOf(report, "documents_comment");
     assert.include(differs, 'policy "tenant_isolation_documents_comment" differs from the schema: USING is');
-    assert.include(differs, "NULLIF");
+    assert.include(differs, "declared ((organization_id = beep.current_org_id()))");
   });
 
   it("a tenant policy whose WITH CHECK was changed", async () => {
@@ -135,10 +135,13 @@ describe("Verify.verify", () => {
     const report = await verifyBroken([
       'DROP POLICY "tenant_isolation_iam_api_key" ON "iam_api_key"',
       `CREATE POLICY "tenant_isolation_iam_api_key" ON "iam_api_key" AS RESTRICTIVE FOR SELECT TO public
-        USING ("organization_id" = NULLIF(current_setting('app.current_org_id', true), ''))`,
+        USING ("organization_id" = beep.current_org_id())`,
     ]);
     assert.deepStrictEqual(failures(report), { iam_api_key: ["policy-differs", "unbounded-permissive"] });
-    assert.include(messagesOf(report, "iam_api_key")[0], "is FOR SELECT, declared FOR ALL");
+    assert.deepStrictEqual(
+      messagesOf(report, "iam_api_key")[0],
+      'policy "tenant_isolation_iam_api_key" differs from the schema: is FOR SELECT, declared FOR ALL; WITH CHECK is none, declared ((organization_id = beep.current_org_id()))',
+    );
   });
 
   it("beep_app owning a table", async () => {
