@@ -1,4 +1,4 @@
-import { TenantPolicy } from "@beep/shared-tables";
+import { TenantContext, TenantPolicy } from "@beep/shared-tables";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { Data, type Effect } from "effect";
 import type postgres from "postgres";
@@ -6,7 +6,7 @@ import * as Catalog from "./internal/catalog.ts";
 import * as Declared from "./internal/declaredPolicies.ts";
 import * as Sql from "./internal/sql.ts";
 import * as Registry from "./Registry.ts";
-import { APP_ROLE } from "./Roles.ts";
+import { ADMIN_ROLE, APP_ROLE } from "./Roles.ts";
 
 /**
  * Tables allowed to have no row-level security, each with the reason. A `rlsPolicy: "none"` OrgTable must be
@@ -15,6 +15,8 @@ import { APP_ROLE } from "./Roles.ts";
 export const RLS_EXEMPTIONS: Readonly<Record<string, string>> = {
   "drizzle.__drizzle_migrations":
     "migration bookkeeping, written only by the migrating owner; beep_app has no USAGE on schema drizzle",
+  "beep_private.context_key":
+    "the key tenant tickets are checked with: one row, no tenant data; beep_app has no USAGE on schema beep_private",
 };
 
 export type ProblemCode =
@@ -35,14 +37,27 @@ export type ProblemCode =
   | "role-superuser"
   | "role-bypassrls"
   | "role-owns-relations"
-  | "role-privileged-membership";
+  | "role-privileged-membership"
+  | "app-temporary"
+  | "app-create-database"
+  | "app-create-schema"
+  | "app-role-settings"
+  | "app-executes-definer"
+  | "check-function-missing"
+  | "check-function-not-definer"
+  | "check-function-not-stable"
+  | "check-function-search-path"
+  | "context-key-missing"
+  | "context-key-readable"
+  | "enter-tenant-executable";
 
 export interface Problem {
   readonly code: ProblemCode;
   readonly message: string;
 }
 
-export type SubjectKind = "table" | "partition" | "view" | "function" | "role";
+/** `check` rows are database-wide checks of the runtime role and the signed tenant context, not one object. */
+export type SubjectKind = "table" | "partition" | "view" | "function" | "role" | "check";
 
 export interface Subject {
   readonly kind: SubjectKind;
@@ -289,11 +304,179 @@ const checkRole = (role: Catalog.Role): Subject => {
   ]);
 };
 
+/** The names of the database-wide check rows, for the runtime role `role`. */
+export const checkNames = (role: string = APP_ROLE) =>
+  ({
+    createOrTemporary: `${role}: no CREATE or TEMPORARY`,
+    roleSettings: `${role}: no role settings`,
+    definerFunctions: `${role}: no other SECURITY DEFINER functions`,
+    checkFunctions: "tenant context check functions",
+    contextKey: "context key",
+  }) as const;
+
+const list = (values: ReadonlyArray<string>) => values.join(", ");
+
+const plural = (count: number, one: string, many: string) => (count === 1 ? one : many);
+
+/**
+ * Why: nothing one unit of work does may outlive it on a pooled connection. A temporary table comes first on
+ * every search_path, so one named like a tenant table would capture the next tenant's statements on that
+ * connection; CREATE on the database or any schema lets the role make objects (schemas, functions, operators)
+ * that other roles' names resolve to, and own them.
+ */
+const checkCreateOrTemporary = (name: string, app: Catalog.AppReach): Subject =>
+  subject("check", name, [
+    ...(app.temporary
+      ? [
+          problem(
+            "app-temporary",
+            `has TEMPORARY on database ${app.database}: its temporary tables outlive the transaction and, named like a tenant table, would capture the next tenant's statements on the connection`,
+          ),
+        ]
+      : []),
+    ...(app.createOnDatabase
+      ? [
+          problem(
+            "app-create-database",
+            `has CREATE on database ${app.database}: it could create schemas and own what is in them`,
+          ),
+        ]
+      : []),
+    ...(app.createOnSchemas.length > 0
+      ? [
+          problem(
+            "app-create-schema",
+            `has CREATE on ${plural(app.createOnSchemas.length, "schema", "schemas")} ${list(app.createOnSchemas)}: it could create functions, operators or tables that other roles' queries resolve to`,
+          ),
+        ]
+      : []),
+  ]);
+
+/**
+ * Why: a setting stored on the role (`ALTER ROLE ... SET`) applies to every session it opens, outside the code:
+ * a search_path, a preset `beep.context`, `row_security` or a timeout changes what every query means or does.
+ */
+const checkRoleSettings = (name: string, app: Catalog.AppReach): Subject => {
+  const found = app.settings.map(
+    (entry) => `${entry.setting} (${entry.database === null ? "every database" : `database ${entry.database}`})`,
+  );
+  return subject(
+    "check",
+    name,
+    found.length === 0
+      ? []
+      : [
+          problem(
+            "app-role-settings",
+            `has persistent ${plural(found.length, "setting", "settings")} ${list(found)}: every session of the role starts with them`,
+          ),
+        ],
+  );
+};
+
+/**
+ * Why: a SECURITY DEFINER function runs with its owner's rights, and owners bypass RLS unless it is forced and
+ * can read what the runtime role cannot (the context key). The check functions are the only ones meant to be
+ * called that way; any other the role can execute is a way around the policies.
+ */
+const checkDefinerFunctions = (name: string, app: Catalog.AppReach, allowed: ReadonlyArray<string>): Subject => {
+  const offenders = app.executableDefiners.filter((fn) => !allowed.includes(fn));
+  return subject(
+    "check",
+    name,
+    offenders.length === 0
+      ? []
+      : [
+          problem(
+            "app-executes-definer",
+            `can execute SECURITY DEFINER ${list(offenders)}: only ${list(allowed)} may run with their owner's rights for it`,
+          ),
+        ],
+  );
+};
+
+/**
+ * Why: every tenant policy calls these functions. They must exist; be SECURITY DEFINER to read the key the
+ * runtime role cannot; be STABLE (an IMMUTABLE one could be folded into a cached plan and answer for another
+ * ticket, a VOLATILE one could write with the owner's rights); and pin search_path so the caller's cannot
+ * redirect the names they use.
+ */
+const checkCheckFunctions = (name: string, functions: ReadonlyArray<Catalog.CheckFunction>): Subject =>
+  subject(
+    "check",
+    name,
+    functions.flatMap((fn) => {
+      if (!fn.exists) {
+        return [problem("check-function-missing", `${fn.name} is missing: the tenant policies call it`)];
+      }
+      return [
+        ...(fn.securityDefiner
+          ? []
+          : [
+              problem(
+                "check-function-not-definer",
+                `${fn.name} is not SECURITY DEFINER: it cannot read the context key for the runtime role`,
+              ),
+            ]),
+        ...(fn.stable ? [] : [problem("check-function-not-stable", `${fn.name} is not STABLE`)]),
+        ...(fn.searchPath === null
+          ? [problem("check-function-search-path", `${fn.name} does not pin search_path`)]
+          : []),
+      ];
+    }),
+  );
+
+/**
+ * Why: the key is what makes a ticket unforgeable. Without it installed no ticket passes and every tenant query
+ * sees nothing; readable by the runtime role (USAGE on its schema, SELECT on the table or a column), it would
+ * let the role sign a ticket for any organization. `enter_tenant` opens any organization's context, so it is
+ * for `beep_admin` only.
+ */
+const checkContextKey = (name: string, role: string, hardening: Catalog.Hardening, enterTenant: string): Subject => {
+  const { app, contextKey } = hardening;
+  const readable = [
+    ...(app.privateSchemaUsage ? [`USAGE on schema ${TenantContext.PRIVATE_SCHEMA}`] : []),
+    ...(app.contextKeySelect ? [`SELECT on ${contextKey.table}`] : []),
+  ];
+  return subject("check", name, [
+    ...(!contextKey.tableExists
+      ? [problem("context-key-missing", `${contextKey.table} does not exist: no ticket can be checked`)]
+      : contextKey.rows === 0
+        ? [
+            problem(
+              "context-key-missing",
+              `no context key is installed (${contextKey.table} is empty): no ticket passes, so tenant queries see nothing; run db:migrate with BEEP_CONTEXT_KEY`,
+            ),
+          ]
+        : contextKey.rows > 1
+          ? [problem("context-key-missing", `${contextKey.table} has ${contextKey.rows} rows, expected one`)]
+          : []),
+    ...(readable.length > 0
+      ? [
+          problem(
+            "context-key-readable",
+            `${role} has ${readable.join(" and ")}: with the key it could sign a ticket for any organization`,
+          ),
+        ]
+      : []),
+    ...(app.enterTenantExecute
+      ? [
+          problem(
+            "enter-tenant-executable",
+            `${role} can execute ${enterTenant}, which opens any organization's context: only ${ADMIN_ROLE} may`,
+          ),
+        ]
+      : []),
+  ]);
+};
+
 /**
  * Audits a live database against the schema: RLS enabled and forced, tenant policies as declared and
  * bounding every permissive one, exemptions written down, partitions isolated like their parents, unique
  * indexes scoped by organization, views with security_invoker, SECURITY DEFINER functions with a pinned
- * search_path, and a runtime role that RLS applies to.
+ * search_path, and a runtime role that RLS applies to. Then the database-wide checks (`checkNames`): the
+ * runtime role creates nothing, has no stored settings and executes no SECURITY DEFINER function but the
+ * tenant context's check functions, which are in order; the context key is installed and out of its reach.
  */
 export const verify = (url: string, options: VerifyOptions = {}): Effect.Effect<Report, VerifyUnavailable> =>
   Sql.use(
@@ -304,7 +487,8 @@ export const verify = (url: string, options: VerifyOptions = {}): Effect.Effect<
 
 const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Report> => {
   const exemptions = options.exemptions ?? RLS_EXEMPTIONS;
-  const catalog = await Catalog.read(sql, options.appRole ?? APP_ROLE);
+  const appRole = options.appRole ?? APP_ROLE;
+  const catalog = await Catalog.read(sql, appRole);
   const declaredByName = new Map(
     (options.declaredTables ?? [...Registry.tables, ...Registry.codeTables]).map(
       (table) => [getTableConfig(table).name, Declared.ofTable(table)] as const,
@@ -357,7 +541,26 @@ const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Report>
     }
     tables.push(subject(parent === undefined ? "table" : "partition", table.display, problems));
   }
-  const subjects = [...tables, ...checkViews(catalog), ...checkFunctions(catalog), checkRole(catalog.appRole)];
+  const enterTenant = `${TenantContext.ENTER_TENANT}(text, text)`;
+  const hardening = await Catalog.readHardening(sql, {
+    appRole,
+    checkFunctions: TenantContext.CHECK_FUNCTIONS,
+    privateSchema: TenantContext.PRIVATE_SCHEMA,
+    contextKeyTable: "context_key",
+    enterTenant,
+  });
+  const names = checkNames(appRole);
+  const subjects = [
+    ...tables,
+    ...checkViews(catalog),
+    ...checkFunctions(catalog),
+    checkRole(catalog.appRole),
+    checkCreateOrTemporary(names.createOrTemporary, hardening.app),
+    checkRoleSettings(names.roleSettings, hardening.app),
+    checkDefinerFunctions(names.definerFunctions, hardening.app, TenantContext.CHECK_FUNCTIONS),
+    checkCheckFunctions(names.checkFunctions, hardening.checkFunctions),
+    checkContextKey(names.contextKey, appRole, hardening, enterTenant),
+  ];
   return { ok: subjects.every((entry) => entry.status === "ok"), subjects };
 };
 

@@ -8,20 +8,34 @@ import { getTableConfig, pgPolicy, text } from "drizzle-orm/pg-core";
 import { Effect } from "effect";
 import { AuditEvent, Registry, Verify } from "../src/index.ts";
 import * as MigratedDatabase from "../src/testing/MigratedDatabase.ts";
-import { query } from "./support.ts";
+import { cli, query } from "./support.ts";
 
-/** A fresh migrated database, broken by `statements` (run as the owner), then verified. */
-const verifyBroken = async (statements: ReadonlyArray<string>, options: Verify.VerifyOptions = {}) => {
+type Breakage = ReadonlyArray<string> | ((database: MigratedDatabase.MigratedDatabaseInfo) => ReadonlyArray<string>);
+
+/** A fresh migrated database, broken by `statements` (run as the owner), then `f`; dropped afterwards. */
+const withBroken = async <A>(
+  statements: Breakage,
+  f: (database: MigratedDatabase.MigratedDatabaseInfo) => Promise<A>,
+): Promise<A> => {
   const database = await MigratedDatabase.create();
   try {
     await query(database.adminUrl, async (sql) => {
-      for (const statement of statements) await sql.unsafe(statement);
+      for (const statement of typeof statements === "function" ? statements(database) : statements) {
+        await sql.unsafe(statement);
+      }
     });
-    return await Effect.runPromise(Verify.verify(database.adminUrl, options));
+    return await f(database);
   } finally {
     await database.drop();
   }
 };
+
+/** A fresh migrated database, broken by `statements` (run as the owner), then verified. */
+const verifyBroken = (statements: Breakage, options: Verify.VerifyOptions = {}) =>
+  withBroken(statements, (database) => Effect.runPromise(Verify.verify(database.adminUrl, options)));
+
+/** The database-wide check rows for beep_app, by what they check. */
+const checks = Verify.checkNames();
 
 /** The failing objects with their problem codes: exactly what verify blames. */
 const failures = (report: Verify.Report) =>
@@ -49,6 +63,18 @@ describe("Verify.verify", () => {
     assert.includeMembers(names, [AuditEvent.DEFAULT_PARTITION, currentPartition(), "beep_app"]);
     assert.strictEqual(report.subjects.find((subject) => subject.name === currentPartition())?.kind, "partition");
     assert.match(Verify.renderTable(report), /all \d+ objects ok$/);
+    // The database-wide checks each have their own row, in the report and so in the table and the JSON.
+    assert.deepStrictEqual(Object.values(checks), [
+      "beep_app: no CREATE or TEMPORARY",
+      "beep_app: no role settings",
+      "beep_app: no other SECURITY DEFINER functions",
+      "tenant context check functions",
+      "context key",
+    ]);
+    for (const name of Object.values(checks)) {
+      assert.deepInclude(report.subjects, { kind: "check", name, status: "ok", problems: [] });
+      assert.match(Verify.renderTable(report), new RegExp(`^${name}\\s+check\\s+ok$`, "m"));
+    }
   });
 
   it("RLS disabled on a tenant table", async () => {
@@ -71,7 +97,7 @@ describe("Verify.verify", () => {
     assert.deepStrictEqual(failures(report), { documents_comment: ["policy-differs", "unbounded-permissive"] });
     const [differs] = messagesOf(report, "documents_comment");
     assert.include(differs, 'policy "tenant_isolation_documents_comment" differs from the schema: USING is');
-    assert.include(differs, "NULLIF");
+    assert.include(differs, "declared ((organization_id = beep.current_org_id()))");
   });
 
   it("a tenant policy whose WITH CHECK was changed", async () => {
@@ -135,10 +161,13 @@ describe("Verify.verify", () => {
     const report = await verifyBroken([
       'DROP POLICY "tenant_isolation_iam_api_key" ON "iam_api_key"',
       `CREATE POLICY "tenant_isolation_iam_api_key" ON "iam_api_key" AS RESTRICTIVE FOR SELECT TO public
-        USING ("organization_id" = NULLIF(current_setting('app.current_org_id', true), ''))`,
+        USING ("organization_id" = beep.current_org_id())`,
     ]);
     assert.deepStrictEqual(failures(report), { iam_api_key: ["policy-differs", "unbounded-permissive"] });
-    assert.include(messagesOf(report, "iam_api_key")[0], "is FOR SELECT, declared FOR ALL");
+    assert.deepStrictEqual(
+      messagesOf(report, "iam_api_key")[0],
+      'policy "tenant_isolation_iam_api_key" differs from the schema: is FOR SELECT, declared FOR ALL; WITH CHECK is none, declared ((organization_id = beep.current_org_id()))',
+    );
   });
 
   it("beep_app owning a table", async () => {
@@ -156,12 +185,17 @@ describe("Verify.verify", () => {
     );
     try {
       const report = await verifyBroken([], { appRole: probe });
+      // A superuser holds every privilege, and membership in beep_admin reaches the key: the checks say so too.
       assert.deepStrictEqual(failures(report), {
         [probe]: ["role-superuser", "role-bypassrls", "role-privileged-membership"],
+        [`${probe}: no CREATE or TEMPORARY`]: ["app-temporary", "app-create-database", "app-create-schema"],
+        "context key": ["context-key-readable", "enter-tenant-executable"],
       });
       assert.include(messagesOf(report, probe)[2], "member of beep_admin");
+      // A role that does not exist holds nothing: only its own row fails.
       const missing = await verifyBroken([], { appRole: "no_such_role" });
       assert.deepStrictEqual(failures(missing), { no_such_role: ["role-missing"] });
+      assert.strictEqual(missing.subjects.filter((subject) => subject.kind === "check").length, 5);
     } finally {
       await query(admin, (sql) => sql.unsafe(`DROP ROLE "${probe}"`));
     }
@@ -199,6 +233,8 @@ describe("Verify.verify", () => {
     assert.deepStrictEqual(failures(report), {
       "unpinned_count()": ["definer-search-path"],
       "temp_first_count()": ["definer-search-path"],
+      // New functions are executable by PUBLIC, so by beep_app too.
+      [checks.definerFunctions]: ["app-executes-definer"],
     });
     assert.deepStrictEqual(messagesOf(report, "unpinned_count()"), [
       "SECURITY DEFINER function does not pin search_path",
@@ -260,5 +296,145 @@ describe("Verify.verify", () => {
     const error = await Effect.runPromise(Effect.flip(Verify.verify("postgres://nobody:wrong@127.0.0.1:1/none")));
     assert.instanceOf(error, Verify.VerifyUnavailable);
     assert.match(error.message, /^cannot verify: /);
+  });
+});
+
+describe("Verify.verify: the runtime role and the signed tenant context", () => {
+  /** Verify fails on the check `name` alone, with exactly `codes`, and so the report is not ok. */
+  const failsOnly = (report: Verify.Report, name: string, codes: ReadonlyArray<string>) => {
+    assert.deepStrictEqual(failures(report), { [name]: codes });
+    assert.isFalse(report.ok);
+    assert.strictEqual(report.subjects.find((subject) => subject.name === name)?.kind, "check");
+  };
+
+  it("TEMPORARY on the database: fails in the report, the table and --json", async () => {
+    await withBroken(
+      (database) => [`GRANT TEMPORARY ON DATABASE "${database.name}" TO beep_app`],
+      async (database) => {
+        const report = await Effect.runPromise(Verify.verify(database.adminUrl));
+        failsOnly(report, checks.createOrTemporary, ["app-temporary"]);
+        assert.deepStrictEqual(messagesOf(report, checks.createOrTemporary), [
+          `has TEMPORARY on database ${database.name}: its temporary tables outlive the transaction and, named like a tenant table, would capture the next tenant's statements on the connection`,
+        ]);
+        const text = await cli(["verify"], { DATABASE_URL: database.adminUrl });
+        assert.strictEqual(text.code, 1);
+        assert.match(
+          text.stdout,
+          new RegExp(
+            `^beep_app: no CREATE or TEMPORARY\\s+check\\s+FAIL\\s+has TEMPORARY on database ${database.name}:`,
+            "m",
+          ),
+        );
+        const json = await cli(["verify", "--json"], { DATABASE_URL: database.adminUrl });
+        assert.strictEqual(json.code, 1);
+        const parsed = JSON.parse(json.stdout) as Verify.Report;
+        assert.isFalse(parsed.ok);
+        assert.deepStrictEqual(failures(parsed), { [checks.createOrTemporary]: ["app-temporary"] });
+      },
+    );
+  });
+
+  it("CREATE on schema public", async () => {
+    const report = await verifyBroken(["GRANT CREATE ON SCHEMA public TO beep_app"]);
+    failsOnly(report, checks.createOrTemporary, ["app-create-schema"]);
+    assert.deepStrictEqual(messagesOf(report, checks.createOrTemporary), [
+      "has CREATE on schema public: it could create functions, operators or tables that other roles' queries resolve to",
+    ]);
+  });
+
+  it("CREATE on the database, and on another schema through PUBLIC", async () => {
+    const report = await verifyBroken((database) => [
+      `GRANT CREATE ON DATABASE "${database.name}" TO beep_app`,
+      "GRANT CREATE ON SCHEMA beep TO PUBLIC",
+    ]);
+    failsOnly(report, checks.createOrTemporary, ["app-create-database", "app-create-schema"]);
+    const [database, schemas] = messagesOf(report, checks.createOrTemporary);
+    assert.match(database ?? "", /^has CREATE on database test_\w+: it could create schemas/);
+    assert.match(schemas ?? "", /^has CREATE on schema beep: /);
+  });
+
+  it("a setting stored on beep_app for this database", async () => {
+    // Roles are cluster-wide: only ever this test's own database, which DROP DATABASE clears the setting with.
+    const report = await verifyBroken((database) => [
+      `ALTER ROLE beep_app IN DATABASE "${database.name}" SET statement_timeout = '1ms'`,
+    ]);
+    failsOnly(report, checks.roleSettings, ["app-role-settings"]);
+    assert.match(
+      messagesOf(report, checks.roleSettings)[0] ?? "",
+      /^has persistent setting statement_timeout=1ms \(database test_\w+\): every session of the role starts with them$/,
+    );
+  });
+
+  it("a SECURITY DEFINER function left executable by PUBLIC (one revoked from PUBLIC is fine)", async () => {
+    const body = "RETURNS int LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ SELECT 1 $$";
+    const report = await verifyBroken([
+      `CREATE FUNCTION public.f() ${body}`,
+      `CREATE FUNCTION public.g() ${body}`,
+      "REVOKE EXECUTE ON FUNCTION public.g() FROM PUBLIC",
+    ]);
+    failsOnly(report, checks.definerFunctions, ["app-executes-definer"]);
+    assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
+      "can execute SECURITY DEFINER public.f(): only beep.current_org_id(), beep.current_user_id() may run with their owner's rights for it",
+    ]);
+  });
+
+  it("a check function that is not SECURITY DEFINER, not STABLE, without search_path", async () => {
+    const report = await verifyBroken([
+      "ALTER FUNCTION beep.current_user_id() VOLATILE SECURITY INVOKER RESET search_path",
+    ]);
+    failsOnly(report, checks.checkFunctions, [
+      "check-function-not-definer",
+      "check-function-not-stable",
+      "check-function-search-path",
+    ]);
+    assert.deepStrictEqual(messagesOf(report, checks.checkFunctions), [
+      "beep.current_user_id() is not SECURITY DEFINER: it cannot read the context key for the runtime role",
+      "beep.current_user_id() is not STABLE",
+      "beep.current_user_id() does not pin search_path",
+    ]);
+  });
+
+  it("a check function renamed away", async () => {
+    const report = await verifyBroken(["ALTER FUNCTION beep.current_org_id() RENAME TO current_org_id_old"]);
+    const failed = failures(report);
+    assert.deepStrictEqual(failed[checks.checkFunctions], ["check-function-missing"]);
+    assert.deepStrictEqual(messagesOf(report, checks.checkFunctions), [
+      "beep.current_org_id() is missing: the tenant policies call it",
+    ]);
+    // Still SECURITY DEFINER and executable by beep_app, but no longer a check function.
+    assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
+      "can execute SECURITY DEFINER beep.current_org_id_old(): only beep.current_org_id(), beep.current_user_id() may run with their owner's rights for it",
+    ]);
+    // The declared tenant policies name the function, so they no longer fit any table either.
+    assert.deepStrictEqual(failed.documents_document, ["policy-invalid"]);
+    assert.isFalse(report.ok);
+  });
+
+  it("no context key installed", async () => {
+    const report = await verifyBroken(["DELETE FROM beep_private.context_key"]);
+    failsOnly(report, checks.contextKey, ["context-key-missing"]);
+    assert.deepStrictEqual(messagesOf(report, checks.contextKey), [
+      "no context key is installed (beep_private.context_key is empty): no ticket passes, so tenant queries see nothing; run db:migrate with BEEP_CONTEXT_KEY",
+    ]);
+  });
+
+  it("USAGE on schema beep_private for beep_app", async () => {
+    const report = await verifyBroken(["GRANT USAGE ON SCHEMA beep_private TO beep_app"]);
+    failsOnly(report, checks.contextKey, ["context-key-readable"]);
+    assert.deepStrictEqual(messagesOf(report, checks.contextKey), [
+      "beep_app has USAGE on schema beep_private: with the key it could sign a ticket for any organization",
+    ]);
+  });
+
+  it("SELECT on one column of the key, and EXECUTE on beep.enter_tenant, for beep_app", async () => {
+    const report = await verifyBroken([
+      "GRANT SELECT (inner_pad) ON TABLE beep_private.context_key TO beep_app",
+      "GRANT EXECUTE ON FUNCTION beep.enter_tenant(text, text) TO beep_app",
+    ]);
+    failsOnly(report, checks.contextKey, ["context-key-readable", "enter-tenant-executable"]);
+    assert.deepStrictEqual(messagesOf(report, checks.contextKey), [
+      "beep_app has SELECT on beep_private.context_key: with the key it could sign a ticket for any organization",
+      "beep_app can execute beep.enter_tenant(text, text), which opens any organization's context: only beep_admin may",
+    ]);
   });
 });

@@ -54,6 +54,47 @@ export interface Role {
   readonly privilegedMemberships: ReadonlyArray<string>;
 }
 
+/** What the runtime role can do beyond its table grants; all empty or false when the role does not exist. */
+export interface AppReach {
+  readonly database: string;
+  /** TEMPORARY and CREATE on the current database. */
+  readonly temporary: boolean;
+  readonly createOnDatabase: boolean;
+  /** Every schema of the database it may CREATE in. */
+  readonly createOnSchemas: ReadonlyArray<string>;
+  /** Its pg_db_role_setting entries for this database (`database` set) or for every database (null). */
+  readonly settings: ReadonlyArray<{ readonly database: string | null; readonly setting: string }>;
+  /** The SECURITY DEFINER functions it may execute, as regprocedure text with every schema named. */
+  readonly executableDefiners: ReadonlyArray<string>;
+  readonly privateSchemaUsage: boolean;
+  /** SELECT on the key table or on any of its columns. */
+  readonly contextKeySelect: boolean;
+  readonly enterTenantExecute: boolean;
+}
+
+export interface CheckFunction {
+  /** As listed in `TenantContext.CHECK_FUNCTIONS`. */
+  readonly name: string;
+  readonly exists: boolean;
+  readonly securityDefiner: boolean;
+  readonly stable: boolean;
+  readonly searchPath: string | null;
+}
+
+export interface ContextKey {
+  /** `schema.table`. */
+  readonly table: string;
+  readonly tableExists: boolean;
+  readonly rows: number;
+}
+
+/** The signed tenant context's catalog state, and what the runtime role can reach around it. */
+export interface Hardening {
+  readonly app: AppReach;
+  readonly checkFunctions: ReadonlyArray<CheckFunction>;
+  readonly contextKey: ContextKey;
+}
+
 export interface Catalog {
   readonly tables: ReadonlyArray<Table>;
   readonly policies: ReadonlyMap<number, ReadonlyArray<Policy>>;
@@ -210,3 +251,83 @@ export const canonicalPolicies = async (
 class Rollback {
   constructor(readonly policies: ReadonlyArray<Policy>) {}
 }
+
+export interface HardeningNames {
+  readonly appRole: string;
+  readonly checkFunctions: ReadonlyArray<string>;
+  readonly privateSchema: string;
+  /** The key table's name inside `privateSchema`. */
+  readonly contextKeyTable: string;
+  /** regprocedure text, e.g. `beep.enter_tenant(text, text)`. */
+  readonly enterTenant: string;
+}
+
+/**
+ * Reads with search_path pinned to pg_catalog, so every function outside it prints schema-qualified
+ * (`public.f()`, `beep.current_org_id()`) and names resolve the same whatever the connecting role's settings.
+ */
+export const readHardening = (sql: postgres.Sql, names: HardeningNames): Promise<Hardening> =>
+  sql.begin(async (tx) => {
+    await tx.unsafe("SET LOCAL search_path = pg_catalog");
+    const keyTable = `${quote(names.privateSchema)}.${quote(names.contextKeyTable)}`;
+    // Left-joined to the role by name: a role that does not exist holds nothing (the has_*_privilege functions
+    // return NULL for it), and its own row already reports it missing.
+    const [reach] = await tx.unsafe(
+      `select d.datname as database,
+          coalesce(has_database_privilege(r.oid, d.oid, 'TEMPORARY'), false) as temporary,
+          coalesce(has_database_privilege(r.oid, d.oid, 'CREATE'), false) as create,
+          array(select n.nspname::text from pg_namespace n
+            where has_schema_privilege(r.oid, n.oid, 'CREATE') order by 1) as create_schemas,
+          coalesce((select json_agg(json_build_object('database', sd.datname, 'setting', c.setting)
+              order by s.setdatabase, c.position)
+            from pg_db_role_setting s left join pg_database sd on sd.oid = s.setdatabase,
+              unnest(s.setconfig) with ordinality as c(setting, position)
+            where s.setrole = r.oid and s.setdatabase in (0, d.oid)), '[]') as settings,
+          array(select p.oid::regprocedure::text from pg_proc p
+            where p.prosecdef and has_function_privilege(r.oid, p.oid, 'EXECUTE') order by 1) as definers,
+          coalesce((select has_schema_privilege(r.oid, n.oid, 'USAGE') from pg_namespace n
+            where n.nspname = $2), false) as private_usage,
+          coalesce(has_any_column_privilege(r.oid, to_regclass($3), 'SELECT'), false) as key_select,
+          coalesce(has_function_privilege(r.oid, to_regprocedure($4), 'EXECUTE'), false) as enter_tenant,
+          to_regclass($3) is not null as key_exists
+        from pg_database d left join pg_roles r on r.rolname = $1
+        where d.datname = current_database()`,
+      [names.appRole, names.privateSchema, keyTable, names.enterTenant],
+    );
+    const checkFunctions = await tx.unsafe(
+      `select f.name, p.oid is not null as exists, coalesce(p.prosecdef, false) as security_definer,
+          coalesce(p.provolatile = 's', false) as stable,
+          (select substr(setting, length('search_path=') + 1) from unnest(p.proconfig) setting
+            where setting like 'search_path=%') as search_path
+        from unnest($1::text[]) with ordinality as f(name, position)
+        left join pg_proc p on p.oid = to_regprocedure(f.name)
+        order by f.position`,
+      [names.checkFunctions],
+    );
+    const [key] = reach?.key_exists === true ? await tx.unsafe(`select count(*)::int as rows from ${keyTable}`) : [];
+    return {
+      app: {
+        database: reach?.database,
+        temporary: reach?.temporary,
+        createOnDatabase: reach?.create,
+        createOnSchemas: reach?.create_schemas,
+        settings: reach?.settings,
+        executableDefiners: reach?.definers,
+        privateSchemaUsage: reach?.private_usage,
+        contextKeySelect: reach?.key_select,
+        enterTenantExecute: reach?.enter_tenant,
+      },
+      checkFunctions: checkFunctions.map((row) => ({
+        name: row.name,
+        exists: row.exists,
+        securityDefiner: row.security_definer,
+        stable: row.stable,
+        searchPath: row.search_path,
+      })),
+      contextKey: {
+        table: `${names.privateSchema}.${names.contextKeyTable}`,
+        tableExists: reach?.key_exists === true,
+        rows: key?.rows ?? 0,
+      },
+    };
+  }) as Promise<Hardening>;
