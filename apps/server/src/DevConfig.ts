@@ -1,7 +1,10 @@
 import { DevDatabase } from "@beep/db-admin";
 import { Config, type Option, Redacted } from "effect";
 
-/** For local development only; `bun run dev` says so whenever it uses it. */
+/**
+ * Public, so for the embedded development database only: `bun run dev` warns whenever it uses it and refuses
+ * to start with it when `DATABASE_URL` is set.
+ */
 export const DEV_AUTH_SECRET = "beep-dev-secret-do-not-use-in-production-0123456789";
 
 /**
@@ -17,6 +20,7 @@ export interface DevConfig {
   readonly appDatabaseUrl: Option.Option<Redacted.Redacted<string>>;
   /** `beep_app`'s password when it is provisioned here. */
   readonly appPassword: Redacted.Redacted<string>;
+  /** Required with `DATABASE_URL`; unset with the embedded database: `DEV_AUTH_SECRET`. */
   readonly authSecret: Option.Option<Redacted.Redacted<string>>;
 }
 

@@ -59,6 +59,13 @@ const accepts = (port: number) =>
     socket.connect(port, "127.0.0.1");
   }).finally(() => undefined);
 
+// bun run adds its own lines around the script's ("$ bun src/bin/dev.ts", "error: script ... exited").
+const scriptLines = (output: string) =>
+  output
+    .trim()
+    .split("\n")
+    .filter((line) => !line.startsWith("$ ") && !line.startsWith("error: script"));
+
 const freshDataDir = () => {
   const dir = mkdtempSync(join(tmpdir(), "beep-dev-test-"));
   scratch.push(dir);
@@ -115,6 +122,7 @@ describe("bun run dev", () => {
     const run = startDev({
       PORT: String(port),
       DATABASE_URL: database.url,
+      AUTH_SECRET: "a-dev-test-secret-of-at-least-32-characters",
       BEEP_APP_PASSWORD: APP_PASSWORD,
       BEEP_PG_DATA_DIR: dataDir,
     });
@@ -130,11 +138,30 @@ describe("bun run dev", () => {
         ["Acme", "Globex"],
       );
       assert.isFalse(existsSync(dataDir), "no embedded database was started");
+      assert.notInclude(run.output(), "dev secret");
     } finally {
       run.child.kill("SIGTERM");
     }
     assert.strictEqual(await within(run.exited, 30_000, "dev did not exit"), 0, run.output());
     await database.drop();
+  });
+
+  it("with DATABASE_URL but no AUTH_SECRET, refuses the built-in dev secret in one line, touching nothing", async () => {
+    // Nothing listens there: reaching for the database would fail with another message.
+    const databaseUrl = `postgres://postgres:x@127.0.0.1:${await EmbeddedPostgres.freePort()}/beep`;
+    const dataDir = freshDataDir();
+    const run = startDev({
+      PORT: String(await EmbeddedPostgres.freePort()),
+      DATABASE_URL: databaseUrl,
+      BEEP_PG_DATA_DIR: dataDir,
+    });
+    const code = await within(run.exited, 30_000, `dev did not exit:\n${run.output()}`);
+    assert.notStrictEqual(code, 0);
+    const lines = scriptLines(run.output());
+    assert.lengthOf(lines, 1, run.output());
+    assert.match(lines[0] ?? "", /^beep dev: DATABASE_URL is set but AUTH_SECRET is not/);
+    assert.notInclude(run.output(), "using DATABASE_URL");
+    assert.isFalse(existsSync(dataDir), "no database was created");
   });
 
   it("says the port is taken, in one line, and exits non-zero before touching the database", async () => {
@@ -150,12 +177,7 @@ describe("bun run dev", () => {
       const run = startDev({ PORT: String(port), BEEP_PG_DATA_DIR: dataDir });
       const code = await within(run.exited, 30_000, `dev did not exit:\n${run.output()}`);
       assert.notStrictEqual(code, 0);
-      // bun run adds its own lines around the script's ("$ bun src/bin/dev.ts", "error: script ... exited").
-      const lines = run
-        .output()
-        .trim()
-        .split("\n")
-        .filter((line) => !line.startsWith("$ ") && !line.startsWith("error: script"));
+      const lines = scriptLines(run.output());
       assert.lengthOf(lines, 1, run.output());
       assert.match(lines[0] ?? "", new RegExp(`port ${port} .*already in use`));
       assert.isFalse(existsSync(dataDir), "no database was created");
