@@ -4,6 +4,7 @@ import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerRespo
 import { NodeHttpServer } from "@effect/platform-node";
 import { Effect, Layer } from "effect";
 import { Api } from "./Api.ts";
+import * as DecodeErrors from "./DecodeErrors.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
 import { AuthenticationLive } from "./handlers/Authentication.ts";
@@ -52,6 +53,7 @@ const httpLive = (drain: Drain) =>
   HttpApiBuilder.serve((app) => RequestLog.middleware(closeWhenDraining(drain)(RequestBody.middleware(app)))).pipe(
     Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
+    Layer.provide(DecodeErrors.layer),
     Layer.provide(ApiLive),
   );
 
