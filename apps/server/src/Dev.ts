@@ -52,8 +52,8 @@ const signingSecret = (config: DevConfig.DevConfig) =>
 /**
  * `bun run dev`: check the port, bring up the database (embedded unless `DATABASE_URL`), migrate, seed the
  * demo organizations, serve, and print a ready curl line per organization. Runs until interrupted
- * (SIGINT/SIGTERM), then stops accepting, lets in-flight requests finish, closes the pool and stops the
- * embedded database.
+ * (SIGINT/SIGTERM), then stops accepting, lets in-flight requests finish (up to `Server.DRAIN_DEADLINE`),
+ * closes the pool and stops the embedded database.
  */
 export const program = Effect.gen(function* () {
   const config = yield* DevConfig.config;
