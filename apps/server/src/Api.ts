@@ -1,5 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform";
-import { NotFound, PayloadTooLarge, ServiceUnavailable } from "./ApiErrors.ts";
+import { NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from "./ApiErrors.ts";
 import { AuditEventsGroup } from "./groups/AuditEvents.ts";
 import { SignupGroup, TokensGroup } from "./groups/Auth.ts";
 import { DiscussionsGroup } from "./groups/Discussions.ts";
@@ -20,5 +20,6 @@ export class Api extends HttpApi.make("beep")
   .addError(NotFound)
   .addError(ServiceUnavailable)
   .addError(PayloadTooLarge)
+  .addError(UnsupportedMediaType)
   .annotate(OpenApi.Title, "beep")
   .annotate(OpenApi.Description, "Multi-tenant documents API; every request runs inside its organization's tenant") {}

@@ -12,6 +12,12 @@ export class AppUrlWithoutOwner extends Data.TaggedError("AppUrlWithoutOwner")<R
   }
 }
 
+export class AuthSecretRequired extends Data.TaggedError("AuthSecretRequired")<Record<never, never>> {
+  override get message() {
+    return "DATABASE_URL is set but AUTH_SECRET is not: set AUTH_SECRET (the built-in dev secret is only for the embedded database)";
+  }
+}
+
 /** Dev tokens last a working day. */
 const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
@@ -50,16 +56,26 @@ const databaseUrls = (config: DevConfig.DevConfig) =>
       }),
   });
 
+// The built-in secret is public: tokens signed with it must never reach a database dev did not start itself.
+const signingSecret = (config: DevConfig.DevConfig) =>
+  Option.match(config.authSecret, {
+    onSome: Effect.succeed,
+    onNone: () =>
+      Option.isSome(config.databaseUrl)
+        ? Effect.fail(new AuthSecretRequired())
+        : Effect.succeed(Redacted.make(DevConfig.DEV_AUTH_SECRET)),
+  });
+
 /**
  * `bun run dev`: check the port, bring up the database (embedded unless `DATABASE_URL`), migrate, seed the
  * demo organizations, serve, and print a ready curl line per organization. Runs until interrupted
- * (SIGINT/SIGTERM), then stops accepting, lets in-flight requests finish, closes the pool and stops the
- * embedded database.
+ * (SIGINT/SIGTERM), then stops accepting, lets in-flight requests finish (up to `Server.DRAIN_DEADLINE`),
+ * closes the pool and stops the embedded database.
  */
 export const program = Effect.gen(function* () {
   const config = yield* DevConfig.config;
+  const secret = yield* signingSecret(config);
   yield* PortCheck.ensureFree(config.host, config.port);
-  const secret = Option.getOrElse(config.authSecret, () => Redacted.make(DevConfig.DEV_AUTH_SECRET));
   const tokens = yield* Token.make(secret);
   const urls = yield* databaseUrls(config);
   const seeded = yield* Seed.run(urls.appUrl, urls.contextKey);

@@ -1,7 +1,10 @@
 import { TenantDb } from "@beep/shared-server";
 import { Config, type Option, type Redacted } from "effect";
 
-/** For local development only; `bun run dev` says so whenever it uses it. */
+/**
+ * Public, so for the embedded development database only: `bun run dev` warns whenever it uses it and refuses
+ * to start with it when `DATABASE_URL` is set.
+ */
 export const DEV_AUTH_SECRET = "beep-dev-secret-do-not-use-in-production-0123456789";
 
 /**
@@ -19,6 +22,7 @@ export interface DevConfig {
   readonly appPassword: Option.Option<Redacted.Redacted<string>>;
   /** What tenant tickets are signed with; required with `DATABASE_URL` (the embedded database has its own). */
   readonly contextKey: Option.Option<Redacted.Redacted<string>>;
+  /** Required with `DATABASE_URL`; unset with the embedded database: `DEV_AUTH_SECRET`. */
   readonly authSecret: Option.Option<Redacted.Redacted<string>>;
 }
 

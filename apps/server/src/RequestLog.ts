@@ -63,7 +63,8 @@ export const middleware = HttpMiddleware.make((app) =>
       sink(JSON.stringify({ level: "info", ...base, status: exit.value.status } satisfies RequestLine));
       return exit.value;
     }
-    const [response] = HttpServerError.causeResponseStripped(exit.cause);
+    // The response the server sends for this cause; a client gone mid-request is a 499, not a 500.
+    const [response] = yield* HttpServerError.causeResponse(exit.cause);
     const error = response.status >= 500 ? describeDefect(exit.cause) : undefined;
     const line: RequestLine = {
       level: response.status >= 500 ? "error" : "info",

@@ -2,8 +2,9 @@ import { createServer } from "node:http";
 import { Db, TenantDb } from "@beep/shared-server";
 import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse } from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
-import { Effect, Layer } from "effect";
+import { Duration, Effect, Layer } from "effect";
 import { Api } from "./Api.ts";
+import * as DecodeErrors from "./DecodeErrors.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
 import { AuthenticationLive } from "./handlers/Authentication.ts";
@@ -52,28 +53,39 @@ const httpLive = (drain: Drain) =>
   HttpApiBuilder.serve((app) => RequestLog.middleware(closeWhenDraining(drain)(RequestBody.middleware(app)))).pipe(
     Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
+    Layer.provide(DecodeErrors.layer),
     Layer.provide(ApiLive),
   );
+
+/** How long shutdown waits for in-flight requests before it destroys their connections. */
+export const DRAIN_DEADLINE: Duration.DurationInput = "10 seconds";
 
 export interface ListenOptions {
   readonly port: number;
   readonly host?: string;
+  /** `DRAIN_DEADLINE` unless given. */
+  readonly drainDeadline?: Duration.DurationInput;
 }
 
 /**
  * The HTTP server on Node's `http` (Bun runs it too). When its scope closes it stops accepting, closes
- * idle keep-alive connections, lets in-flight requests finish (their responses close the connection),
- * and only then releases what it was given (the database pool).
+ * idle keep-alive connections, lets in-flight requests finish (their responses close the connection) for
+ * up to the drain deadline, then destroys the connections still open, and only then releases what it was
+ * given (the database pool).
  */
 export const layer = (options: ListenOptions) => {
   const server = createServer();
   const drain: Drain = { draining: false };
+  const deadline = Duration.toMillis(options.drainDeadline ?? DRAIN_DEADLINE);
   // Built after the app, so released before it: draining starts before the request handler is removed.
   const startDraining = Layer.scopedDiscard(
     Effect.addFinalizer(() =>
       Effect.sync(() => {
         drain.draining = true;
         server.closeIdleConnections();
+        // A request still in flight by then (a slow or never-ending upload) must not keep the process alive.
+        const timer = setTimeout(() => server.closeAllConnections(), deadline).unref();
+        server.once("close", () => clearTimeout(timer));
       }),
     ),
   );

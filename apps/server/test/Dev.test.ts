@@ -1,69 +1,22 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer, Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
 import { APP_PASSWORD } from "@beep/db-admin/testing";
 import { EmbeddedPostgres, Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import postgres from "postgres";
+import {
+  accepts,
+  CURL,
+  freshDataDir,
+  removeScratch,
+  scriptLines,
+  startDev,
+  waitFor,
+  within,
+} from "./support/DevProcess.ts";
 
-const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), "..");
-const CURL = /curl -H "Authorization: Bearer ([^"]+)" (http:\/\/\S+)/;
-
-interface Run {
-  readonly child: ChildProcess;
-  readonly output: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-const scratch: Array<string> = [];
-afterAll(() => {
-  for (const dir of scratch) rmSync(dir, { recursive: true, force: true });
-});
-
-/** `bun run dev` in the app, with its own port, database port and data directory; no external database. */
-const startDev = (env: Record<string, string>): Run => {
-  const { DATABASE_URL: _a, APP_DATABASE_URL: _b, AUTH_SECRET: _c, ...inherited } = process.env;
-  const child = spawn("bun", ["run", "dev"], { cwd: APP_DIR, env: { ...inherited, ...env }, stdio: "pipe" });
-  let output = "";
-  child.stdout?.on("data", (chunk) => {
-    output += chunk;
-  });
-  child.stderr?.on("data", (chunk) => {
-    output += chunk;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-};
-
-const waitFor = async (run: Run, pattern: RegExp, timeoutMs: number): Promise<RegExpMatchArray> => {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const match = run.output().match(pattern);
-    if (match !== null) return match;
-    if (run.child.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`no ${pattern} in the output of bun run dev:\n${run.output()}`);
-};
-
-const within = <A>(promise: Promise<A>, ms: number, what: string) =>
-  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms))]);
-
-const accepts = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = new Socket();
-    socket.once("connect", () => resolve(true)).once("error", () => resolve(false));
-    socket.connect(port, "127.0.0.1");
-  }).finally(() => undefined);
-
-const freshDataDir = () => {
-  const dir = mkdtempSync(join(tmpdir(), "beep-dev-test-"));
-  scratch.push(dir);
-  return join(dir, "postgres");
-};
+afterAll(removeScratch);
 
 describe("bun run dev", () => {
   it.each(["SIGTERM", "SIGINT"] as const)(
@@ -115,9 +68,9 @@ describe("bun run dev", () => {
     const env = {
       PORT: String(port),
       DATABASE_URL: database.url,
+      AUTH_SECRET: "a-dev-test-secret-of-at-least-32-characters",
       BEEP_APP_PASSWORD: APP_PASSWORD,
       BEEP_PG_DATA_DIR: dataDir,
-      AUTH_SECRET: "a-dev-test-secret-that-is-long-enough-0123456789",
     };
     // A server dev did not start gets no default key: without BEEP_CONTEXT_KEY it stops before migrating.
     const keyless = startDev(env);
@@ -136,11 +89,30 @@ describe("bun run dev", () => {
         ["Acme", "Globex"],
       );
       assert.isFalse(existsSync(dataDir), "no embedded database was started");
+      assert.notInclude(run.output(), "dev secret");
     } finally {
       run.child.kill("SIGTERM");
     }
     assert.strictEqual(await within(run.exited, 30_000, "dev did not exit"), 0, run.output());
     await database.drop();
+  });
+
+  it("with DATABASE_URL but no AUTH_SECRET, refuses the built-in dev secret in one line, touching nothing", async () => {
+    // Nothing listens there: reaching for the database would fail with another message.
+    const databaseUrl = `postgres://postgres:x@127.0.0.1:${await EmbeddedPostgres.freePort()}/beep`;
+    const dataDir = freshDataDir();
+    const run = startDev({
+      PORT: String(await EmbeddedPostgres.freePort()),
+      DATABASE_URL: databaseUrl,
+      BEEP_PG_DATA_DIR: dataDir,
+    });
+    const code = await within(run.exited, 30_000, `dev did not exit:\n${run.output()}`);
+    assert.notStrictEqual(code, 0);
+    const lines = scriptLines(run.output());
+    assert.lengthOf(lines, 1, run.output());
+    assert.match(lines[0] ?? "", /^beep dev: DATABASE_URL is set but AUTH_SECRET is not/);
+    assert.notInclude(run.output(), "using DATABASE_URL");
+    assert.isFalse(existsSync(dataDir), "no database was created");
   });
 
   it("says the port is taken, in one line, and exits non-zero before touching the database", async () => {
@@ -156,12 +128,7 @@ describe("bun run dev", () => {
       const run = startDev({ PORT: String(port), BEEP_PG_DATA_DIR: dataDir });
       const code = await within(run.exited, 30_000, `dev did not exit:\n${run.output()}`);
       assert.notStrictEqual(code, 0);
-      // bun run adds its own lines around the script's ("$ bun src/bin/dev.ts", "error: script ... exited").
-      const lines = run
-        .output()
-        .trim()
-        .split("\n")
-        .filter((line) => !line.startsWith("$ ") && !line.startsWith("error: script"));
+      const lines = scriptLines(run.output());
       assert.lengthOf(lines, 1, run.output());
       assert.match(lines[0] ?? "", new RegExp(`port ${port} .*already in use`));
       assert.isFalse(existsSync(dataDir), "no database was created");

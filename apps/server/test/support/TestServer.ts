@@ -20,7 +20,11 @@ export interface TestServerInfo {
 export class TestServer extends Context.Tag("test/TestServer")<TestServer, TestServerInfo>() {}
 
 /** Serves the app over `database`, with its request log captured in memory. */
-export const serve = (database: Layer.Layer<Db.Db | TenantDb.TenantDb, unknown>, adminUrl: string) => {
+export const serve = (
+  database: Layer.Layer<Db.Db | TenantDb.TenantDb, unknown>,
+  adminUrl: string,
+  options: Pick<Server.ListenOptions, "drainDeadline"> = {},
+) => {
   const logs: Array<RequestLog.RequestLine> = [];
   return Layer.effect(
     TestServer,
@@ -31,7 +35,7 @@ export const serve = (database: Layer.Layer<Db.Db | TenantDb.TenantDb, unknown>,
     })),
   ).pipe(
     Layer.provide(
-      Server.layer({ port: 0, host: "127.0.0.1" }).pipe(
+      Server.layer({ ...options, port: 0, host: "127.0.0.1" }).pipe(
         Layer.provide(database),
         Layer.provide(Token.layer(Redacted.make(AUTH_SECRET))),
         Layer.provide(Layer.succeed(RequestLog.LogSink, (line: string) => logs.push(JSON.parse(line)))),
