@@ -119,8 +119,8 @@ export const run = (
     if (main === undefined) return yield* Effect.dieMessage("the profile has no data set size");
     const maxClients = Math.max(...profile.concurrency);
     const runners = {
-      app: yield* TenantRuntime.make(main.database.appUrl, maxClients),
-      bypass: yield* TenantRuntime.make(main.database.bypassUrl, maxClients),
+      app: yield* TenantRuntime.make(main.database.appUrl, main.database.contextKey, maxClients),
+      bypass: yield* TenantRuntime.make(main.database.bypassUrl, main.database.contextKey, maxClients),
     };
     const app = yield* BenchDatabase.pool(main.database.appUrl, maxClients);
     const bypass = yield* BenchDatabase.pool(main.database.bypassUrl, maxClients);
@@ -147,7 +147,15 @@ export const run = (
     // Statements without parameters go out as simple queries through the runtime; this shows the gap without that.
     for (const query of Queries.all.filter((entry) => Queries.isParameterless(entry.rlsOnly))) {
       for (const clients of profile.concurrency) {
-        record(yield* RlsVsFilter.comparePrepared({ app, bypass }, main.keys, query, planFor(profile, clients)), []);
+        record(
+          yield* RlsVsFilter.comparePrepared(
+            { app, bypass, contextKey: main.database.contextKey },
+            main.keys,
+            query,
+            planFor(profile, clients),
+          ),
+          [],
+        );
       }
     }
 
@@ -155,7 +163,7 @@ export const run = (
     for (const clients of profile.concurrency) {
       record(
         yield* TenantSetting.compare(
-          { withOrg: runners.app, app, bypass, drizzleApp },
+          { withOrg: runners.app, app, bypass, drizzleApp, contextKey: main.database.contextKey },
           main.keys,
           planFor(profile, clients),
         ),
@@ -166,7 +174,10 @@ export const run = (
     log(`3. Scale: ${profile.scale.map(count).join(" / ")} documents`);
     const steps: Array<Scale.Step> = [];
     for (const entry of prepared) {
-      const runner = entry === main ? runners.app : yield* TenantRuntime.make(entry.database.appUrl, maxClients);
+      const runner =
+        entry === main
+          ? runners.app
+          : yield* TenantRuntime.make(entry.database.appUrl, entry.database.contextKey, maxClients);
       steps.push({ documents: entry.size.documents, app: runner, keys: entry.keys });
     }
     for (const clients of profile.concurrency) {
@@ -181,7 +192,12 @@ export const run = (
       const members = yield* Dataset.members(main.database.adminUrl);
       const http = yield* Effect.scoped(
         Http.compare(
-          { adminUrl: main.database.adminUrl, appUrl: main.database.appUrl, bypassUrl: main.database.bypassUrl },
+          {
+            adminUrl: main.database.adminUrl,
+            appUrl: main.database.appUrl,
+            bypassUrl: main.database.bypassUrl,
+            contextKey: main.database.contextKey,
+          },
           members,
           profile.concurrency,
           { rounds: profile.rounds, sliceMs: profile.sliceMs, warmupMs: profile.warmupMs },

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AppRole, Migrator } from "@beep/db-admin";
+import { AppRole, ContextKey, Migrator } from "@beep/db-admin";
 // Subpaths: the package index also loads the vitest helpers, which only work inside vitest.
 import * as EmbeddedPostgres from "@beep/testkit/embedded";
 import * as TestDatabase from "@beep/testkit/test-database";
-import { Effect, Option, type Scope } from "effect";
+import { Effect, Option, Redacted, type Scope } from "effect";
 import postgres from "postgres";
 import { DatabaseUnavailable } from "./BenchErrors.ts";
 import * as BypassRole from "./BypassRole.ts";
@@ -22,7 +22,7 @@ export interface Server {
   readonly sharedBuffersBytes: number;
 }
 
-/** A migrated database with the three logins the comparisons use. */
+/** A migrated database with the three logins the comparisons use, and its context key. */
 export interface Database {
   readonly name: string;
   /** Superuser, owner of every table: loads data, bypasses RLS. */
@@ -31,6 +31,8 @@ export interface Database {
   readonly appUrl: string;
   /** `beep_bench_bypass`: BYPASSRLS, privileges of `beep_admin`. */
   readonly bypassUrl: string;
+  /** This database's own context key (installed like `db:migrate` does): what tenant tickets are signed with. */
+  readonly contextKey: string;
 }
 
 const unavailable = (step: string) => (cause: unknown) => new DatabaseUnavailable({ step, cause });
@@ -125,7 +127,10 @@ export const randomPasswords = (): Passwords => ({
 export const dropBypassRoleOnClose = (server: Server): Effect.Effect<void, never, Scope.Scope> =>
   Effect.addFinalizer(() => BypassRole.drop(server.adminUrl).pipe(Effect.ignore));
 
-/** A fresh database, migrated, with `beep_app` and the bypass role able to log in; dropped with the scope. */
+/**
+ * A fresh database, migrated, with a context key of its own installed, `beep_app` and the bypass role able to
+ * log in; dropped with the scope.
+ */
 export const create = (
   server: Server,
   prefix: string,
@@ -137,11 +142,15 @@ export const create = (
       (database) => Effect.promise(() => database.drop()),
     );
     yield* Migrator.migrate({ url: created.url }).pipe(Effect.mapError(unavailable("migrate")));
+    const contextKey = ContextKey.generate();
+    yield* ContextKey.install(created.url, Option.some(Redacted.make(contextKey))).pipe(
+      Effect.mapError(unavailable("install the context key")),
+    );
     const appUrl = yield* AppRole.provision(created.url, passwords.app).pipe(
       Effect.mapError(unavailable("provision beep_app")),
     );
     const bypassUrl = yield* BypassRole.provision(created.url, passwords.bypass);
-    return { name: created.name, adminUrl: created.url, appUrl, bypassUrl };
+    return { name: created.name, adminUrl: created.url, appUrl, bypassUrl, contextKey };
   });
 
 /** A postgres.js pool closed with the scope. */

@@ -130,12 +130,14 @@ export const members = (adminUrl: string): Effect.Effect<ReadonlyArray<Member>, 
       step("members", async () => {
         await sql.unsafe(`
           INSERT INTO shared_user (id, email, name)
-            SELECT ${entityIdSql("shared_user", "ts")}, 'owner-' || o.id || '@bench.invalid', 'Owner of ' || o.name
-            FROM (SELECT id, name, created_at AS ts, gen_random_uuid()::text AS r FROM shared_organization) o
-            ON CONFLICT (email) DO NOTHING;
-          INSERT INTO iam_member (id, organization_id, user_id, role)
-            SELECT ${entityIdSql("iam_member", "ts")}, organization_id, user_id, 'owner'
-            FROM (SELECT o.id AS organization_id, u.id AS user_id, u.created_at AS ts, gen_random_uuid()::text AS r
+            SELECT ${entityIdSql("shared_user", "ts")}, o.email, 'Owner of ' || o.name
+            FROM (SELECT id, name, 'owner-' || id || '@bench.invalid' AS email, created_at AS ts,
+                    gen_random_uuid()::text AS r FROM shared_organization) o
+            WHERE NOT EXISTS (SELECT FROM shared_user u WHERE u.email = o.email);
+          INSERT INTO iam_member (id, organization_id, user_id, role, email, name)
+            SELECT ${entityIdSql("iam_member", "ts")}, organization_id, user_id, 'owner', email, name
+            FROM (SELECT o.id AS organization_id, u.id AS user_id, u.email, u.name, u.created_at AS ts,
+                    gen_random_uuid()::text AS r
                   FROM shared_organization o JOIN shared_user u ON u.email = 'owner-' || o.id || '@bench.invalid') m
             ON CONFLICT (organization_id, user_id) DO NOTHING;
           ANALYZE shared_user, iam_member;

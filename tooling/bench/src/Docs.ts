@@ -132,11 +132,13 @@ const rlsSection = (report: Bench.Report) => {
   return [
     `## 1. ${SECTION_TITLES[1]}`,
     "",
-    `${count(Profile.largest(report.profile))} documents over ${count(report.profile.organizations)} organizations. Every side is one unit of work through the tenant runtime, \`TenantDb.withOrg\` (BEGIN, \`set_config('app.current_org_id', $1, true)\` and the statement written in one round trip, then COMMIT), on a pool of its login, so the sides differ only in whether RLS applies and whether the statement names the organization.`,
+    `${count(Profile.largest(report.profile))} documents over ${count(report.profile.organizations)} organizations. Every side is one unit of work through the tenant runtime, \`TenantDb.withOrg\` (BEGIN, \`select set_config('beep.context', $1, true), set_config('search_path', 'public', true), beep.current_org_id()\` with a ticket signed for that unit of work, and the statement written in one round trip, then the session cleanup and COMMIT in one message), on a pool of its login, so the sides differ only in whether RLS applies and whether the statement names the organization.`,
     "",
     "- **A**: `beep_app` (no BYPASSRLS, owns nothing); the statement relies on RLS alone (the point read is `WHERE id = $1`).",
     "- **B**: `beep_bench_bypass`, a login role with BYPASSRLS and the privileges of `beep_admin`, created for the run and dropped after it; the statement adds `organization_id = $1` to its condition.",
     "- **C**: `beep_app`, RLS plus the explicit filter: what the `TenantQuery` helpers emit.",
+    "",
+    "A includes the ticket check: its policy compares `organization_id` with `beep.current_org_id()`, which verifies the ticket's HMAC against the key installed in the database (C's policy does too). B bypasses the policy and checks the ticket only in the prelude, as every side does, so A/B is what RLS costs with the signed context.",
     "",
     `${CPU_NOTE} The three sides run the same client code (the last column), so where that work dominates (many clients on few cores) the ratios say less about the server.`,
     "",
@@ -184,7 +186,7 @@ const tenantSection = (report: Bench.Report) => {
     "",
     ...(comparisons[0]?.variants.map((variant) => `- **${variant.key}**: ${variant.label}`) ?? []),
     "",
-    "The Drizzle recipe is ``db.transaction(async (tx) => { await tx.execute(sql`select set_config(...)`); return tx.select()... })`` with drizzle-orm's postgres-js driver. `session` sets the tenant with a session-level `SET` on a reserved pool connection, reads, then `RESET`s it.",
+    "The Drizzle recipe is ``db.transaction(async (tx) => { await tx.execute(sql`select set_config('beep.context', ...)`); return tx.select()... })`` with drizzle-orm's postgres-js driver. `session` sets the ticket with a session-level `SET` on a reserved pool connection, reads, then `RESET`s it. Every variant but the floor signs a ticket per unit of work with the database's context key, as the runtime does, and the policies check it.",
     "",
     variantTable(comparisons, "variant"),
     "",
@@ -280,7 +282,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       );
     }
     parts.push(
-      "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policy's expression is an index condition, computed once per scan, never a per-row filter. That is why `(select current_setting(...))` initplan wrapping or a STABLE wrapper function (`current_setting` already is STABLE) has nothing to save here, and why no other index would help: the plan is already the filtered one.",
+      "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policy's expression (`organization_id = beep.current_org_id()`) is an index condition, computed once per scan, never a per-row filter. That is why `(select beep.current_org_id())` initplan wrapping has nothing to save here (the ticket check is already a STABLE function, evaluated once per scan), and why no other index would help: the plan is already the filtered one.",
       "",
     );
   }
@@ -304,7 +306,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       "",
       `- ${missLine(target)}`,
       "",
-      `The floor is one statement in one round trip. withOrg sends four statements (BEGIN, set_config, the query, COMMIT) in two round trips, because COMMIT waits until the unit of work is done, and it runs them through Effect and Drizzle. Tried, to see where the time goes: the same protocol in plain postgres.js (\`plain\`) is ${formatRatio(ofFloor("plain"))} of the floor's latency, and with COMMIT in the same batch (\`oneTrip\`, possible only when a unit of work is known to be a single statement) ${formatRatio(ofFloor("oneTrip"))}. The ${cpuLine(target)}. So the gap between \`plain\` and withOrg is the runtime's own client-side work, and the gap between \`plain\` and the floor is the second round trip and three more statements.`,
+      `The floor is one statement in one round trip. withOrg sends BEGIN, the signed ticket with its check, the query, then the session cleanup with COMMIT (one simple-protocol message) in two round trips, because COMMIT waits until the unit of work is done, and it runs them through Effect and Drizzle. Tried, to see where the time goes: the same protocol in plain postgres.js (\`plain\`) is ${formatRatio(ofFloor("plain"))} of the floor's latency, and with the cleanup and COMMIT in the same batch (\`oneTrip\`, possible only when a unit of work is known to be a single statement) ${formatRatio(ofFloor("oneTrip"))}. The ${cpuLine(target)}. So the gap between \`plain\` and withOrg is the runtime's own client-side work, and the gap between \`plain\` and the floor is the second round trip, the ticket and its check, and the transaction with its cleanup.`,
       "",
     );
   }

@@ -30,6 +30,8 @@ export interface Options {
   readonly port: number;
   /** The login of the pool: `beep_app` for `shipped` and `rls`, the bypass role for `filtered`. */
   readonly databaseUrl: string;
+  /** The context key installed in that database: the server signs each unit of work's ticket with it. */
+  readonly contextKey: string;
   readonly authSecret: string;
   readonly poolMax: number;
 }
@@ -113,7 +115,7 @@ export const layer = (options: Options) => {
   const http =
     options.variant === "shipped" ? Server.layer({ port: options.port, host: "127.0.0.1" }) : listServer(options);
   return http.pipe(
-    Layer.provide(Server.database(options.databaseUrl, { poolMax: options.poolMax })),
+    Layer.provide(Server.database(options.databaseUrl, options.contextKey, { poolMax: options.poolMax })),
     Layer.provide(Token.layer(Redacted.make(options.authSecret))),
   );
 };

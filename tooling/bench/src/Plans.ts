@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { inTenantTransaction } from "./internal/tenantTransaction.ts";
+import { inTenantTransaction, type Signer } from "./internal/tenantTransaction.ts";
 import * as Queries from "./Queries.ts";
 
 /** A node of `EXPLAIN (FORMAT JSON)` output, reduced to what comparisons need. */
@@ -42,16 +42,20 @@ const firstPlan = (rows: ReadonlyArray<postgres.Row>): PlanNode => {
 };
 
 /**
- * The plan of `statement` inside a tenant transaction of `args.organizationId`, on `sql`'s login. Written the
- * way the bench runs it (prepared, with parameters), so the planner sees what the workload gives it.
- * `ANALYZE` executes the statement; the transaction commits, so use it for reads only.
+ * The plan of `statement` inside a tenant transaction of `args.organizationId` (a ticket from `sign`, e.g.
+ * `ContextTicket.signer(contextKey)`), on `sql`'s login. Written the way the bench runs it (prepared, with
+ * parameters), so the planner sees what the workload gives it. `ANALYZE` executes the statement; the
+ * transaction commits, so use it for reads only.
  */
 export const explain = async (
   sql: postgres.Sql,
+  sign: Signer,
   statement: Queries.Statement,
   args: Queries.Args,
   options = "FORMAT JSON",
 ): Promise<PlanNode> =>
   firstPlan(
-    await inTenantTransaction(sql, args.organizationId, (tx) => Queries.run(tx, explainText(statement, options), args)),
+    await inTenantTransaction(sql, sign, args.organizationId, (tx) =>
+      Queries.run(tx, explainText(statement, options), args),
+    ),
   );

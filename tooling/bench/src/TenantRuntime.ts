@@ -13,14 +13,21 @@ export interface Runner {
 }
 
 /**
- * `TenantDb.withOrg` over a pool of `poolMax` connections to `url`, closed with the scope. Used for every
- * side of a comparison that runs in a tenant transaction, so the sides share the runtime's exact protocol:
- * BEGIN, `set_config(..., true)` and the statement written together, then COMMIT.
+ * `TenantDb.withOrg` over a pool of `poolMax` connections to `url`, signing tickets with `contextKey` (the key
+ * installed in that database), closed with the scope. Used for every side of a comparison that runs in a tenant
+ * transaction, so the sides share the runtime's exact protocol: BEGIN, the signed ticket with its check and the
+ * statement written together, then the session cleanup and COMMIT in one message.
  */
-export const make = (url: string, poolMax: number): Effect.Effect<Runner, DatabaseUnavailable, Scope.Scope> =>
+export const make = (
+  url: string,
+  contextKey: string,
+  poolMax: number,
+): Effect.Effect<Runner, DatabaseUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     const runtime = yield* Effect.acquireRelease(
-      Effect.sync(() => ManagedRuntime.make(TenantDb.layer.pipe(Layer.provide(Db.layerFromUrl(url, { poolMax }))))),
+      Effect.sync(() =>
+        ManagedRuntime.make(TenantDb.layerWithKey(contextKey).pipe(Layer.provide(Db.layerFromUrl(url, { poolMax })))),
+      ),
       (runtime) => runtime.disposeEffect,
     );
     yield* runtime.runtimeEffect.pipe(

@@ -13,11 +13,15 @@ const SIZE: Dataset.Size = { organizations: 3, documents: 90 };
 const SECRET = randomBytes(33).toString("base64url");
 
 /** The ids of the first page an organization's token gets from a variant's server. */
-const firstPage = (options: Omit<HttpServer.Options, "port" | "authSecret" | "poolMax">, token: string) =>
+const firstPage = (
+  options: Omit<HttpServer.Options, "port" | "authSecret" | "poolMax" | "contextKey">,
+  contextKey: string,
+  token: string,
+) =>
   Effect.gen(function* () {
     const port = yield* Effect.promise(() => freePort());
     yield* Layer.build(
-      HttpServer.layer({ ...options, port, authSecret: SECRET, poolMax: 2 }).pipe(
+      HttpServer.layer({ ...options, contextKey, port, authSecret: SECRET, poolMax: 2 }).pipe(
         // Request log lines would go to the test's output.
         Layer.provide(Layer.succeed(RequestLog.LogSink, () => {})),
       ),
@@ -54,9 +58,9 @@ describe("the HTTP variants serve the caller's organization only", () => {
         });
         assert.strictEqual(expected.length, SIZE.documents / SIZE.organizations);
         const pages = {
-          shipped: yield* firstPage({ variant: "shipped", databaseUrl: db.appUrl }, token),
-          rls: yield* firstPage({ variant: "rls", databaseUrl: db.appUrl }, token),
-          filtered: yield* firstPage({ variant: "filtered", databaseUrl: bypassUrl }, token),
+          shipped: yield* firstPage({ variant: "shipped", databaseUrl: db.appUrl }, db.contextKey, token),
+          rls: yield* firstPage({ variant: "rls", databaseUrl: db.appUrl }, db.contextKey, token),
+          filtered: yield* firstPage({ variant: "filtered", databaseUrl: bypassUrl }, db.contextKey, token),
         };
         assert.deepStrictEqual(pages, {
           shipped: { status: 200, ids: expected },

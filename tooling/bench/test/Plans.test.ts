@@ -1,10 +1,13 @@
+import { ContextKey } from "@beep/db-admin";
 import { MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
 import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { ContextTicket } from "@beep/shared-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { Context, Effect, Layer } from "effect";
 import postgres from "postgres";
 import * as BypassRole from "../src/BypassRole.ts";
 import * as Dataset from "../src/Dataset.ts";
+import { ContextRejected, inTenantTransaction, type Signer } from "../src/internal/tenantTransaction.ts";
 import * as Plans from "../src/Plans.ts";
 import * as Queries from "../src/Queries.ts";
 import * as TenantRuntime from "../src/TenantRuntime.ts";
@@ -14,7 +17,13 @@ const SIZE: Dataset.Size = { organizations: 20, documents: 20_000 };
 
 class Loaded extends Context.Tag("Loaded")<
   Loaded,
-  { readonly appUrl: string; readonly bypassUrl: string; readonly args: Queries.Args; readonly keys: Dataset.Keys }
+  {
+    readonly appUrl: string;
+    readonly bypassUrl: string;
+    readonly contextKey: string;
+    readonly args: Queries.Args;
+    readonly keys: Dataset.Keys;
+  }
 >() {}
 
 const loaded = Layer.effect(
@@ -29,6 +38,7 @@ const loaded = Layer.effect(
     return {
       appUrl: db.appUrl,
       bypassUrl,
+      contextKey: db.contextKey,
       args: { organizationId: document.organizationId, documentId: document.id },
       keys,
     };
@@ -62,7 +72,8 @@ describe("plans: RLS as beep_app with context versus an explicit filter as a BYP
       "each query reads the same index either way, really reads one, and never filters the tenant per row",
       () =>
         Effect.gen(function* () {
-          const { args } = yield* Loaded;
+          const { args, contextKey } = yield* Loaded;
+          const sign = ContextTicket.signer(contextKey);
           const plans = yield* withPools(async (app, bypass) => {
             const found: Array<{
               query: Queries.Query["name"];
@@ -72,8 +83,8 @@ describe("plans: RLS as beep_app with context versus an explicit filter as a BYP
               nodes: ReadonlyArray<string>;
             }> = [];
             for (const query of Queries.all) {
-              const rlsPlan = await Plans.explain(app, query.rlsOnly, args);
-              const bypassPlan = await Plans.explain(bypass, query.filtered, args);
+              const rlsPlan = await Plans.explain(app, sign, query.rlsOnly, args);
+              const bypassPlan = await Plans.explain(bypass, sign, query.filtered, args);
               found.push({
                 query: query.name,
                 rls: Plans.indexNames(rlsPlan),
@@ -88,9 +99,9 @@ describe("plans: RLS as beep_app with context versus an explicit filter as a BYP
           for (const plan of plans) {
             assert.isAbove(plan.rls.length, 0, `${plan.query} reads no index with RLS`);
             assert.deepStrictEqual(plan.rls, plan.bypass, `${plan.query} reads other indexes with RLS`);
-            // The policy's expression is an index condition, computed once per scan: nothing per row to save.
+            // The policy's ticket check is an index condition, computed once per scan: nothing per row to save.
             assert.deepStrictEqual(
-              plan.rowFilters.filter((filter) => filter.includes("current_setting")),
+              plan.rowFilters.filter((filter) => filter.includes("current_org_id")),
               [],
               `${plan.query} checks the tenant row by row`,
             );
@@ -120,22 +131,42 @@ describe("plans: RLS as beep_app with context versus an explicit filter as a BYP
       }),
     );
 
-    it.effect("the RLS side is really filtered: no context sees nothing, withOrg one organization, bypass all", () =>
-      Effect.gen(function* () {
-        const { appUrl, args } = yield* Loaded;
-        const runner = yield* TenantRuntime.make(appUrl, 1);
-        const inContext = (yield* Effect.promise(() => runner.run(Queries.count.rlsOnly, args))) as Array<{
-          n: number;
-        }>;
-        const counts = yield* withPools(async (app, bypass) => {
-          const count = (sql: postgres.Sql) => sql.unsafe<Array<{ n: number }>>(Queries.count.rlsOnly.text);
-          return { noContext: (await count(app))[0]?.n, bypass: (await count(bypass))[0]?.n };
-        });
-        assert.deepStrictEqual(
-          { ...counts, inContext: inContext[0]?.n },
-          { noContext: 0, inContext: SIZE.documents / SIZE.organizations, bypass: SIZE.documents },
-        );
-      }).pipe(Effect.scoped),
+    it.effect(
+      "the RLS side is really filtered: no context sees nothing, withOrg and its plain mirror one organization, bypass all",
+      () =>
+        Effect.gen(function* () {
+          const { appUrl, contextKey, args } = yield* Loaded;
+          const runner = yield* TenantRuntime.make(appUrl, contextKey, 1);
+          const inContext = (yield* Effect.promise(() => runner.run(Queries.count.rlsOnly, args))) as Array<{
+            n: number;
+          }>;
+          const counts = yield* withPools(async (app, bypass) => {
+            const count = (sql: postgres.Sql) => sql.unsafe<Array<{ n: number }>>(Queries.count.rlsOnly.text);
+            const plain = (sign: Signer) =>
+              inTenantTransaction(app, sign, args.organizationId, (tx) => Queries.run(tx, Queries.count.rlsOnly, args));
+            return {
+              noContext: (await count(app))[0]?.n,
+              plain: (await plain(ContextTicket.signer(contextKey)))[0]?.n,
+              // A ticket signed with another key fails the prelude's check, before any figure is taken.
+              otherKey: await plain(ContextTicket.signer(ContextKey.generate())).then(
+                () => "accepted",
+                (error: unknown) => (error instanceof ContextRejected ? "rejected" : String(error)),
+              ),
+              bypass: (await count(bypass))[0]?.n,
+            };
+          });
+          const perOrganization = SIZE.documents / SIZE.organizations;
+          assert.deepStrictEqual(
+            { ...counts, inContext: inContext[0]?.n },
+            {
+              noContext: 0,
+              plain: perOrganization,
+              otherKey: "rejected",
+              inContext: perOrganization,
+              bypass: SIZE.documents,
+            },
+          );
+        }).pipe(Effect.scoped),
     );
   });
 });

@@ -10,6 +10,7 @@ const options = Config.all({
   variant: Config.literal(...HttpServer.VARIANTS)("BENCH_HTTP_VARIANT"),
   port: Config.port("BENCH_HTTP_PORT"),
   databaseUrl: Config.string("BENCH_HTTP_DATABASE_URL"),
+  contextKey: Config.string("BENCH_HTTP_CONTEXT_KEY"),
   authSecret: Config.string("BENCH_HTTP_AUTH_SECRET"),
   poolMax: Config.integer("BENCH_HTTP_POOL_MAX"),
 });

@@ -43,7 +43,13 @@ export const peakMemoryMiB = (pid: number | undefined): number => {
   }
 };
 
-const serve = (variant: HttpServer.Variant, databaseUrl: string, authSecret: string, poolMax: number) =>
+const serve = (
+  variant: HttpServer.Variant,
+  databaseUrl: string,
+  contextKey: string,
+  authSecret: string,
+  poolMax: number,
+) =>
   Effect.acquireRelease(
     Effect.promise(async (): Promise<Running> => {
       const port = await freePort();
@@ -54,6 +60,7 @@ const serve = (variant: HttpServer.Variant, databaseUrl: string, authSecret: str
           BENCH_HTTP_VARIANT: variant,
           BENCH_HTTP_PORT: String(port),
           BENCH_HTTP_DATABASE_URL: databaseUrl,
+          BENCH_HTTP_CONTEXT_KEY: contextKey,
           BENCH_HTTP_AUTH_SECRET: authSecret,
           BENCH_HTTP_POOL_MAX: String(poolMax),
         },
@@ -99,10 +106,12 @@ const ready = (running: Running, token: string) =>
     catch: (cause) => new HttpServerFailed({ variant: running.variant, cause }),
   });
 
+/** The database the servers read: its logins, and the context key installed in it (the servers sign with it). */
 export interface Urls {
   readonly adminUrl: string;
   readonly appUrl: string;
   readonly bypassUrl: string;
+  readonly contextKey: string;
 }
 
 export interface HttpResult {
@@ -144,7 +153,8 @@ export const compare = (
       return yield* new HttpServerFailed({ variant: "all", cause: "no member to issue a token for" });
     const servers: Array<Running> = [];
     for (const variant of ["shipped", "rls", "filtered"] as const) {
-      const running = yield* serve(variant, variant === "filtered" ? urls.bypassUrl : urls.appUrl, secret, poolMax);
+      const databaseUrl = variant === "filtered" ? urls.bypassUrl : urls.appUrl;
+      const running = yield* serve(variant, databaseUrl, urls.contextKey, secret, poolMax);
       yield* ready(running, first);
       servers.push(running);
     }

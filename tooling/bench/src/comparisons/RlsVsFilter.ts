@@ -1,3 +1,4 @@
+import { ContextTicket } from "@beep/shared-tables";
 import { Effect } from "effect";
 import type postgres from "postgres";
 import type { OperationFailed } from "../BenchErrors.ts";
@@ -18,8 +19,10 @@ export interface Runners {
 }
 
 /**
- * The three sides, each one `withOrg` transaction of the same shape (BEGIN, set_config, the statement,
- * COMMIT), so that they differ only in whether RLS applies and whether the statement names the organization.
+ * The three sides, each one `withOrg` transaction of the same shape (BEGIN, the signed ticket and its check, the
+ * statement, the cleanup with COMMIT), so that they differ only in whether RLS applies and whether the statement
+ * names the organization. On A and C the policy also checks the ticket (`beep.current_org_id()`); B only in the
+ * prelude, as every side does.
  */
 export const variants = (
   runners: Runners,
@@ -57,6 +60,8 @@ export const targets: ReadonlyArray<Targets.Spec> = [
 export interface Pools {
   readonly app: postgres.Sql;
   readonly bypass: postgres.Sql;
+  /** The database's context key: each unit of work gets a ticket signed with it, as the runtime's do. */
+  readonly contextKey: string;
 }
 
 /**
@@ -68,6 +73,7 @@ export const preparedVariants = (
   keys: Dataset.Keys,
   query: Queries.Query,
 ): ReadonlyArray<Interleave.Variant> => {
+  const sign = ContextTicket.signer(pools.contextKey);
   const side = (key: string, label: string, sql: postgres.Sql, statement: Queries.Statement): Interleave.Variant => {
     const pick = Picker.make(keys);
     return {
@@ -75,7 +81,7 @@ export const preparedVariants = (
       label,
       run: () => {
         const args = pick();
-        return inTenantTransaction(sql, args.organizationId, (tx) => Queries.run(tx, statement, args));
+        return inTenantTransaction(sql, sign, args.organizationId, (tx) => Queries.run(tx, statement, args));
       },
     };
   };

@@ -1,5 +1,5 @@
 import { DocumentsTables } from "@beep/documents-tables";
-import { TenantContext } from "@beep/shared-tables";
+import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { sql as drizzleSql, eq } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect } from "effect";
@@ -23,6 +23,8 @@ export interface Pools {
   readonly drizzleApp: postgres.Sql;
   /** The BYPASSRLS role: the floor needs no tenant context to see the row. */
   readonly bypass: postgres.Sql;
+  /** The database's context key: the variants that set the tenant by hand sign a ticket per unit of work with it. */
+  readonly contextKey: string;
 }
 
 const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
@@ -31,6 +33,8 @@ const quoteLiteral = (value: string) => `'${value.replaceAll("'", "''")}'`;
 export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interleave.Variant> => {
   const { document } = DocumentsTables;
   const db = drizzle({ client: pools.drizzleApp });
+  // One signer per key, as the runtime makes it; each unit of work signs its own ticket.
+  const sign = ContextTicket.signer(pools.contextKey);
   const floorPick = Picker.make(keys);
   const oursPick = Picker.make(keys);
   const drizzlePick = Picker.make(keys);
@@ -48,16 +52,18 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
     },
     {
       key: "withOrg",
-      label: "the tenant runtime, TenantDb.withOrg: BEGIN + set_config + query written together, then COMMIT",
+      label:
+        "the tenant runtime, TenantDb.withOrg: BEGIN + ticket + query written together, then COMMIT with the session cleanup",
       run: () => pools.withOrg.run(Queries.pointRead.rlsOnly, oursPick()),
     },
     {
       key: "drizzle",
-      label: "Drizzle recipe: db.transaction + execute(set_config) + select",
+      label: "Drizzle recipe: db.transaction + execute(set_config of a signed ticket) + select",
       run: () => {
         const args = drizzlePick();
+        const ticket = sign({ organizationId: args.organizationId });
         return db.transaction(async (tx) => {
-          await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${args.organizationId}, true)`);
+          await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${ticket}, true)`);
           return tx
             .select()
             .from(document)
@@ -67,12 +73,13 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
     },
     {
       key: "session",
-      label: "session SET + query + RESET on a pooled connection",
+      label: "session SET of a signed ticket + query + RESET on a pooled connection",
       run: async () => {
         const args = sessionPick();
+        const ticket = sign({ organizationId: args.organizationId });
         const connection = await pools.app.reserve();
         try {
-          await connection.unsafe(`SET ${TenantContext.SETTING} = ${quoteLiteral(args.organizationId)}`);
+          await connection.unsafe(`SET ${TenantContext.SETTING} = ${quoteLiteral(ticket)}`);
           const rows = await Queries.run(connection, Queries.pointRead.rlsOnly, args);
           await connection.unsafe(`RESET ${TenantContext.SETTING}`);
           return rows;
@@ -86,18 +93,19 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
       label: "experiment: withOrg's protocol in plain postgres.js (two round trips, no runtime)",
       run: () => {
         const args = plainPick();
-        return inTenantTransaction(pools.app, args.organizationId, (tx) =>
+        return inTenantTransaction(pools.app, sign, args.organizationId, (tx) =>
           Queries.run(tx, Queries.pointRead.rlsOnly, args),
         );
       },
     },
     {
       key: "oneTrip",
-      label: "experiment: the same in plain postgres.js with COMMIT in the same batch (one round trip)",
+      label: "experiment: the same in plain postgres.js with the cleanup and COMMIT in the same batch (one round trip)",
       run: () => {
         const args = oneTripPick();
         return inTenantTransaction(
           pools.app,
+          sign,
           args.organizationId,
           (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args),
           {

@@ -1,39 +1,77 @@
+import type { ContextTicket } from "@beep/shared-tables";
 import { TenantContext } from "@beep/shared-tables";
 import type postgres from "postgres";
 
+/** Signs the ticket of one unit of work: `ContextTicket.signer(key)`, made once per key (the key is hashed once). */
+export type Signer = (claims: ContextTicket.Claims) => string;
+
+// The runtime's closing messages, word for word (`CLOSING` in packages/shared/server/src/internal/transaction.ts):
+// the session cleanup and COMMIT in one simple-protocol message; after a failure, ROLLBACK and then the cleanup.
+const RESIDUE_SQL =
+  "exists (select from pg_catalog.pg_prepared_statements where from_sql) or pg_catalog.pg_my_temp_schema() <> 0";
+const CLEANUP_SQL = `reset all; close all; unlisten *; select pg_catalog.pg_advisory_unlock_all(), ${RESIDUE_SQL} as residue`;
+export const CLOSING = { commit: `${CLEANUP_SQL}; commit`, rollback: `rollback; ${CLEANUP_SQL}` } as const;
+
+const hasResidue = (results: unknown): boolean =>
+  (Array.isArray(results) ? results.flat(2) : []).some(
+    (row) => typeof row === "object" && row !== null && (row as { residue?: unknown }).residue === true,
+  );
+
+/** The prelude's check did not return the organization: the key is not the one installed in the database. */
+export class ContextRejected extends Error {
+  constructor(organizationId: string) {
+    super(`the database did not accept the context ticket for ${organizationId}: wrong or missing context key`);
+  }
+}
+
 export interface TenantTransactionOptions {
   /**
-   * Also write COMMIT in the same batch, so a one-statement unit of work costs one round trip (an
-   * experiment, not what the runtime does). If the statement fails, PostgreSQL answers that COMMIT with a
-   * rollback, so nothing half-done is kept.
+   * Also write the closing message (cleanup and COMMIT) in the same batch, so a one-statement unit of work
+   * costs one round trip (an experiment, not what the runtime does). If the statement fails, the transaction is
+   * aborted, the closing message fails at its first command, and the ROLLBACK message that follows ends it, so
+   * nothing half-done is kept. Unlike the runtime, the ticket's check is read only after COMMIT.
    */
   readonly commitInBatch?: boolean;
 }
 
 /**
  * A tenant transaction on a plain postgres.js pool, for what the runtime's Drizzle handle cannot send (EXPLAIN
- * of a statement's rendered text) and for protocol experiments. Same context as `TenantDb.withOrg`
- * (transaction-local `set_config`), same batching: BEGIN, set_config and the statement in one round trip,
- * then COMMIT.
+ * of a statement's rendered text) and for protocol experiments: the runtime's protocol (`TenantDb.withContext`)
+ * without the runtime. A ticket signed for this unit of work; BEGIN, the same prelude (the ticket, a pinned
+ * search_path and `beep.current_org_id()` to check it) and the statement written together; then, once the
+ * check is read, the same closing message (session cleanup and COMMIT, simple protocol).
  */
 export const inTenantTransaction = async <T extends ReadonlyArray<postgres.MaybeRow>>(
   sql: postgres.Sql,
+  sign: Signer,
   organizationId: string,
   statement: (tx: postgres.Sql) => postgres.PendingQuery<T>,
   options: TenantTransactionOptions = {},
 ): Promise<postgres.RowList<T>> => {
+  const ticket = sign({ organizationId });
   const tx = await sql.reserve();
+  let closed = false;
   try {
-    const [, , result] = await Promise.all([
-      tx`begin`,
-      tx`select set_config(${TenantContext.SETTING}, ${organizationId}, true)`,
+    // Written in this order, without waiting on each other: postgres.js pipelines them on the connection.
+    const [, context, result, batchedClosing] = await Promise.all([
+      tx.unsafe("begin"),
+      tx`select set_config(${TenantContext.SETTING}, ${ticket}, true), set_config('search_path', 'public', true), beep.current_org_id() as org`,
       statement(tx),
-      ...(options.commitInBatch === true ? [tx`commit`] : []),
+      options.commitInBatch === true ? tx.unsafe(CLOSING.commit).simple() : undefined,
     ]);
-    if (options.commitInBatch !== true) await tx`commit`;
-    return result as postgres.RowList<T>;
+    if (options.commitInBatch === true) closed = true;
+    if (context?.[0]?.org !== organizationId) throw new ContextRejected(organizationId);
+    const closing = closed ? batchedClosing : await tx.unsafe(CLOSING.commit).simple();
+    closed = true;
+    // The runtime closes such a connection; the bench's statements never leave any, so it is an error here.
+    if (hasResidue(closing)) throw new Error("the unit of work left session state the cleanup cannot undo");
+    return result;
   } catch (error) {
-    await tx`rollback`.catch(() => undefined);
+    if (!closed)
+      await tx
+        .unsafe(CLOSING.rollback)
+        .simple()
+        .catch(() => undefined);
     throw error;
   } finally {
     tx.release();
