@@ -1,3 +1,4 @@
+import { SessionCleanup } from "@beep/shared-server";
 import type { ContextTicket } from "@beep/shared-tables";
 import { TenantContext } from "@beep/shared-tables";
 import type postgres from "postgres";
@@ -5,17 +6,7 @@ import type postgres from "postgres";
 /** Signs the ticket of one unit of work: `ContextTicket.signer(key)`, made once per key (the key is hashed once). */
 export type Signer = (claims: ContextTicket.Claims) => string;
 
-// The runtime's closing messages, word for word (`CLOSING` in packages/shared/server/src/internal/transaction.ts):
-// the session cleanup and COMMIT in one simple-protocol message; after a failure, ROLLBACK and then the cleanup.
-const RESIDUE_SQL =
-  "exists (select from pg_catalog.pg_prepared_statements where from_sql) or pg_catalog.pg_my_temp_schema() <> 0";
-const CLEANUP_SQL = `reset all; close all; unlisten *; select pg_catalog.pg_advisory_unlock_all(), ${RESIDUE_SQL} as residue`;
-export const CLOSING = { commit: `${CLEANUP_SQL}; commit`, rollback: `rollback; ${CLEANUP_SQL}` } as const;
-
-const hasResidue = (results: unknown): boolean =>
-  (Array.isArray(results) ? results.flat(2) : []).some(
-    (row) => typeof row === "object" && row !== null && (row as { residue?: unknown }).residue === true,
-  );
+const { CLOSING, hasResidue } = SessionCleanup;
 
 /** The prelude's check did not return the organization: the key is not the one installed in the database. */
 export class ContextRejected extends Error {

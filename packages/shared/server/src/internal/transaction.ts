@@ -3,30 +3,13 @@ import { Effect } from "effect";
 import type postgres from "postgres";
 import type { Drizzle } from "../Db.ts";
 import { DatabaseUnavailable, type DbError, fromCause, isConnectionLoss, TenantContextMissing } from "../DbErrors.ts";
+import { CLOSING, hasResidue } from "../SessionCleanup.ts";
 
 /** postgres.js' connection object, as `onexecute` hands it over; `reserved` is cleared when the socket closes. */
 interface DriverConnection {
   reserved: unknown;
   terminate?: () => void;
 }
-
-/**
- * What a unit of work may have left in its session that the next one, another tenant's, would inherit: SQL-level
- * prepared statements and a temporary schema cannot be undone here, so they send the connection away.
- */
-const RESIDUE_SQL =
-  "exists (select from pg_catalog.pg_prepared_statements where from_sql) or pg_catalog.pg_my_temp_schema() <> 0";
-/** Session settings, WITH HOLD cursors, LISTEN and session advisory locks are undone in the closing message. */
-const CLEANUP_SQL = `reset all; close all; unlisten *; select pg_catalog.pg_advisory_unlock_all(), ${RESIDUE_SQL} as residue`;
-
-// One message each, so closing a unit of work costs no extra round trip. COMMIT goes last, so the cleanup
-// commits with the unit; after a ROLLBACK the cleanup runs on its own.
-const CLOSING = { commit: `${CLEANUP_SQL}; commit`, rollback: `rollback; ${CLEANUP_SQL}` } as const;
-
-const hasResidue = (results: unknown): boolean =>
-  (Array.isArray(results) ? results.flat(2) : []).some(
-    (row) => typeof row === "object" && row !== null && (row as { residue?: unknown }).residue === true,
-  );
 
 type State = "open" | "ended" | "lost";
 
