@@ -1,13 +1,14 @@
-import { MigratedDatabase } from "@beep/db-admin/testing";
+import { enter, MigratedDatabase } from "@beep/db-admin/testing";
 import { document } from "@beep/documents-tables/schema";
 import { ContextTicket } from "@beep/shared-tables";
-import { enter } from "@beep/db-admin/testing";
 import { assert, describe, it } from "@effect/vitest";
+import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Context, Effect, Layer } from "effect";
 import type postgres from "postgres";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
+import * as TenantTx from "../src/TenantTx.ts";
 import {
   attempt,
   literal,
@@ -107,7 +108,9 @@ const probeB = async (tx: postgres.TransactionSql, f: FixtureShape): Promise<Arr
     problems.push(`context: ${show(context)}`);
   }
   const reads: ReadonlyArray<readonly [string, string, string]> = [
-    ...tenantTableNames.map((table) => [table, `select count(*)::int as n from "${table}" where organization_id = $1`, f.B] as const),
+    ...tenantTableNames.map(
+      (table) => [table, `select count(*)::int as n from "${table}" where organization_id = $1`, f.B] as const,
+    ),
     ["shared_organization", "select count(*)::int as n from shared_organization where id = $1", f.B],
     ["shared_user", "select count(*)::int as n from shared_user where id = $1", f.ownerB],
   ];
@@ -124,13 +127,24 @@ const probeB = async (tx: postgres.TransactionSql, f: FixtureShape): Promise<Arr
       await attempt(tx, `update "${table}" set updated_at = now() where organization_id = $1`, [f.B]),
       problems,
     );
-    noneOrDenied(`delete ${table}`, await attempt(tx, `delete from "${table}" where organization_id = $1`, [f.B]), problems);
+    noneOrDenied(
+      `delete ${table}`,
+      await attempt(tx, `delete from "${table}" where organization_id = $1`, [f.B]),
+      problems,
+    );
+    // TRUNCATE ignores row-level security: the runtime role must not have it at all.
+    const truncated = await attempt(tx, `truncate "${table}"`);
+    if (truncated.ok || truncated.code !== "42501") problems.push(`truncate ${table}: ${show(truncated)}`);
   }
   for (const [table, id] of [
     ["shared_organization", f.B],
     ["shared_user", f.ownerB],
   ] as const) {
-    noneOrDenied(`update ${table}`, await attempt(tx, `update ${table} set name = 'forged' where id = $1`, [id]), problems);
+    noneOrDenied(
+      `update ${table}`,
+      await attempt(tx, `update ${table} set name = 'forged' where id = $1`, [id]),
+      problems,
+    );
     noneOrDenied(`delete ${table}`, await attempt(tx, `delete from ${table} where id = $1`, [id]), problems);
   }
   return problems;
@@ -181,6 +195,11 @@ const FORGERIES: ReadonlyArray<Forgery> = [
   {
     name: "set_config with the name built as 'beep.' || 'context'",
     statement: (x) => ["select set_config('beep.' || 'context', $1, true)", [x.wrongKey]],
+    setting: (x) => x.wrongKey,
+  },
+  {
+    name: "set_config with the name in other letter case ('BEEP.Context')",
+    statement: (x) => ["select set_config('BEEP.Context', $1, true)", [x.wrongKey]],
     setting: (x) => x.wrongKey,
   },
   {
@@ -271,8 +290,7 @@ const FORGERIES: ReadonlyArray<Forgery> = [
   },
 ];
 
-const forged = (f: FixtureShape): Forged => {
-  const [, [, ticketA = ""]] = enter(f.contextKey, f.A, f.ownerA);
+const forged = (f: FixtureShape, ticketA: string): Forged => {
   const wrongKey = ContextTicket.signer(OTHER_KEY)({ organizationId: f.B, userId: f.ownerB });
   return {
     f,
@@ -303,11 +321,12 @@ describe("SQL that runs as beep_app cannot become another tenant", () => {
       it.effect(forgery.name, () =>
         Effect.gen(function* () {
           const f = yield* Fixture;
-          const x = forged(f);
+          const entry = enter(f.contextKey, f.A, f.ownerA);
+          const x = forged(f, entry[1][1] ?? "");
           const raw = yield* rawClient(f.appUrl);
           const result = yield* Effect.promise(() =>
             raw.begin(async (tx) => {
-              await tx.unsafe(...enter(f.contextKey, f.A, f.ownerA));
+              await tx.unsafe(...entry);
               const who = await whoAmI(tx);
               const [statement, params] = forgery.statement(x);
               const outcome = await attempt(tx, statement, params);
@@ -335,16 +354,37 @@ describe("SQL that runs as beep_app cannot become another tenant", () => {
       );
     }
 
+    // The runtime refuses statements that name beep.context, but that filter is a convenience: a statement it
+    // lets through (the name built at run time) gets no further than raw SQL does.
+    it.effect("through the runtime, a context set under a name its filter misses reaches nothing of B", () =>
+      Effect.gen(function* () {
+        const f = yield* Fixture;
+        const x = forged(f, "");
+        const [state, documents] = yield* TenantDb.withContext({ organizationId: f.A, userId: f.ownerA })(
+          TenantTx.use(async (db) => [
+            await db.execute(
+              sql`select set_config('beep.' || 'context', ${x.wrongKey}, true) as setting, beep.current_org_id() as org`,
+            ),
+            await db.execute(sql`select count(*)::int as n from documents_document where organization_id = ${f.B}`),
+          ]),
+        );
+        assert.deepStrictEqual(state?.[0], { setting: x.wrongKey, org: null });
+        assert.strictEqual(documents?.[0]?.n, 0);
+      }),
+    );
+
     it.effect("control: a valid ticket for B, which only the key holder can sign, does reach B's rows", () =>
       Effect.gen(function* () {
         const f = yield* Fixture;
         const raw = yield* rawClient(f.appUrl);
         const problems = yield* Effect.promise(() =>
-          raw.begin(async (tx) => {
-            await tx.unsafe(...enter(f.contextKey, f.B, f.ownerB));
-            const found = await probeB(tx, f);
-            throw Object.assign(new Error("rolled back"), { found });
-          }).catch((error: { found?: Array<string> }) => error.found ?? []),
+          raw
+            .begin(async (tx) => {
+              await tx.unsafe(...enter(f.contextKey, f.B, f.ownerB));
+              const found = await probeB(tx, f);
+              throw Object.assign(new Error("rolled back"), { found });
+            })
+            .catch((error: { found?: Array<string> }) => error.found ?? []),
         );
         // The probe is able to fail: with B's real ticket it reports B's rows in every table.
         for (const table of tenantTableNames) {
@@ -446,7 +486,9 @@ describe("SQL that runs as beep_app cannot become another tenant", () => {
             const who = await whoAmI(tx);
             const visible: Record<string, number> = {};
             for (const table of tenantTableNames) {
-              const [row] = await tx.unsafe(`select count(*)::int as n from "${table}" where organization_id is not null`);
+              const [row] = await tx.unsafe(
+                `select count(*)::int as n from "${table}" where organization_id is not null`,
+              );
               visible[table] = row?.n as number;
             }
             return { who, visible };
@@ -458,6 +500,32 @@ describe("SQL that runs as beep_app cannot become another tenant", () => {
           [],
         );
         assert.strictEqual(Object.keys(plain.visible).length, tenantTableNames.length);
+      }).pipe(Effect.scoped),
+    );
+
+    // Statistics are the one copy of table contents that RLS policies do not filter: pg_stats must hide them.
+    it.effect("the statistics of tenant tables (pg_stats) show beep_app nothing", () =>
+      Effect.gen(function* () {
+        const f = yield* Fixture;
+        const tables = [...tenantTableNames];
+        const analyzed = yield* withAdmin(async (admin) => {
+          await admin.unsafe(`analyze ${tables.map((table) => `"${table}"`).join(", ")}`);
+          const [row] = await admin`select count(*)::int as n from pg_stats
+            where schemaname = 'public' and tablename in ${admin(tables)}`;
+          return row?.n as number;
+        });
+        assert.isAbove(analyzed, 0, "the superuser sees statistics");
+        const raw = yield* rawClient(f.appUrl);
+        const seen = yield* Effect.promise(() =>
+          raw.begin(async (tx) => {
+            await tx.unsafe(...enter(f.contextKey, f.A, f.ownerA));
+            return [
+              ...(await tx`select tablename, attname from pg_stats
+                where schemaname = 'public' and tablename in ${tx(tables)}`),
+            ];
+          }),
+        );
+        assert.deepStrictEqual(seen, []);
       }).pipe(Effect.scoped),
     );
 

@@ -80,7 +80,9 @@ export const attempt = async (
 };
 
 export const show = (outcome: Outcome) =>
-  outcome.ok ? `${outcome.count} rows ${JSON.stringify(outcome.rows).slice(0, 200)}` : `${outcome.code} ${outcome.message}`;
+  outcome.ok
+    ? `${outcome.count} rows ${JSON.stringify(outcome.rows).slice(0, 200)}`
+    : `${outcome.code} ${outcome.message}`;
 
 /** `'...'` for SQL that cannot take parameters (SET, DO). */
 export const literal = (value: string) => `'${value.replaceAll("'", "''")}'`;
