@@ -6,11 +6,13 @@ const ORG_FK = TableShape.ORGANIZATION_FOREIGN_KEY;
 const standard = TableShape.standardTenant;
 
 describe("iam tables", () => {
-  it("member: unique per organization and user", () => {
+  it("member: unique per organization and user; only its own user creates it", () => {
+    const base = standard("iam_member");
     assert.deepStrictEqual(TableShape.of(IamTables.member), {
-      ...standard("iam_member"),
+      ...base,
       uniques: [["organization_id", "user_id"]],
       foreignKeys: [ORG_FK, "(user_id) -> shared_user(id)"],
+      policies: ["member_insert_self_iam_member restrictive insert", ...base.policies],
     });
   });
 

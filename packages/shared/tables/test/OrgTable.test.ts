@@ -39,10 +39,7 @@ describe("OrgTable.make", () => {
     const org = byName.get("organization_id");
     assert.isTrue(org?.notNull);
     assert.isTrue(org?.hasDefault);
-    assert.strictEqual(
-      new PgDialect().sqlToQuery(org?.default as SQL).sql,
-      "NULLIF(current_setting('app.current_org_id', true), '')",
-    );
+    assert.strictEqual(new PgDialect().sqlToQuery(org?.default as SQL).sql, "beep.current_org_id()");
     assert.isTrue(byName.get("created_at")?.notNull);
     assert.match(String(byName.get("id")?.defaultFn?.()), /^test_widget__/);
   });

@@ -18,19 +18,19 @@ describe("shared tables", () => {
     });
   });
 
-  it("user: global, readable only through membership of the current organization", () => {
+  it("user: global, each row its own user's (no tenant reads it), emails not unique", () => {
     const shape = TableShape.of(SharedTables.user);
     assert.deepStrictEqual(shape, {
       name: "shared_user",
       rlsPolicy: "global",
       rlsEnabled: true,
       policies: [
-        "user_insert_shared_user permissive insert",
-        "user_select_members_shared_user permissive select",
-        "user_update_members_shared_user permissive update",
+        "user_insert_self_shared_user permissive insert",
+        "user_select_self_shared_user permissive select",
+        "user_update_self_shared_user permissive update",
       ],
       primaryKey: ["id"],
-      uniques: [["email"]],
+      uniques: [],
       foreignKeys: [],
     });
   });
