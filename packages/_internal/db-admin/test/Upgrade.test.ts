@@ -1,0 +1,83 @@
+// A database migrated before the signed tenant context (0000–0002, data written the old way) upgrades in place:
+// nothing is lost, the new policies apply, and db:verify passes.
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ContextTicket } from "@beep/shared-tables";
+import { Testkit } from "@beep/testkit";
+import { afterAll, assert, describe, it } from "@effect/vitest";
+import { Effect, Option, Redacted } from "effect";
+import { AppRole, ContextKey, Migrator, Upgrade, Verify } from "../src/index.ts";
+import { copyMigrations, query } from "./support.ts";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterAll(async () => {
+  for (const cleanup of cleanups) await cleanup();
+});
+
+/** A scratch migrations folder cut after `lastTag`: the repository as it was then. */
+const migrationsUpTo = (lastTag: string) => {
+  const scratch = copyMigrations();
+  const path = join(scratch.dir, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(path, "utf8")) as { entries: Array<{ tag: string }> };
+  const cut = journal.entries.findIndex((entry) => entry.tag === lastTag);
+  writeFileSync(path, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut + 1) }, null, 2));
+  return scratch;
+};
+
+describe("upgrading a database migrated before the signed context", () => {
+  it("keeps every row, gives them the new isolation, and verifies clean", async () => {
+    const database = await Testkit.createDatabase("upgrade");
+    cleanups.push(database.drop);
+    const before = migrationsUpTo("0002_audit_event");
+    cleanups.push(before.remove);
+    await Effect.runPromise(Migrator.migrate({ url: database.url, migrationsDir: before.dir }));
+    const org = "shared_organization__01a23600-0000-7000-8000-0000000000a1";
+    const user = "shared_user__01a23600-0000-7000-8000-0000000000b1";
+    // Rows of the old design, written by the owner (the old policies do not matter to it).
+    await query(database.url, async (sql) => {
+      await sql`insert into shared_organization (id, name) values (${org}, 'Old')`;
+      await sql`insert into shared_user (id, email, name) values (${user}, 'old@example.com', 'Old Owner')`;
+      await sql`insert into iam_member (id, organization_id, user_id, role)
+        values ('iam_member__01a23600-0000-7000-8000-0000000000c1', ${org}, ${user}, 'owner')`;
+      await sql`insert into documents_document (id, organization_id, title)
+        values ('documents_document__01a23600-0000-7000-8000-0000000000d1', ${org}, 'kept')`;
+    });
+
+    const key = ContextKey.generate();
+    const result = await Effect.runPromise(Upgrade.run(database.url, Option.some(Redacted.make(key))));
+    assert.deepStrictEqual(
+      result.applied.map((tag) => tag.replace(/^\d+_/, "")),
+      ["tenant_context", "schema", "enforce_rls", "audit_event_context"],
+    );
+    assert.strictEqual(result.contextKey, "installed");
+    const report = await Effect.runPromise(Verify.verify(database.url));
+    assert.deepStrictEqual(
+      report.subjects.filter((subject) => subject.status !== "ok"),
+      [],
+    );
+
+    const appUrl = await Effect.runPromise(AppRole.provision(database.url, "beep_app_test"));
+    const sign = ContextTicket.signer(key);
+    const seen = await query(appUrl, (sql) =>
+      sql.begin(async (tx) => {
+        await tx`select set_config('beep.context', ${sign({ organizationId: org, userId: user })}, true)`;
+        return {
+          documents: (await tx`select title from documents_document`).map((row) => row.title),
+          members: (await tx`select role from iam_member`).map((row) => row.role),
+          me: (await tx`select email from shared_user`).map((row) => row.email),
+          // The old unique email constraint is gone: a second account may use the same address.
+          audit: (
+            await tx`insert into shared_audit_event (id, action) values
+            ('shared_audit_event__01a23600-0000-7000-8000-0000000000e1', 'upgraded') returning organization_id`
+          ).map((row) => row.organization_id),
+        };
+      }),
+    );
+    assert.deepStrictEqual(seen, { documents: ["kept"], members: ["owner"], me: ["old@example.com"], audit: [org] });
+    const [constraints] = await query(
+      database.url,
+      (sql) => sql`select count(*)::int as n from pg_constraint where conname = 'shared_user_email_unique'`,
+    );
+    assert.strictEqual(constraints?.n, 0);
+  });
+});
