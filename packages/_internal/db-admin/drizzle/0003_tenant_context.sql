@@ -65,7 +65,8 @@ AS $fn$
   FROM (SELECT pg_catalog.current_setting('beep.context', true) AS t) AS ticket, beep_private.context_key AS k
   WHERE k.id = 1
     AND pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(pg_catalog.left(t, -65), 'UTF8'))), 'hex') = pg_catalog.right(t, 64)
-    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > pg_catalog.lpad((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint::text, 16, '0')
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + 0)::text, 16, '0')
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" <= pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + 360000)::text, 16, '0')
 $fn$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION beep.current_user_id()
@@ -77,7 +78,8 @@ AS $fn$
   FROM (SELECT pg_catalog.current_setting('beep.context', true) AS t) AS ticket, beep_private.context_key AS k
   WHERE k.id = 1
     AND pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(pg_catalog.left(t, -65), 'UTF8'))), 'hex') = pg_catalog.right(t, 64)
-    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > pg_catalog.lpad((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint::text, 16, '0')
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + 0)::text, 16, '0')
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" <= pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + 360000)::text, 16, '0')
 $fn$;
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION beep.enter_tenant(organization_id text, user_id text DEFAULT NULL)

@@ -18,6 +18,12 @@ export const VERSION = "v1";
 /** How long a ticket made by the runtime stays valid: long enough for clock skew, short enough to be useless later. */
 export const DEFAULT_TTL_MS = 60_000;
 
+/**
+ * How far ahead of the database's clock a ticket's expiry may be: its lifetime plus this much clock skew. A server
+ * whose clock runs ahead cannot mint longer-lived tickets; one ahead by more is refused outright.
+ */
+export const MAX_CLOCK_SKEW_MS = 300_000;
+
 /** Keys shorter than this are refused: the key is all that stands between a tenant and the others. */
 export const MIN_KEY_LENGTH = 32;
 
@@ -85,12 +91,18 @@ export const signer = (key: string) => {
 /** The ticket's claims in SQL, by position: 2 organization, 3 user, 4 role. */
 const CLAIM_FIELDS = { current_org_id: 2, current_user_id: 3 } as const;
 
-const NOW_MS_SQL = `pg_catalog.lpad((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint::text, 16, '0')`;
+const nowMsSql = (plusMs: number) =>
+  `pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + ${plusMs})::text, 16, '0')`;
 
-/** `t` is a well-signed, unexpired ticket: the same HMAC as `signer`, with the stored pads. */
+/**
+ * `t` is a well-signed ticket, unexpired at the transaction's start and not claiming more than its lifetime (plus
+ * skew): the same HMAC as `signer`, with the stored pads. Expiries are 16-digit text, compared without a cast, so
+ * a forged field is a mismatch, never an error.
+ */
 const VALID_TICKET_SQL = `k.id = 1
     AND pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(pg_catalog.left(t, -65), 'UTF8'))), 'hex') = pg_catalog.right(t, 64)
-    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > ${NOW_MS_SQL}`;
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > ${nowMsSql(0)}
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" <= ${nowMsSql(DEFAULT_TTL_MS + MAX_CLOCK_SKEW_MS)}`;
 
 // STABLE: once per statement where the planner can (index conditions), never trusted to be more.
 // SECURITY DEFINER: it reads the key as its owner; search_path pinned, so callers cannot shadow anything.
