@@ -8,13 +8,15 @@ import { ContextKey, DrizzleKit, Generate, Verify } from "@beep/db-admin";
 import * as MigratedDatabase from "@beep/db-admin/testing";
 import { document } from "@beep/documents-tables/schema";
 import { DocumentsEntityIds, IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
-import { Db, DbErrors, Organizations, TenantDb, TenantTx } from "@beep/shared-server";
+import { Db, DbErrors, TenantDb, TenantTx } from "@beep/shared-server";
 import { ContextTicket, TenantContext, TenantPolicy } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect, Layer, Option, Redacted } from "effect";
 import postgres from "postgres";
 import { afterAll, beforeAll } from "vitest";
+// A test fixture of the runtime's own suites: an organization with its owner, through the tenant context alone.
+import * as Organizations from "../../packages/shared/server/test/internal/Organizations.ts";
 import { Markdown } from "../src/index.ts";
 
 const HANDBOOK = fileURLToPath(new URL("../../docs/rls.md", import.meta.url));

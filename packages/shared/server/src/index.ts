@@ -1,6 +1,5 @@
 export * as Db from "./Db.ts";
 export * as DbErrors from "./DbErrors.ts";
-export * as Organizations from "./Organizations.ts";
 export * as SessionCleanup from "./SessionCleanup.ts";
 export * as SystemDb from "./SystemDb.ts";
 export * as TenantDb from "./TenantDb.ts";

@@ -4,10 +4,10 @@ import { EmbeddedPostgres } from "@beep/testkit";
 import { assert, describe, it, layer } from "@effect/vitest";
 import { Effect, Layer } from "effect";
 import * as Db from "../src/Db.ts";
-import * as Organizations from "../src/Organizations.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import { runtime, withAdmin } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 
 const valid = SharedEntityIds.OrganizationId.create();
 const uuid = valid.slice("shared_organization__".length);

@@ -5,10 +5,10 @@ import { assert, describe, layer } from "@effect/vitest";
 import { and, eq, ne } from "drizzle-orm";
 import { Effect } from "effect";
 import * as Db from "../src/Db.ts";
-import * as Organizations from "../src/Organizations.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { runtime, withAdmin } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 
 const ORGANIZATIONS = 20;
 const UNITS = 2_000;

@@ -8,10 +8,10 @@ import { assert, describe, it, layer } from "@effect/vitest";
 import { like, sql } from "drizzle-orm";
 import { Effect, Layer, Option, Redacted } from "effect";
 import * as Db from "../src/Db.ts";
-import * as Organizations from "../src/Organizations.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 

@@ -8,12 +8,12 @@ import postgres from "postgres";
 import * as Db from "../src/Db.ts";
 import type { DbError } from "../src/DbErrors.ts";
 import * as DbErrors from "../src/DbErrors.ts";
-import * as Organizations from "../src/Organizations.ts";
 import * as SystemDb from "../src/SystemDb.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 import * as Seed from "./internal/Seed.ts";
 
 type Row = Seed.Row;

@@ -2,11 +2,11 @@ import { member } from "@beep/iam-tables/schema";
 import { SharedTables } from "@beep/shared-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
-import * as Organizations from "../src/Organizations.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { runtime, withAdmin } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 
 describe("Organizations.create", () => {
   it.layer(runtime())((it) => {

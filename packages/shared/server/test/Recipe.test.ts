@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
-import * as Organizations from "../src/Organizations.ts";
 import { runtime } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 import { draftAndPublish } from "./recipe/DocumentRepository.ts";
 
 const read = (relative: string) => readFileSync(new URL(relative, import.meta.url), "utf8");

@@ -2,11 +2,11 @@ import { document } from "@beep/documents-tables/schema";
 import { assert, describe, it } from "@effect/vitest";
 import { sql } from "drizzle-orm";
 import { Effect } from "effect";
-import * as Organizations from "../src/Organizations.ts";
 import * as SystemDb from "../src/SystemDb.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import { runtime } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 
 describe("SystemDb", () => {
   it.layer(runtime())((it) => {

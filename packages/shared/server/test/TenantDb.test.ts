@@ -4,11 +4,11 @@ import { assert, describe, it } from "@effect/vitest";
 import { eq, sql } from "drizzle-orm";
 import { Deferred, Effect, Exit, Fiber, Layer } from "effect";
 import * as Db from "../src/Db.ts";
-import * as Organizations from "../src/Organizations.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
+import * as Organizations from "./internal/Organizations.ts";
 import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });

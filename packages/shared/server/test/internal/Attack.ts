@@ -4,10 +4,10 @@ import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect } from "effect";
 import postgres from "postgres";
 import type { Drizzle } from "../../src/Db.ts";
-import * as Organizations from "../../src/Organizations.ts";
 import * as SystemDb from "../../src/SystemDb.ts";
 import * as TenantDb from "../../src/TenantDb.ts";
 import * as TenantTx from "../../src/TenantTx.ts";
+import * as Organizations from "./Organizations.ts";
 import * as Seed from "./Seed.ts";
 
 /**

@@ -2,8 +2,8 @@ import { member } from "@beep/iam-tables/schema";
 import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
 import { SharedTables } from "@beep/shared-tables";
 import { Data, Effect, Either, ParseResult, Schema } from "effect";
-import * as TenantDb from "./TenantDb.ts";
-import * as TenantTx from "./TenantTx.ts";
+import * as TenantDb from "../../src/TenantDb.ts";
+import * as TenantTx from "../../src/TenantTx.ts";
 
 const NonBlank = Schema.Trim.pipe(Schema.nonEmptyString(), Schema.maxLength(200));
 const Email = Schema.Trim.pipe(
