@@ -2,6 +2,15 @@ import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { Config, type ConfigError, Context, Effect, Layer, Redacted, type Scope } from "effect";
 import postgres from "postgres";
 
+/**
+ * How the pool reaches PostgreSQL. `direct` (the default): a connection is the runtime's for as long as it is
+ * open, so statements are prepared once per connection. `transaction`: behind a transaction pooler (PgBouncer,
+ * Supavisor, RDS Proxy, Neon's pooler), where consecutive transactions of one client connection may run on
+ * different server connections: no named prepared statements, nothing kept between units of work.
+ */
+export type PoolMode = "direct" | "transaction";
+export const POOL_MODES: ReadonlyArray<PoolMode> = ["direct", "transaction"];
+
 /** How a pool connects. Every field but the URL has a `Config` default. */
 export interface DbOptions {
   readonly url: Redacted.Redacted<string>;
@@ -11,8 +20,14 @@ export interface DbOptions {
   readonly connectTimeoutSeconds: number;
   /** `DB_IDLE_TIMEOUT_SECONDS`, default 30: idle connections are closed after this long. */
   readonly idleTimeoutSeconds: number;
-  /** `DB_STATEMENT_TIMEOUT_MS`, default 15000: sent as a connection parameter, enforced by the server. */
+  /** `DATABASE_POOL_MODE`, default `direct`. */
+  readonly poolMode: PoolMode;
+  /** `DB_STATEMENT_TIMEOUT_MS`, default 15000: set in each unit of work's first statement, enforced by the server. */
   readonly statementTimeoutMs: number;
+  /** `DB_LOCK_TIMEOUT_MS`, default 5000: how long a statement waits for a lock, set like the statement timeout. */
+  readonly lockTimeoutMs: number;
+  /** `DB_IDLE_IN_TRANSACTION_TIMEOUT_MS`, default 30000: a unit of work idle this long is ended by the server. */
+  readonly idleInTransactionTimeoutMs: number;
   /** `DB_ACQUIRE_TIMEOUT_MS`, default 10000: how long a unit of work waits for a pooled connection. */
   readonly acquireTimeoutMs: number;
 }
@@ -24,7 +39,10 @@ export const settings: Config.Config<DbSettings> = Config.all({
   poolMax: Config.integer("DB_POOL_MAX").pipe(Config.withDefault(10)),
   connectTimeoutSeconds: Config.integer("DB_CONNECT_TIMEOUT_SECONDS").pipe(Config.withDefault(10)),
   idleTimeoutSeconds: Config.integer("DB_IDLE_TIMEOUT_SECONDS").pipe(Config.withDefault(30)),
+  poolMode: Config.literal(...POOL_MODES)("DATABASE_POOL_MODE").pipe(Config.withDefault<PoolMode>("direct")),
   statementTimeoutMs: Config.integer("DB_STATEMENT_TIMEOUT_MS").pipe(Config.withDefault(15_000)),
+  lockTimeoutMs: Config.integer("DB_LOCK_TIMEOUT_MS").pipe(Config.withDefault(5_000)),
+  idleInTransactionTimeoutMs: Config.integer("DB_IDLE_IN_TRANSACTION_TIMEOUT_MS").pipe(Config.withDefault(30_000)),
   acquireTimeoutMs: Config.integer("DB_ACQUIRE_TIMEOUT_MS").pipe(Config.withDefault(10_000)),
 });
 
@@ -56,13 +74,26 @@ export const make = (options: DbOptions): Effect.Effect<DbShape, never, Scope.Sc
         connect_timeout: options.connectTimeoutSeconds,
         idle_timeout: options.idleTimeoutSeconds,
         onnotice: () => {},
-        connection: { statement_timeout: options.statementTimeoutMs, application_name: "beep" },
+        // Only what every pooler accepts at startup; the timeouts go with each unit of work (`unitSettings`).
+        connection: { application_name: "beep" },
+        // Named prepared statements live on one server connection, which a transaction pooler does not keep.
+        prepare: options.poolMode === "direct",
       });
       // Drizzle sets its parsers on the pool's options once; transactions reuse them.
       return { sql, db: drizzle({ client: sql }), options };
     }),
     ({ sql }) => Effect.promise(() => sql.end({ timeout: 5 })),
   );
+
+/**
+ * The settings each unit of work sets for itself, transaction-local, in its first statement: nothing depends on
+ * a connection's startup parameters or on what an earlier unit left in its session.
+ */
+export const unitSettings = (options: DbSettings) => ({
+  statement: String(options.statementTimeoutMs),
+  lock: String(options.lockTimeoutMs),
+  idle: String(options.idleInTransactionTimeoutMs),
+});
 
 /** `Db` from `Config` (`APP_DATABASE_URL`, `DB_POOL_MAX`, timeouts). */
 export const layer: Layer.Layer<Db, ConfigError.ConfigError> = Layer.scoped(Db, Effect.flatMap(config, make));

@@ -56,13 +56,14 @@ export const layerFromUrl = (
 export const transaction = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, SystemDb | Exclude<R, SystemTx>> =>
-  Effect.flatMap(SystemDb, ({ sql, options }) =>
-    run(
+  Effect.flatMap(SystemDb, ({ sql, options }) => {
+    const { statement, lock, idle } = Db.unitSettings(options);
+    return run(
       sql,
       {
         prelude: (reserved) => [
           reserved.unsafe(`set local role "${ROLE}"`),
-          reserved.unsafe("select current_user as role"),
+          reserved`select current_user as role, set_config('statement_timeout', ${statement}, true), set_config('lock_timeout', ${lock}, true), set_config('idle_in_transaction_session_timeout', ${idle}, true)`,
         ],
         verify: ([, role]) =>
           role?.[0]?.role === ROLE
@@ -72,8 +73,8 @@ export const transaction = <A, E, R>(
         acquireTimeoutMs: options.acquireTimeoutMs,
       },
       (db) => Effect.provideService(effect, SystemTx, { db }),
-    ),
-  );
+    );
+  });
 
 /** Runs Drizzle statements in the current system transaction. */
 export const use = <A>(f: (db: Db.Drizzle) => PromiseLike<A>): Effect.Effect<A, DbError, SystemTx> =>

@@ -1,7 +1,7 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { Config, ConfigError, Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect";
-import { Db } from "./Db.ts";
+import * as Db from "./Db.ts";
 import { type DbError, InvalidOrganizationId, TenantAccessDenied, TenantContextMissing } from "./DbErrors.ts";
 import { run } from "./internal/transaction.ts";
 import { TenantTx } from "./TenantTx.ts";
@@ -54,9 +54,23 @@ const KEY_MISMATCH =
   "the database did not accept the context ticket: BEEP_CONTEXT_KEY differs from the key db:migrate installed, " +
   "none was installed, or the server's clock is off by more than a minute";
 
+/**
+ * The first statement of every tenant unit of work, pipelined behind BEGIN: the ticket, a pinned search_path and
+ * the unit's timeouts (transaction-local), then the check itself, so that a key the database does not share fails
+ * here, by name, instead of as a tenant that sees nothing. Public so that a protocol written by hand (the bench)
+ * sends the same; the setting's name is a parameter too, so no statement text shows it.
+ */
+export const PRELUDE_SQL =
+  "select set_config($1, $2, true), set_config('search_path', 'public', true), set_config('statement_timeout', $3, true), set_config('lock_timeout', $4, true), set_config('idle_in_transaction_session_timeout', $5, true), beep.current_org_id() as org";
+
+export const preludeParameters = (ticket: string, settings: Db.DbSettings): Array<string> => {
+  const { statement, lock, idle } = Db.unitSettings(settings);
+  return [TenantContext.SETTING, ticket, statement, lock, idle];
+};
+
 /** `TenantDb` over the runtime pool, signing tickets with `contextKey` (the database holds the same key). */
 export const make = (contextKey: Redacted.Redacted<string>) =>
-  Effect.map(Db, ({ sql, options }): TenantDbShape => {
+  Effect.map(Db.Db, ({ sql, options }): TenantDbShape => {
     const sign = ContextTicket.signer(Redacted.value(contextKey));
     return {
       withContext:
@@ -73,14 +87,12 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
             if (outer._tag === "Some" && outer.value.organizationId === org && outer.value.userId === userId) {
               return yield* Effect.provideService(effect, TenantTx, outer.value);
             }
-            const ticket = sign({ organizationId: org, userId });
+            const parameters = preludeParameters(sign({ organizationId: org, userId }), options);
             return yield* run(
               sql,
               {
-                // The ticket and a pinned search_path, then the check itself: a key the database does not share
-                // fails here, by name, instead of as a tenant that sees nothing.
                 prelude: (reserved) => [
-                  reserved`select set_config(${TenantContext.SETTING}, ${ticket}, true), set_config('search_path', 'public', true), beep.current_org_id() as org`,
+                  reserved.unsafe(PRELUDE_SQL, parameters, { prepare: options.poolMode === "direct" }),
                 ],
                 verify: ([context]) =>
                   context?.[0]?.org === org
@@ -104,13 +116,13 @@ export const contextKeyConfig: Config.Config<Redacted.Redacted<string>> = Config
 );
 
 /** `TenantDb` over the runtime pool, with `BEEP_CONTEXT_KEY` from `Config`. */
-export const layer: Layer.Layer<TenantDb, ConfigError.ConfigError, Db> = Layer.effect(
+export const layer: Layer.Layer<TenantDb, ConfigError.ConfigError, Db.Db> = Layer.effect(
   TenantDb,
   Effect.flatMap(contextKeyConfig, make),
 );
 
 /** `TenantDb` with an explicit key (tests, tools). A key that is too short is a configuration error. */
-export const layerWithKey = (contextKey: string): Layer.Layer<TenantDb, ConfigError.ConfigError, Db> =>
+export const layerWithKey = (contextKey: string): Layer.Layer<TenantDb, ConfigError.ConfigError, Db.Db> =>
   Layer.effect(
     TenantDb,
     contextKey.length >= ContextTicket.MIN_KEY_LENGTH

@@ -1,30 +1,45 @@
+import { SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, it } from "@effect/vitest";
+import { sql } from "drizzle-orm";
 import { ConfigProvider, Effect, Exit, Layer, Scope } from "effect";
 import * as Db from "../src/Db.ts";
+import * as TenantDb from "../src/TenantDb.ts";
+import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime } from "./internal/layers.ts";
 
 describe("Db", () => {
   it.layer(runtime())((it) => {
-    it.effect("reads its settings from Config and logs in as beep_app with the statement timeout set", () =>
+    it.effect("reads its settings from Config; the timeouts go with each unit of work, never at connection start", () =>
       Effect.gen(function* () {
-        const { appUrl } = yield* MigratedDatabase;
+        const { appUrl, contextKey } = yield* MigratedDatabase;
         const provider = ConfigProvider.fromMap(
           new Map([
             ["APP_DATABASE_URL", appUrl],
+            ["BEEP_CONTEXT_KEY", contextKey],
             ["DB_POOL_MAX", "3"],
             ["DB_STATEMENT_TIMEOUT_MS", "1234"],
+            ["DB_LOCK_TIMEOUT_MS", "567"],
+            ["DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", "8901"],
           ]),
         );
         const scope = yield* Scope.make();
-        const context = yield* Layer.buildWithScope(Db.layer, scope).pipe(Effect.withConfigProvider(provider));
+        const context = yield* Layer.buildWithScope(TenantDb.layer.pipe(Layer.provideMerge(Db.layer)), scope).pipe(
+          Effect.withConfigProvider(provider),
+        );
         const db = yield* Effect.provide(Db.Db, context);
         assert.strictEqual(db.options.poolMax, 3);
         assert.strictEqual(db.options.idleTimeoutSeconds, 30);
         assert.strictEqual(db.options.acquireTimeoutMs, 10_000);
-        const [row] = yield* Effect.promise(
-          () => db.sql`select current_user as role, current_setting('statement_timeout') as timeout`,
-        );
-        assert.deepStrictEqual({ ...row }, { role: "beep_app", timeout: "1234ms" });
+        assert.strictEqual(db.options.poolMode, "direct");
+        const settingsSql = `select current_user as role, current_setting('statement_timeout') as statement,
+          current_setting('lock_timeout') as lock, current_setting('idle_in_transaction_session_timeout') as idle`;
+        // A pooler may refuse any startup parameter but a few: the connection itself carries none of these.
+        const [bare] = yield* Effect.promise(() => db.sql.unsafe(settingsSql));
+        assert.deepStrictEqual({ ...bare }, { role: "beep_app", statement: "0", lock: "0", idle: "0" });
+        const [inUnit] = yield* TenantDb.withOrg(SharedEntityIds.OrganizationId.create())(
+          TenantTx.use((tx) => tx.execute(sql.raw(settingsSql))),
+        ).pipe(Effect.provide(context));
+        assert.deepStrictEqual({ ...inUnit }, { role: "beep_app", statement: "1234ms", lock: "567ms", idle: "8901ms" });
         // The pool is closed with its scope.
         yield* Scope.close(scope, Exit.void);
         const after = yield* Effect.promise(() =>
@@ -34,6 +49,31 @@ describe("Db", () => {
           ),
         );
         assert.strictEqual(after, "CONNECTION_ENDED");
+      }),
+    );
+
+    it.effect("DATABASE_POOL_MODE=transaction: no named prepared statements; anything else is a ConfigError", () =>
+      Effect.gen(function* () {
+        const { appUrl } = yield* MigratedDatabase;
+        const build = (mode: string) =>
+          Layer.build(Db.layer).pipe(
+            Effect.flatMap((context) => Effect.provide(Db.Db, context)),
+            Effect.map((db) => ({ mode: db.options.poolMode, prepare: db.sql.options.prepare })),
+            Effect.scoped,
+            Effect.withConfigProvider(
+              ConfigProvider.fromMap(
+                new Map([
+                  ["APP_DATABASE_URL", appUrl],
+                  ["DATABASE_POOL_MODE", mode],
+                ]),
+              ),
+            ),
+          );
+        assert.deepStrictEqual(yield* build("transaction"), { mode: "transaction", prepare: false });
+        assert.deepStrictEqual(yield* build("direct"), { mode: "direct", prepare: true });
+        const wrong = yield* Effect.exit(build("session"));
+        assert.isTrue(Exit.isFailure(wrong));
+        assert.include(String(Exit.isFailure(wrong) ? wrong.cause : ""), "DATABASE_POOL_MODE");
       }),
     );
 

@@ -1,12 +1,15 @@
-import { SessionCleanup } from "@beep/shared-server";
+import { Db, SessionCleanup, TenantDb } from "@beep/shared-server";
 import type { ContextTicket } from "@beep/shared-tables";
-import { TenantContext } from "@beep/shared-tables";
+import { Effect } from "effect";
 import type postgres from "postgres";
 
 /** Signs the ticket of one unit of work: `ContextTicket.signer(key)`, made once per key (the key is hashed once). */
 export type Signer = (claims: ContextTicket.Claims) => string;
 
 const { CLOSING, hasResidue } = SessionCleanup;
+
+// The unit's timeouts as the runtime side reads them (Config, defaults when unset), so both sides send the same.
+const SETTINGS = Effect.runSync(Db.settings);
 
 /** The prelude's check did not return the organization: the key is not the one installed in the database. */
 export class ContextRejected extends Error {
@@ -46,7 +49,7 @@ export const inTenantTransaction = async <T extends ReadonlyArray<postgres.Maybe
     // Written in this order, without waiting on each other: postgres.js pipelines them on the connection.
     const [, context, result, batchedClosing] = await Promise.all([
       tx.unsafe("begin"),
-      tx`select set_config(${TenantContext.SETTING}, ${ticket}, true), set_config('search_path', 'public', true), beep.current_org_id() as org`,
+      tx.unsafe(TenantDb.PRELUDE_SQL, TenantDb.preludeParameters(ticket, SETTINGS), { prepare: true }),
       statement(tx),
       options.commitInBatch === true ? tx.unsafe(CLOSING.commit).simple() : undefined,
     ]);

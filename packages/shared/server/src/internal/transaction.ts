@@ -31,6 +31,8 @@ export class Transaction {
   private connection: DriverConnection | undefined;
   private token: unknown;
   private broken = false;
+  /** Named prepared statements only where the pool keeps its connections (`PoolMode` direct). */
+  private readonly prepare: boolean;
   readonly prelude: Promise<ReadonlyArray<postgres.RowList<postgres.Row[]>>>;
   readonly db: Drizzle;
 
@@ -40,6 +42,7 @@ export class Transaction {
     prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>,
     private readonly refuse: Refusal,
   ) {
+    this.prepare = pool.options.prepare !== false;
     // BEGIN, the prelude and (in `run`) the first statement go out without waiting on each other.
     const begin = reserved.unsafe("begin", [], {
       onexecute: (connection: DriverConnection) => {
@@ -52,7 +55,7 @@ export class Transaction {
     for (const query of [begin, ...queries]) this.track(query.execute());
     this.prelude = Promise.all([begin, ...queries]).then((results) => results.slice(1));
     this.prelude.catch(() => {});
-    // Drizzle over this connection only; statements are prepared so that they pipeline (see `send`).
+    // Drizzle over this connection only; statements are prepared, where the pool allows, so that they pipeline.
     const client = { options: pool.options, unsafe: this.send } as unknown as postgres.Sql;
     this.db = drizzle({ client });
   }
@@ -91,7 +94,9 @@ export class Transaction {
     if (!this.alive()) return rejected(new DatabaseUnavailable({ detail: "the connection was lost" }));
     const refusal = this.refuse(statement);
     if (refusal !== undefined) return rejected(refusal);
-    return this.track(this.reserved.unsafe(statement, parameters as Array<never>, { ...options, prepare: true }));
+    return this.track(
+      this.reserved.unsafe(statement, parameters as Array<never>, { ...options, prepare: this.prepare }),
+    );
   };
 
   /**
