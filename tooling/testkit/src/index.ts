@@ -1,4 +1,5 @@
 export * as EmbeddedPostgres from "./EmbeddedPostgres.ts";
+export * as PgBouncer from "./PgBouncer.ts";
 export * as PgServer from "./PgServer.ts";
 export * as TestDatabase from "./TestDatabase.ts";
 export * as Testkit from "./Testkit.ts";
