@@ -1,23 +1,29 @@
 import { discussion, document } from "@beep/documents-tables/schema";
 import type { SharedEntityIds } from "@beep/shared-domain";
 import { SharedTables } from "@beep/shared-tables";
+import { Testkit } from "@beep/testkit";
 import { assert, describe, layer } from "@effect/vitest";
 import { and, eq, ne } from "drizzle-orm";
 import { Effect } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
-import { runtime, withAdmin } from "./internal/layers.ts";
+import { runtime, runtimeThrough, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 
 const ORGANIZATIONS = 20;
-const UNITS = 2_000;
 const CONCURRENCY = 200;
-const POOL = 8;
 const SEEDED_PER_ORG = 5;
 
-describe("under load", () => {
-  layer(runtime({ poolMax: POOL }), { excludeTestServices: true })((it) => {
+interface Load {
+  readonly units: number;
+  readonly pool: number;
+  readonly runtime: ReturnType<typeof runtime>;
+}
+
+/** `units` units of work, 200 at a time, over 20 organizations: every row seen is the unit's own. */
+const underLoad = ({ units: UNITS, pool: POOL, runtime: runtimeLayer }: Load) =>
+  layer(runtimeLayer, { excludeTestServices: true })((it) => {
     it.effect(`${UNITS} units of work, ${CONCURRENCY} at a time, ${ORGANIZATIONS} organizations, pool of ${POOL}`, () =>
       Effect.gen(function* () {
         const orgs = yield* Effect.forEach(
@@ -136,9 +142,15 @@ describe("under load", () => {
         );
         assert.lengthOf(settings, POOL);
         assert.isTrue(settings.every((setting) => setting === "" || setting === null));
-        assert.isAtLeast(operations, 20_000);
+        assert.isAtLeast(operations, UNITS * 10);
         assert.strictEqual(leaks, 0);
       }),
     );
   });
-});
+
+describe("under load", () => underLoad({ units: 2_000, pool: 8, runtime: runtime({ poolMax: 8 }) }));
+
+// More client connections than PgBouncer's server pool (default_pool_size 20), in transaction mode.
+Testkit.describeWithPgBouncer("under load, through PgBouncer in transaction mode", (bouncer) =>
+  underLoad({ units: 5_000, pool: 40, runtime: runtimeThrough(bouncer, { poolMax: 40 }) }),
+);

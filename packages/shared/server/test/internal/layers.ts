@@ -18,6 +18,25 @@ export const runtime = (settings: Partial<Db.DbSettings> = {}) =>
     ),
   ).pipe(Layer.provideMerge(migratedLayer), Layer.orDie);
 
+/**
+ * `runtime`, with the tenant pool going through this run's PgBouncer (transaction mode) as
+ * `DATABASE_POOL_MODE=transaction`; the system pool stays direct.
+ */
+export const runtimeThrough = (
+  bouncer: { readonly urlFor: (url: string) => string },
+  settings: Partial<Db.DbSettings> = {},
+) =>
+  Layer.unwrapEffect(
+    Effect.map(MigratedDatabase, ({ adminUrl, appUrl, contextKey }) =>
+      Layer.mergeAll(
+        TenantDb.layerWithKey(contextKey).pipe(
+          Layer.provideMerge(Db.layerFromUrl(bouncer.urlFor(appUrl), { poolMode: "transaction", ...settings })),
+        ),
+        SystemDb.layerFromUrl(adminUrl),
+      ),
+    ),
+  ).pipe(Layer.provideMerge(migratedLayer), Layer.orDie);
+
 /** A short-lived superuser connection, for checking what really is in the database. */
 export const withAdmin = <A>(f: (sql: postgres.Sql) => Promise<A>) =>
   Effect.flatMap(MigratedDatabase, ({ adminUrl }) =>
