@@ -5,6 +5,7 @@ import { eq } from "drizzle-orm";
 import { Effect } from "effect";
 import { NotFound, ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
 import { CurrentSession } from "./CurrentSession.ts";
+import * as RequestLog from "./RequestLog.ts";
 
 type DbFailure = TenantDb.WithOrgError;
 
@@ -23,17 +24,21 @@ const isDbFailure = (error: unknown): error is DbFailure =>
 
 /**
  * What a database error the handler did not handle means to the client: unreachable or too slow is 503;
- * refused by the tenant's policies is 404 (existence does not leak); anything else is a bug (500).
+ * refused by the tenant's policies is 404 (existence does not leak); anything else is a bug (500). The client
+ * gets a short, generic answer; the request log line of a 5xx gets the error's tag, SQLSTATE and message.
  */
 const toHttp = (error: DbFailure): Effect.Effect<never, ServiceUnavailable | NotFound> => {
   switch (error._tag) {
     case "DatabaseUnavailable":
     case "QueryTimeout":
-      return Effect.fail(new ServiceUnavailable({ message: "database unavailable" }));
+      return Effect.zipRight(
+        RequestLog.annotateError(error),
+        Effect.fail(new ServiceUnavailable({ message: "database unavailable" })),
+      );
     case "TenantAccessDenied":
       return Effect.fail(new NotFound({ message: "not found" }));
     default:
-      return Effect.die(error);
+      return Effect.zipRight(RequestLog.annotateError(error), Effect.die(error));
   }
 };
 

@@ -5,6 +5,7 @@ import { NodeHttpServer } from "@effect/platform-node";
 import { Duration, Effect, Layer } from "effect";
 import { Api } from "./Api.ts";
 import * as DecodeErrors from "./DecodeErrors.ts";
+import * as HealthCheck from "./HealthCheck.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
 import { AuthenticationLive } from "./handlers/Authentication.ts";
@@ -18,7 +19,7 @@ import * as RequestLog from "./RequestLog.ts";
 export const OPENAPI_PATH = "/openapi.json";
 export const DOCS_PATH = "/docs";
 
-/** Every group's handlers; needs `Tokens`, `Db` and `TenantDb`. */
+/** Every group's handlers; needs `Tokens`, `TenantDb` and `HealthDb`. */
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide([
     HealthLive,
@@ -97,7 +98,12 @@ export const layer = (options: ListenOptions) => {
 
 /**
  * The runtime pool (`beep_app`) and tenant transactions over it, signing tickets with `contextKey` (the key
- * `db:migrate` installed in that database): what every handler's database work needs.
+ * `db:migrate` installed in that database), and `/health`'s own one-connection pool on the same URL: what every
+ * handler's database work needs. Behind a transaction pooler, pass `{ poolMode: "transaction" }` (or set
+ * `DATABASE_POOL_MODE=transaction`); the health pool never prepares statements either way.
  */
 export const database = (appUrl: string, contextKey: string, settings: Partial<Db.DbSettings> = {}) =>
-  TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings)));
+  Layer.merge(
+    TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings))),
+    HealthCheck.layerFromUrl(appUrl),
+  );

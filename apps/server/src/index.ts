@@ -5,6 +5,7 @@ export * as Authentication from "./Authentication.ts";
 export * as CurrentSession from "./CurrentSession.ts";
 export * as Dev from "./Dev.ts";
 export * as DevConfig from "./DevConfig.ts";
+export * as HealthCheck from "./HealthCheck.ts";
 export * as Pagination from "./Pagination.ts";
 export * as PortCheck from "./PortCheck.ts";
 export * as RequestBody from "./RequestBody.ts";

@@ -1,10 +1,11 @@
+import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { call, signup } from "./support/Client.ts";
-import { layer, TestServer } from "./support/TestServer.ts";
+import { layer, layerThrough, TestServer } from "./support/TestServer.ts";
 
-describe("API surface", () => {
-  it.layer(layer)((it) => {
+const suite = (server: typeof layer) =>
+  it.layer(server)((it) => {
     it.effect("GET /openapi.json is an OpenAPI document with every /v1 path; /docs serves the reference", () =>
       Effect.gen(function* () {
         const spec = yield* call("GET", "/openapi.json");
@@ -127,4 +128,8 @@ describe("API surface", () => {
       }),
     );
   });
-});
+
+describe("API surface", () => suite(layer));
+
+// The same tests with the runtime pool behind PgBouncer in transaction mode (`poolMode: "transaction"`).
+Testkit.describeWithPgBouncer("API surface, through PgBouncer", (bouncer) => suite(layerThrough(bouncer)));

@@ -1,10 +1,11 @@
+import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { adminQuery, call, count, signup } from "./support/Client.ts";
-import { layer } from "./support/TestServer.ts";
+import { layer, layerThrough } from "./support/TestServer.ts";
 
-describe("tenant isolation over HTTP", () => {
-  it.layer(layer)((it) => {
+const suite = (server: typeof layer) =>
+  it.layer(server)((it) => {
     it.effect("lists show only the caller's organization's rows", () =>
       Effect.gen(function* () {
         const a = yield* signup("Alpha");
@@ -87,4 +88,10 @@ describe("tenant isolation over HTTP", () => {
       }),
     );
   });
-});
+
+describe("tenant isolation over HTTP", () => suite(layer));
+
+// The same tests with the runtime pool behind PgBouncer in transaction mode (`poolMode: "transaction"`).
+Testkit.describeWithPgBouncer("tenant isolation over HTTP, through PgBouncer", (bouncer) =>
+  suite(layerThrough(bouncer)),
+);

@@ -1,15 +1,24 @@
-import { Db, DbErrors } from "@beep/shared-server";
 import { HttpApiBuilder } from "@effect/platform";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { ServiceUnavailable } from "../ApiErrors.ts";
+import { HealthDb } from "../HealthCheck.ts";
+import * as RequestLog from "../RequestLog.ts";
 
-/** A trivial query on the runtime pool: no tenant is needed to know the database answers. */
+/**
+ * A trivial query on the health pool (`HealthCheck`), never the runtime pool: it answers within a second even
+ * when every runtime connection is busy or the database is gone. The 503 says why; the log line has the cause.
+ */
 export const HealthLive = HttpApiBuilder.group(Api, "health", (handlers) =>
   handlers.handle("health", () =>
-    Effect.flatMap(Db.Db, ({ sql }) => Effect.tryPromise({ try: () => sql`select 1`, catch: DbErrors.fromCause })).pipe(
+    Effect.flatMap(HealthDb, ({ check }) => check).pipe(
       Effect.as({ status: "ok" as const, database: "ok" as const }),
-      Effect.mapError(() => new ServiceUnavailable({ message: "database unavailable" })),
+      Effect.catchAll((failure) =>
+        Effect.zipRight(
+          RequestLog.annotateError(failure.error),
+          Effect.fail(new ServiceUnavailable({ message: failure.reason })),
+        ),
+      ),
     ),
   ),
 );

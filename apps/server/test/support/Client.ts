@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import { Duration, Effect } from "effect";
 import postgres from "postgres";
 import { TestServer } from "./TestServer.ts";
 
@@ -15,10 +15,14 @@ export interface RequestOptions {
   readonly headers?: Record<string, string>;
 }
 
-/** One HTTP request to the test server: status and parsed JSON (or text) back. */
-export const call = (method: string, path: string, options: RequestOptions = {}) =>
+export interface ReplyWithHeaders extends Reply {
+  readonly headers: Headers;
+}
+
+/** One HTTP request to the test server: status, headers and parsed JSON (or text) back. */
+export const callWithHeaders = (method: string, path: string, options: RequestOptions = {}) =>
   Effect.flatMap(TestServer, (server) =>
-    Effect.promise(async (): Promise<Reply> => {
+    Effect.promise(async (): Promise<ReplyWithHeaders> => {
       const headers: Record<string, string> = { ...options.headers };
       if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
       const body = options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
@@ -29,13 +33,25 @@ export const call = (method: string, path: string, options: RequestOptions = {})
         ...(body === undefined ? {} : { body }),
       });
       const text = await response.text();
+      const { status } = response;
       try {
-        return { status: response.status, body: text === "" ? null : JSON.parse(text) };
+        return { status, headers: response.headers, body: text === "" ? null : JSON.parse(text) };
       } catch {
-        return { status: response.status, body: text };
+        return { status, headers: response.headers, body: text };
       }
     }),
   );
+
+/** One HTTP request to the test server: status and parsed JSON (or text) back. */
+export const call = (method: string, path: string, options: RequestOptions = {}) =>
+  Effect.map(callWithHeaders(method, path, options), ({ status, body }): Reply => ({ status, body }));
+
+/** `call`, and how long the answer took, in milliseconds. */
+export const timedCall = (method: string, path: string, options: RequestOptions = {}) =>
+  Effect.map(Effect.timed(callWithHeaders(method, path, options)), ([elapsed, reply]) => ({
+    ...reply,
+    ms: Duration.toMillis(elapsed),
+  }));
 
 export interface Tenant {
   readonly token: string;
