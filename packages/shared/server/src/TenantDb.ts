@@ -100,6 +100,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                     : Effect.fail(new TenantContextMissing({ detail: KEY_MISMATCH })),
                 refuse,
                 acquireTimeoutMs: options.acquireTimeoutMs,
+                finishTimeoutMs: options.statementTimeoutMs,
               },
               (db) => Effect.provideService(effect, TenantTx, { organizationId: org, userId, db }),
             );

@@ -12,6 +12,7 @@ import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 
@@ -128,6 +129,43 @@ describe("faults", () => {
         );
         assert.isBelow(performance.now() - started, 4_000);
       }),
+    );
+    it.effect(
+      "a COMMIT that never answers ends at its deadline: DatabaseUnavailable, and the pool serves the next unit",
+      () =>
+        Effect.gen(function* () {
+          const { appUrl, contextKey } = yield* MigratedDatabase;
+          const { organizationId } = yield* Organizations.create({ name: "Hung", owner: owner("hung") });
+          const target = new URL(appUrl);
+          const proxy = yield* Effect.acquireRelease(
+            Effect.promise(() => RoundTripProxy.start(Number(target.port), 0)),
+            (p) => Effect.promise(() => p.close()),
+          );
+          target.port = String(proxy.port);
+          const context = yield* Layer.build(
+            TenantDb.layerWithKey(contextKey).pipe(
+              Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1, statementTimeoutMs: 500 })),
+            ),
+          );
+          // The body's statement answers; then the server goes silent, so COMMIT is written and never answered.
+          const hung = TenantDb.withOrg(organizationId)(
+            TenantTx.use((db) => db.insert(document).values({ title: "maybe" })).pipe(
+              Effect.tap(() => Effect.sync(() => proxy.hold(true))),
+            ),
+          );
+          const started = performance.now();
+          const error = yield* Effect.flip(hung.pipe(Effect.provide(context)));
+          tally.faults += 1;
+          assert.strictEqual(error._tag, "DatabaseUnavailable");
+          assert.include(error.message, "COMMIT did not answer within 500 ms");
+          assert.isBelow(performance.now() - started, 3_000);
+          proxy.hold(false);
+          const rows = yield* TenantDb.withOrg(organizationId)(
+            TenantTx.use((db) => db.select({ id: document.id }).from(document)),
+          ).pipe(Effect.provide(context));
+          assert.isAtMost(rows.length, 1);
+          recovered();
+        }).pipe(Effect.scoped),
     );
   });
 

@@ -103,14 +103,27 @@ export class Transaction {
    * COMMIT or ROLLBACK, once, with the session cleanup in the same message. Returns the error, if it failed.
    * A session the cleanup cannot make whole again is closed rather than handed to the next unit of work.
    */
-  async finish(command: "commit" | "rollback"): Promise<DbError | undefined> {
+  async finish(command: "commit" | "rollback", deadlineMs: number): Promise<DbError | undefined> {
     if (this.state !== "open") return undefined;
     if (!this.alive()) {
       this.state = "lost";
       return new DatabaseUnavailable({ detail: "the connection was lost; nothing was committed" });
     }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    // The closing message resets the session, statement_timeout included: its deadline is the client's.
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new DatabaseUnavailable({
+              detail: `${command.toUpperCase()} did not answer within ${deadlineMs} ms; the connection was closed and the outcome is unknown`,
+            }),
+          ),
+        deadlineMs,
+      );
+    });
     try {
-      const results = await this.reserved.unsafe(CLOSING[command]).simple();
+      const results = await Promise.race([this.reserved.unsafe(CLOSING[command]).simple(), late]);
       this.state = "ended";
       if (hasResidue(results)) this.discard();
       return undefined;
@@ -120,6 +133,8 @@ export class Transaction {
       // connection is not reused either way.
       this.discard();
       return error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 
@@ -181,6 +196,8 @@ export interface RunOptions {
   readonly refuse: Refusal;
   /** How long to wait for a pooled connection. */
   readonly acquireTimeoutMs: number;
+  /** How long COMMIT or ROLLBACK (with the session cleanup) may take before the connection is closed. */
+  readonly finishTimeoutMs: number;
 }
 
 /** Runs `body` in one transaction: commit on success, rollback on failure or interruption. */
@@ -201,10 +218,12 @@ export const run = <A, E, R>(
         const results = yield* Effect.tryPromise({ try: () => transaction.prelude, catch: fromCause });
         yield* options.verify(results);
         const value = yield* exit;
-        const failed = yield* Effect.promise(() => transaction.finish("commit"));
+        const failed = yield* Effect.promise(() => transaction.finish("commit", options.finishTimeoutMs));
         if (failed !== undefined) return yield* Effect.fail(failed);
         return value;
       }),
     (transaction) =>
-      Effect.promise(() => transaction.finish("rollback")).pipe(Effect.andThen(() => transaction.release())),
+      Effect.promise(() => transaction.finish("rollback", options.finishTimeoutMs)).pipe(
+        Effect.andThen(() => transaction.release()),
+      ),
   );

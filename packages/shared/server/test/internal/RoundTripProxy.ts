@@ -5,6 +5,8 @@ export interface RoundTripProxy {
   /** Client flights since the last reset: bursts of client data sent before the server's next reply arrived. */
   readonly flights: () => number;
   readonly reset: () => void;
+  /** While held, server replies are kept back (the server looks hung to the client); they are never released. */
+  readonly hold: (held: boolean) => void;
   readonly close: () => Promise<void>;
 }
 
@@ -15,6 +17,7 @@ export interface RoundTripProxy {
 export const start = (targetPort: number, delayMs = 25): Promise<RoundTripProxy> => {
   let flights = 0;
   let awaitingReply = false;
+  let held = false;
   const sockets = new Set<Socket>();
   const server = createServer((client) => {
     const upstream = connect(targetPort, "127.0.0.1");
@@ -28,12 +31,13 @@ export const start = (targetPort: number, delayMs = 25): Promise<RoundTripProxy>
       awaitingReply = true;
       upstream.write(chunk);
     });
-    upstream.on("data", (chunk) =>
+    upstream.on("data", (chunk) => {
+      if (held) return;
       setTimeout(() => {
         awaitingReply = false;
         client.write(chunk);
-      }, delayMs),
-    );
+      }, delayMs);
+    });
     client.on("close", () => upstream.destroy());
     upstream.on("close", () => client.destroy());
   });
@@ -45,6 +49,9 @@ export const start = (targetPort: number, delayMs = 25): Promise<RoundTripProxy>
         flights: () => flights,
         reset: () => {
           flights = 0;
+        },
+        hold: (on) => {
+          held = on;
         },
         close: () =>
           new Promise((done) => {
