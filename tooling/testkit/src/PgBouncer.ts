@@ -22,6 +22,8 @@ export interface StartOptions {
   readonly binary?: string | undefined;
   /** How long to wait for the bouncer to accept connections. */
   readonly startTimeoutMs?: number | undefined;
+  /** Listen here instead of on a free port (to start a bouncer again where clients expect it). */
+  readonly port?: number | undefined;
 }
 
 const DEBIAN_BINARY = "/usr/sbin/pgbouncer";
@@ -130,7 +132,7 @@ export const start = async (options: StartOptions): Promise<PgBouncer> => {
   const upstream = new URL(options.upstreamAdminUrl);
   const superuser = decodeURIComponent(upstream.username);
   const password = decodeURIComponent(upstream.password);
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), "beep-pgbouncer-"));
   const config = join(dir, "pgbouncer.ini");
   writeFileSync(
