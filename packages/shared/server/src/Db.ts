@@ -95,6 +95,12 @@ export const unitSettings = (options: DbSettings) => ({
   idle: String(options.idleInTransactionTimeoutMs),
 });
 
+/**
+ * How long the runtime waits for any answer before it closes the connection: the statement timeout (which the
+ * server enforces first) and a second more, for a server or pooler that stops answering altogether.
+ */
+export const replyTimeoutMs = (options: DbSettings) => options.statementTimeoutMs + 1_000;
+
 /** `Db` from `Config` (`APP_DATABASE_URL`, `DB_POOL_MAX`, timeouts). */
 export const layer: Layer.Layer<Db, ConfigError.ConfigError> = Layer.scoped(Db, Effect.flatMap(config, make));
 

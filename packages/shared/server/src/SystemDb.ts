@@ -71,7 +71,7 @@ export const transaction = <A, E, R>(
             : Effect.fail(new TenantAccessDenied({ detail: `could not assume role ${ROLE}` })),
         refuse: () => undefined,
         acquireTimeoutMs: options.acquireTimeoutMs,
-        finishTimeoutMs: options.statementTimeoutMs,
+        replyTimeoutMs: Db.replyTimeoutMs(options),
       },
       (db) => Effect.provideService(effect, SystemTx, { db }),
     );

@@ -100,7 +100,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                     : Effect.fail(new TenantContextMissing({ detail: KEY_MISMATCH })),
                 refuse,
                 acquireTimeoutMs: options.acquireTimeoutMs,
-                finishTimeoutMs: options.statementTimeoutMs,
+                replyTimeoutMs: Db.replyTimeoutMs(options),
               },
               (db) => Effect.provideService(effect, TenantTx, { organizationId: org, userId, db }),
             );

@@ -31,6 +31,8 @@ export class Transaction {
   private connection: DriverConnection | undefined;
   private token: unknown;
   private broken = false;
+  /** A statement got no answer within `replyTimeoutMs`. */
+  private stalled = false;
   /** Named prepared statements only where the pool keeps its connections (`PoolMode` direct). */
   private readonly prepare: boolean;
   readonly prelude: Promise<ReadonlyArray<postgres.RowList<postgres.Row[]>>>;
@@ -41,6 +43,7 @@ export class Transaction {
     pool: postgres.Sql,
     prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>,
     private readonly refuse: Refusal,
+    private readonly replyTimeoutMs: number,
   ) {
     this.prepare = pool.options.prepare !== false;
     // BEGIN, the prelude and (in `run`) the first statement go out without waiting on each other.
@@ -65,9 +68,10 @@ export class Transaction {
     prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>,
     refuse: Refusal,
     acquireTimeoutMs: number,
+    replyTimeoutMs: number,
   ): Promise<Transaction> {
     const reserved = await reserve(pool, acquireTimeoutMs);
-    const transaction = new Transaction(reserved, pool, prelude, refuse);
+    const transaction = new Transaction(reserved, pool, prelude, refuse, replyTimeoutMs);
     // postgres.js dispatches queries one microtask later; after this, BEGIN has met its connection.
     await null;
     return transaction;
@@ -77,10 +81,23 @@ export class Transaction {
     return !this.broken && this.connection !== undefined && this.connection.reserved === this.token;
   }
 
+  /**
+   * Every statement has a deadline on this side too: a database or pooler that stops answering (a pooler queues a
+   * query for minutes while its server is down) gets `replyTimeoutMs`, then the connection is closed and every
+   * statement still waiting on it fails.
+   */
   private track<Q extends PromiseLike<unknown>>(query: Q): Q {
-    query.then(undefined, (cause: unknown) => {
-      if (isConnectionLoss(fromCause(cause))) this.broken = true;
-    });
+    const timer = setTimeout(() => {
+      this.stalled = true;
+      this.discard();
+    }, this.replyTimeoutMs);
+    query.then(
+      () => clearTimeout(timer),
+      (cause: unknown) => {
+        clearTimeout(timer);
+        if (isConnectionLoss(fromCause(cause))) this.broken = true;
+      },
+    );
     return query;
   }
 
@@ -103,11 +120,16 @@ export class Transaction {
    * COMMIT or ROLLBACK, once, with the session cleanup in the same message. Returns the error, if it failed.
    * A session the cleanup cannot make whole again is closed rather than handed to the next unit of work.
    */
-  async finish(command: "commit" | "rollback", deadlineMs: number): Promise<DbError | undefined> {
-    if (this.state !== "open") return undefined;
-    if (!this.alive()) {
+  async finish(command: "commit" | "rollback"): Promise<DbError | undefined> {
+    const deadlineMs = this.replyTimeoutMs;
+    if (this.state === "ended") return undefined;
+    if (this.state === "lost" || !this.alive()) {
       this.state = "lost";
-      return new DatabaseUnavailable({ detail: "the connection was lost; nothing was committed" });
+      return new DatabaseUnavailable({
+        detail: this.stalled
+          ? `no answer within ${deadlineMs} ms (the database, or a pooler in front of it, stopped answering); nothing was committed`
+          : "the connection was lost; nothing was committed",
+      });
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     // The closing message resets the session, statement_timeout included: its deadline is the client's.
@@ -141,7 +163,8 @@ export class Transaction {
   /** Closes the socket; the pool opens a fresh connection in its place. */
   private discard(): void {
     this.state = "lost";
-    this.connection?.terminate?.();
+    // Only while the slot is still this transaction's: postgres.js reuses it for new connections.
+    if (this.connection !== undefined && this.connection.reserved === this.token) this.connection.terminate?.();
   }
 
   /** Back to the pool only when the transaction ended cleanly; a lost connection is never handed out again. */
@@ -196,8 +219,8 @@ export interface RunOptions {
   readonly refuse: Refusal;
   /** How long to wait for a pooled connection. */
   readonly acquireTimeoutMs: number;
-  /** How long COMMIT or ROLLBACK (with the session cleanup) may take before the connection is closed. */
-  readonly finishTimeoutMs: number;
+  /** How long any statement, COMMIT and ROLLBACK included, may go unanswered before the connection is closed. */
+  readonly replyTimeoutMs: number;
 }
 
 /** Runs `body` in one transaction: commit on success, rollback on failure or interruption. */
@@ -208,7 +231,8 @@ export const run = <A, E, R>(
 ): Effect.Effect<A, E | DbError, R> =>
   Effect.acquireUseRelease(
     Effect.tryPromise({
-      try: () => Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs),
+      try: () =>
+        Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs, options.replyTimeoutMs),
       catch: fromCause,
     }),
     (transaction) =>
@@ -218,12 +242,10 @@ export const run = <A, E, R>(
         const results = yield* Effect.tryPromise({ try: () => transaction.prelude, catch: fromCause });
         yield* options.verify(results);
         const value = yield* exit;
-        const failed = yield* Effect.promise(() => transaction.finish("commit", options.finishTimeoutMs));
+        const failed = yield* Effect.promise(() => transaction.finish("commit"));
         if (failed !== undefined) return yield* Effect.fail(failed);
         return value;
       }),
     (transaction) =>
-      Effect.promise(() => transaction.finish("rollback", options.finishTimeoutMs)).pipe(
-        Effect.andThen(() => transaction.release()),
-      ),
+      Effect.promise(() => transaction.finish("rollback")).pipe(Effect.andThen(() => transaction.release())),
   );
