@@ -12,4 +12,5 @@ export * as RequestBody from "./RequestBody.ts";
 export * as RequestLog from "./RequestLog.ts";
 export * as RequestTenant from "./RequestTenant.ts";
 export * as Server from "./Server.ts";
+export * as Start from "./Start.ts";
 export * as Token from "./Token.ts";

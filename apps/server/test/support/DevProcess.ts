@@ -17,9 +17,34 @@ export interface Run {
 }
 
 /** `bun run dev` in the app, with `env` over the test's own environment minus any database or secret. */
-export const startDev = (env: Record<string, string>): Run => {
-  const { DATABASE_URL: _a, APP_DATABASE_URL: _b, AUTH_SECRET: _c, ...inherited } = process.env;
-  const child = spawn("bun", ["run", "dev"], { cwd: APP_DIR, env: { ...inherited, ...env }, stdio: "pipe" });
+export const startDev = (env: Record<string, string>): Run => runScript("dev", env);
+
+/** `bun run start` in the app, likewise. */
+export const startServer = (env: Record<string, string>): Run => runScript("start", env);
+
+/** A `sh -c` command (a documented one), likewise, from `cwd`. */
+export const runShell = (command: string, env: Record<string, string>, cwd: string): Run =>
+  track(spawn("sh", ["-c", command], { cwd, env: { ...inheritedEnv(), ...env }, stdio: "pipe" }));
+
+// Nothing of the test's own database, secrets or server settings leaks into the process under test.
+const inheritedEnv = () => {
+  const {
+    DATABASE_URL: _a,
+    APP_DATABASE_URL: _b,
+    AUTH_SECRET: _c,
+    BEEP_CONTEXT_KEY: _d,
+    DATABASE_POOL_MODE: _e,
+    PORT: _f,
+    HOST: _g,
+    ...inherited
+  } = process.env;
+  return inherited;
+};
+
+const runScript = (script: string, env: Record<string, string>): Run =>
+  track(spawn("bun", ["run", script], { cwd: APP_DIR, env: { ...inheritedEnv(), ...env }, stdio: "pipe" }));
+
+const track = (child: ChildProcess): Run => {
   let output = "";
   child.stdout?.on("data", (chunk) => {
     output += chunk;
@@ -39,7 +64,7 @@ export const waitFor = async (run: Run, pattern: RegExp, timeoutMs: number): Pro
     if (run.child.exitCode !== null) break;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`no ${pattern} in the output of bun run dev:\n${run.output()}`);
+  throw new Error(`no ${pattern} in the output:\n${run.output()}`);
 };
 
 export const within = <A>(promise: Promise<A>, ms: number, what: string) =>
@@ -53,6 +78,8 @@ export const accepts = (port: number) =>
   }).finally(() => undefined);
 
 // bun run adds its own lines around the script's ("$ bun src/bin/dev.ts", "error: script ... exited").
+export const REPO_DIR = join(APP_DIR, "..", "..");
+
 export const scriptLines = (output: string) =>
   output
     .trim()
