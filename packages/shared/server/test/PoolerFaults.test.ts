@@ -1,12 +1,17 @@
 // Faults behind a transaction pooler: a statement past its timeout, and the pooler itself going away and coming
 // back. Each unit of work fails quickly with a typed error, and the next one succeeds without a restart.
 
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { AppRole, ContextKey, Migrator } from "@beep/db-admin";
 import { layer as migratedLayer } from "@beep/db-admin/testing";
-import { document } from "@beep/documents-tables/schema";
-import { PgBouncer, Testkit } from "@beep/testkit";
+import { discussion, document } from "@beep/documents-tables/schema";
+import { EmbeddedPostgres, PgBouncer, Testkit } from "@beep/testkit";
 import { assert, it } from "@effect/vitest";
 import { sql } from "drizzle-orm";
-import { Effect, Layer, Schedule } from "effect";
+import { Duration, Effect, Either, Layer, Option, Redacted, Schedule } from "effect";
+import postgres from "postgres";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
@@ -98,4 +103,104 @@ Testkit.describeWithPgBouncer("faults through PgBouncer in transaction mode", ()
       }).pipe(Effect.scoped),
     );
   });
+});
+
+Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", () => {
+  it.live(
+    "units fail fast with typed errors, none is half-written, and after a restart they succeed",
+    () =>
+      Effect.gen(function* () {
+        // A server of this test's own, so stopping it troubles nobody else.
+        const dataDir = join(mkdtempSync(join(tmpdir(), "beep-pooler-restart-")), "data");
+        const port = yield* Effect.promise(() => EmbeddedPostgres.freePort());
+        const start = Effect.promise(() => EmbeddedPostgres.startEmbedded({ persistent: true, dataDir, port }));
+        let server = yield* Effect.acquireRelease(start, () =>
+          Effect.promise(async () => {
+            await server.stop().catch(() => {});
+            rmSync(join(dataDir, ".."), { recursive: true, force: true });
+          }),
+        );
+        yield* Migrator.migrate({ url: server.adminUrl });
+        const contextKey = ContextKey.generate();
+        yield* ContextKey.install(server.adminUrl, Option.some(Redacted.make(contextKey)));
+        const appUrl = yield* AppRole.provision(server.adminUrl, "pooler_restart_test");
+        const bouncer = yield* Effect.acquireRelease(
+          Effect.promise(() => PgBouncer.start({ upstreamAdminUrl: server.adminUrl })),
+          (b) => Effect.promise(() => b.stop()),
+        );
+        const runtime = yield* Layer.build(
+          TenantDb.layerWithKey(contextKey).pipe(
+            Layer.provideMerge(
+              Db.layerFromUrl(bouncer.urlFor(appUrl), {
+                poolMode: "transaction",
+                poolMax: 8,
+                connectTimeoutSeconds: 2,
+                acquireTimeoutMs: 3_000,
+                statementTimeoutMs: 2_000,
+              }),
+            ),
+          ),
+        );
+        const { organizationId } = yield* Organizations.create({ name: "Load", owner: owner("load") }).pipe(
+          Effect.provide(runtime),
+        );
+        // Two rows per unit of work, in one transaction: a document and its discussion.
+        const unit = (i: number) =>
+          TenantDb.withOrg(organizationId)(
+            TenantTx.use(async (db) => {
+              const [created] = await db
+                .insert(document)
+                .values({ title: `unit ${i}` })
+                .returning();
+              if (created === undefined) throw new Error("no document");
+              await db.insert(discussion).values({ documentId: created.id, title: `about ${i}` });
+            }),
+          ).pipe(Effect.provide(runtime), Effect.either, Effect.timed);
+
+        let stopped = false;
+        const load = Effect.forEach(
+          Array.from({ length: 120 }, (_, i) => i),
+          (i) =>
+            Effect.gen(function* () {
+              if (i === 40 && !stopped) {
+                stopped = true;
+                yield* Effect.promise(() => server.stop());
+              }
+              return yield* unit(i);
+            }),
+          { concurrency: 10 },
+        );
+        const outcomes = yield* load;
+        const failures = outcomes
+          .map(([, outcome]) => outcome)
+          .filter(Either.isLeft)
+          .map((outcome) => outcome.left);
+        assert.isAbove(failures.length, 0, "the database went away mid-load");
+        const tags = new Set(failures.map((error) => error._tag));
+        for (const tag of tags) assert.include(["DatabaseUnavailable", "QueryFailed", "QueryTimeout"], tag);
+        // No unit hung: each ended within its deadlines (acquire 3 s, statement 2 s, connect 2 s), whatever its fate.
+        const slowest = Math.max(...outcomes.map(([elapsed]) => Duration.toMillis(elapsed)));
+        console.log(
+          `pooler restart: ${failures.length} of ${outcomes.length} units failed while the database was down, slowest ${Math.round(slowest)} ms (${[...tags].join(", ")})`,
+        );
+        assert.isBelow(slowest, 10_000);
+
+        server = yield* start;
+        // Succeeds without a restart of the runtime, once PgBouncer logs in again.
+        yield* unit(1_000).pipe(
+          Effect.flatMap(([, outcome]) => outcome),
+          // PgBouncer waits server_login_retry (15 s by default) after a failed login before it tries again.
+          Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 100 }),
+        );
+        // All or nothing: every document that exists has its discussion.
+        const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+        const [counts] = yield* Effect.promise(
+          () => admin`select (select count(*)::int from documents_document) as documents,
+          (select count(*)::int from documents_discussion) as discussions`,
+        ).pipe(Effect.ensuring(Effect.promise(() => admin.end())));
+        assert.strictEqual(counts?.documents, counts?.discussions);
+        assert.isAtLeast(counts?.documents ?? 0, 1);
+      }).pipe(Effect.scoped),
+    120_000,
+  );
 });

@@ -33,6 +33,9 @@ export class Transaction {
   private broken = false;
   /** A statement got no answer within `replyTimeoutMs`. */
   private stalled = false;
+  /** Rejects when the unit stalls, so that every statement still waiting fails, whatever the driver does. */
+  private readonly stall: Promise<never>;
+  private failStall: (error: DbError) => void = () => {};
   /** Named prepared statements only where the pool keeps its connections (`PoolMode` direct). */
   private readonly prepare: boolean;
   readonly prelude: Promise<ReadonlyArray<postgres.RowList<postgres.Row[]>>>;
@@ -46,6 +49,10 @@ export class Transaction {
     private readonly replyTimeoutMs: number,
   ) {
     this.prepare = pool.options.prepare !== false;
+    this.stall = new Promise<never>((_, reject) => {
+      this.failStall = reject;
+    });
+    this.stall.catch(() => {});
     // BEGIN, the prelude and (in `run`) the first statement go out without waiting on each other.
     const begin = reserved.unsafe("begin", [], {
       onexecute: (connection: DriverConnection) => {
@@ -56,7 +63,7 @@ export class Transaction {
     } as postgres.UnsafeQueryOptions);
     const queries = prelude(reserved);
     for (const query of [begin, ...queries]) this.track(query.execute());
-    this.prelude = Promise.all([begin, ...queries]).then((results) => results.slice(1));
+    this.prelude = Promise.race([Promise.all([begin, ...queries]), this.stall]).then((results) => results.slice(1));
     this.prelude.catch(() => {});
     // Drizzle over this connection only; statements are prepared, where the pool allows, so that they pipeline.
     const client = { options: pool.options, unsafe: this.send } as unknown as postgres.Sql;
@@ -89,6 +96,12 @@ export class Transaction {
   private track<Q extends PromiseLike<unknown>>(query: Q): Q {
     const timer = setTimeout(() => {
       this.stalled = true;
+      // A closed slot keeps statements queued and never answers them: fail them here, then close what is ours.
+      this.failStall(
+        new DatabaseUnavailable({
+          detail: `no answer within ${this.replyTimeoutMs} ms (the database, or a pooler in front of it, stopped answering)`,
+        }),
+      );
       this.discard();
     }, this.replyTimeoutMs);
     query.then(
@@ -111,9 +124,12 @@ export class Transaction {
     if (!this.alive()) return rejected(new DatabaseUnavailable({ detail: "the connection was lost" }));
     const refusal = this.refuse(statement);
     if (refusal !== undefined) return rejected(refusal);
-    return this.track(
+    const query = this.track(
       this.reserved.unsafe(statement, parameters as Array<never>, { ...options, prepare: this.prepare }),
     );
+    // Drizzle awaits the query (or its `values()`); either way it ends when the unit stalls.
+    const guarded = Promise.race([query, this.stall]);
+    return Object.assign(guarded, { values: () => Promise.race([query.values(), this.stall]) });
   };
 
   /**
