@@ -1115,7 +1115,7 @@ describe("docs/rls.md, on a migrated database", () => {
           Effect.promise(async () => {
             // The body starts before the prelude is answered: wait until the unit sits idle after it.
             for (let attempt = 0; attempt < 100; attempt++) {
-              const rows = await watcher`select query from pg_stat_activity where usename = 'beep_app'
+              const rows = await watcher`select query from pg_stat_activity where usename = session_user
                 and state = 'idle in transaction' and datname = current_database() and pid <> pg_backend_pid()`;
               if (rows.length > 0) return rows.map((row) => String(row.query));
               await sleep(20);
