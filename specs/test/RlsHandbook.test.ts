@@ -1110,12 +1110,15 @@ describe("docs/rls.md, on a migrated database", () => {
   it("pg_stat_activity shows another session the runtime's statement with $1 and $2, never the ticket", async () => {
     const watcher = postgres(migrated.appUrl, { max: 1, onnotice: () => {} });
     try {
+      // The pool logs in as the database's own login role (its sessions run as beep_app): as that role, the
+      // watcher is another session of the same login, as two beep_app sessions are in a deployment.
+      await watcher`set role none`;
       const shown = await run(
         TenantDb.withOrg(A.organizationId)(
           Effect.promise(async () => {
             // The body starts before the prelude is answered: wait until the unit sits idle after it.
             for (let attempt = 0; attempt < 100; attempt++) {
-              const rows = await watcher`select query from pg_stat_activity where usename = 'beep_app'
+              const rows = await watcher`select query from pg_stat_activity where usename = session_user
                 and state = 'idle in transaction' and datname = current_database() and pid <> pg_backend_pid()`;
               if (rows.length > 0) return rows.map((row) => String(row.query));
               await sleep(20);
@@ -1177,7 +1180,11 @@ describe("docs/rls.md, on a migrated database", () => {
   });
 
   it("role settings: the runtime pins what it needs per transaction, and db:verify reports them", async () => {
-    await owner.unsafe(`alter role beep_app in database "${migrated.name}" set search_path = pg_catalog`);
+    // db:verify reads beep_app's; a session starts with its login role's, here the database's own login.
+    const roles = ["beep_app", migrated.appRole];
+    for (const role of roles) {
+      await owner.unsafe(`alter role "${role}" in database "${migrated.name}" set search_path = pg_catalog`);
+    }
     try {
       const program = Effect.gen(function* () {
         const { sql } = yield* Db.Db;
@@ -1196,7 +1203,7 @@ describe("docs/rls.md, on a migrated database", () => {
       );
       assert.isFalse(report.ok);
     } finally {
-      await owner.unsafe(`alter role beep_app in database "${migrated.name}" reset all`);
+      for (const role of roles) await owner.unsafe(`alter role "${role}" in database "${migrated.name}" reset all`);
     }
     assert.isTrue((await Effect.runPromise(Verify.verify(migrated.adminUrl))).ok);
   });

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { APP_PASSWORD } from "@beep/db-admin/testing";
+import { loginFor } from "@beep/db-admin/testing";
 import { EmbeddedPostgres, Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import postgres from "postgres";
@@ -62,14 +62,16 @@ describe("bun run dev", () => {
 
   it("with DATABASE_URL, migrates, seeds and serves that database instead", { timeout: 120_000 }, async () => {
     const database = await Testkit.createDatabase("dev");
+    // A login of this database's own that acts as beep_app: BEEP_APP_PASSWORD would set beep_app's
+    // password, cluster-wide, on a server other test files (and, with DATABASE_URL, others) use.
+    const login = await loginFor(database);
     const port = await EmbeddedPostgres.freePort();
     const dataDir = freshDataDir();
-    // The test cluster's beep_app password, so provisioning leaves the other test files' logins alone.
     const env = {
       PORT: String(port),
       DATABASE_URL: database.url,
       AUTH_SECRET: "a-dev-test-secret-of-at-least-32-characters",
-      BEEP_APP_PASSWORD: APP_PASSWORD,
+      APP_DATABASE_URL: login.url,
       BEEP_PG_DATA_DIR: dataDir,
     };
     // A server dev did not start gets no default key: without BEEP_CONTEXT_KEY it stops before migrating.
@@ -95,6 +97,7 @@ describe("bun run dev", () => {
     }
     assert.strictEqual(await within(run.exited, 30_000, "dev did not exit"), 0, run.output());
     await database.drop();
+    await login.drop();
   });
 
   it("with DATABASE_URL but no AUTH_SECRET, refuses the built-in dev secret in one line, touching nothing", async () => {

@@ -6,7 +6,7 @@ import { adminQuery, callWithHeaders, signup, timedCall } from "./support/Client
 import { layerWith } from "./support/TestServer.ts";
 
 const sleepingUnits = adminQuery<{ n: number }>(
-  "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep%' and usename = 'beep_app'",
+  "select count(*)::int as n from pg_stat_activity where state = 'active' and query like '%pg_sleep%' and datname = current_database() and usename <> session_user",
 ).pipe(Effect.map((rows) => rows[0]?.n ?? 0));
 
 describe("GET /health", () => {

@@ -18,24 +18,29 @@ const withAdmin = <A>(adminUrl: string, step: string, f: (sql: postgres.Sql) => 
     (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
   );
 
-/** Creates (idempotently: roles are cluster-wide) the bypass role and returns its URL to `adminUrl`'s database. */
-export const provision = (adminUrl: string, password: string): Effect.Effect<string, DatabaseUnavailable> =>
-  withAdmin(adminUrl, `provision ${BYPASS_ROLE}`, async (sql) => {
+/**
+ * Creates (idempotently: roles are cluster-wide) the bypass role and returns its URL to `adminUrl`'s database.
+ * `role` is `BYPASS_ROLE` unless a caller (a test on a shared server) wants one of its own.
+ */
+export const provision = (
+  adminUrl: string,
+  password: string,
+  role: string = BYPASS_ROLE,
+): Effect.Effect<string, DatabaseUnavailable> =>
+  withAdmin(adminUrl, `provision ${role}`, async (sql) => {
     await sql.unsafe(`DO $$
       BEGIN
-        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${BYPASS_ROLE}') THEN
-          CREATE ROLE "${BYPASS_ROLE}";
+        IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '${role}') THEN
+          CREATE ROLE "${role}";
         END IF;
       EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
       END $$`);
     await sql.unsafe(
-      `ALTER ROLE "${BYPASS_ROLE}" LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD ${quoteLiteral(password)}`,
+      `ALTER ROLE "${role}" LOGIN BYPASSRLS NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD ${quoteLiteral(password)}`,
     );
-    await sql.unsafe(`GRANT "${Roles.ADMIN_ROLE}" TO "${BYPASS_ROLE}"`);
-  }).pipe(Effect.as(AppRole.urlFor(adminUrl, BYPASS_ROLE, password)));
+    await sql.unsafe(`GRANT "${Roles.ADMIN_ROLE}" TO "${role}"`);
+  }).pipe(Effect.as(AppRole.urlFor(adminUrl, role, password)));
 
 /** Removes the role once no bench database is left. */
-export const drop = (adminUrl: string): Effect.Effect<void, DatabaseUnavailable> =>
-  withAdmin(adminUrl, `drop ${BYPASS_ROLE}`, (sql) => sql.unsafe(`DROP ROLE IF EXISTS "${BYPASS_ROLE}"`)).pipe(
-    Effect.asVoid,
-  );
+export const drop = (adminUrl: string, role: string = BYPASS_ROLE): Effect.Effect<void, DatabaseUnavailable> =>
+  withAdmin(adminUrl, `drop ${role}`, (sql) => sql.unsafe(`DROP ROLE IF EXISTS "${role}"`)).pipe(Effect.asVoid);

@@ -26,7 +26,7 @@ class Loaded extends Context.Tag("Loaded")<
   }
 >() {}
 
-const loaded = Layer.effect(
+const loaded = Layer.scoped(
   Loaded,
   Effect.gen(function* () {
     const db = yield* MigratedDatabase;
@@ -34,7 +34,10 @@ const loaded = Layer.effect(
     const keys = yield* Dataset.sampleKeys(db.adminUrl, SIZE, 50);
     const document = keys.documents[0];
     if (document === undefined) return yield* Effect.dieMessage("the data set has no documents");
-    const bypassUrl = yield* BypassRole.provision(db.adminUrl, "bench_plan_test");
+    // A bypass role of this database's own, dropped with the layer: the bench's is cluster-wide.
+    const bypassRole = `${db.name}_bypass`;
+    yield* Effect.addFinalizer(() => Effect.ignore(BypassRole.drop(db.adminUrl, bypassRole)));
+    const bypassUrl = yield* BypassRole.provision(db.adminUrl, "bench_plan_test", bypassRole);
     return {
       appUrl: db.appUrl,
       bypassUrl,

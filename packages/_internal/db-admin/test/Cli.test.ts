@@ -103,8 +103,8 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
     const loginless = await cli(["seed"], keyed);
     assert.strictEqual(loginless.code, 1);
     assert.match(lines(loginless.stderr)[0] ?? "", /^DATABASE_URL is set: set APP_DATABASE_URL/);
-    const env = { ...keyed, BEEP_APP_PASSWORD: MigratedDatabase.APP_PASSWORD };
-    const first = await cli(["seed"], env);
+    // The database's own login for beep_app: BEEP_APP_PASSWORD would set beep_app's password, cluster-wide.
+    const first = await cli(["seed"], { ...keyed, APP_DATABASE_URL: database.appUrl });
     assert.strictEqual(first.code, 0, first.stderr);
     const [acme, globex, summary] = lines(first.stdout);
     assert.match(

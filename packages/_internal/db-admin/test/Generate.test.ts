@@ -7,7 +7,8 @@ import { TableShape } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect, Option, Redacted } from "effect";
-import { AppRole, ContextKey, DrizzleKit, Generate, Migrator, Registry } from "../src/index.ts";
+import { ContextKey, DrizzleKit, Generate, Migrator, Registry } from "../src/index.ts";
+import { loginFor } from "../src/testing/MigratedDatabase.ts";
 import { asTenant, copyMigrations, query } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
@@ -74,6 +75,7 @@ describe("Generate.generate", () => {
   it("a new tenant table gets migrations that enable, force, grant and isolate it, with no hand step", async () => {
     const scratch = copyMigrations();
     const database = await Testkit.createDatabase();
+    let dropLogin = async () => {};
     try {
       const committed = DrizzleKit.journal(scratch.dir).length;
       const { written } = await Effect.runPromise(
@@ -100,7 +102,9 @@ describe("Generate.generate", () => {
       await Effect.runPromise(Migrator.migrate({ url: database.url, migrationsDir: scratch.dir }));
       const key = ContextKey.generate();
       await Effect.runPromise(ContextKey.install(database.url, Option.some(Redacted.make(key))));
-      const appUrl = await Effect.runPromise(AppRole.provision(database.url, "beep_app_test"));
+      const login = await loginFor(database);
+      dropLogin = login.drop;
+      const appUrl = login.url;
       const [orgA, orgB] = [SharedEntityIds.OrganizationId.create(), SharedEntityIds.OrganizationId.create()];
       const seen = await query(appUrl, async (sql) => {
         for (const org of [orgA, orgB]) {
@@ -121,6 +125,7 @@ describe("Generate.generate", () => {
     } finally {
       scratch.remove();
       await database.drop();
+      await dropLogin();
     }
   });
 });

@@ -1,7 +1,8 @@
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import { Effect, Exit } from "effect";
-import { AppRole, DrizzleKit, MigrationErrors, Migrator } from "../src/index.ts";
+import { DrizzleKit, MigrationErrors, Migrator } from "../src/index.ts";
+import { loginFor } from "../src/testing/MigratedDatabase.ts";
 import { appendMigration, copyMigrations, query } from "./support.ts";
 
 const databases: Array<{ drop: () => Promise<void> }> = [];
@@ -10,8 +11,10 @@ const freshDatabase = async () => {
   databases.push(database);
   return database;
 };
+const logins: Array<{ drop: () => Promise<void> }> = [];
 afterAll(async () => {
   await Promise.all(databases.map((database) => database.drop()));
+  await Promise.all(logins.map((login) => login.drop()));
 });
 
 const TAGS = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).map((entry) => entry.tag);
@@ -98,9 +101,10 @@ describe("Migrator.migrate", () => {
     await Effect.runPromise(Migrator.migrate({ url: first.url }));
     const result = await Effect.runPromise(Migrator.migrate({ url: second.url }));
     assert.deepStrictEqual(result.applied, TAGS);
-    const appUrl = await Effect.runPromise(AppRole.provision(second.url, "beep_app_test"));
+    const login = await loginFor(second);
+    logins.push(login);
     const grants = await query(
-      appUrl,
+      login.url,
       (sql) => sql`select has_table_privilege('documents_document', 'INSERT') as can_insert, current_user as name`,
     );
     assert.deepStrictEqual({ ...grants[0] }, { can_insert: true, name: "beep_app" });

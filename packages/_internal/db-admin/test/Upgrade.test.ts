@@ -6,7 +6,8 @@ import { ContextTicket } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import { Effect, Option, Redacted } from "effect";
-import { AppRole, ContextKey, Migrator, Upgrade, Verify } from "../src/index.ts";
+import { ContextKey, Migrator, Upgrade, Verify } from "../src/index.ts";
+import { loginFor } from "../src/testing/MigratedDatabase.ts";
 import { copyMigrations, query } from "./support.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -56,7 +57,10 @@ describe("upgrading a database migrated before the signed context", () => {
       [],
     );
 
-    const appUrl = await Effect.runPromise(AppRole.provision(database.url, "beep_app_test"));
+    // Dropped after the database (cleanups run in order).
+    const login = await loginFor(database);
+    cleanups.push(login.drop);
+    const appUrl = login.url;
     const sign = ContextTicket.signer(key);
     const seen = await query(appUrl, (sql) =>
       sql.begin(async (tx) => {

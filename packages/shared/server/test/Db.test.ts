@@ -52,6 +52,31 @@ describe("Db", () => {
       }),
     );
 
+    // The pool logs in as the test database's own login role, whose sessions run as beep_app by its default
+    // `role`. The cleanup's RESET ALL leaves `role` alone (PostgreSQL never resets it with RESET ALL), so the
+    // connection goes on as beep_app; what a unit did to its other settings is undone.
+    it.effect("a pooled connection is still beep_app after a unit of work and its RESET ALL", () =>
+      Effect.gen(function* () {
+        const { appUrl, appRole, contextKey } = yield* MigratedDatabase;
+        const context = yield* Layer.build(
+          TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 1 }))),
+        );
+        const db = yield* Effect.provide(Db.Db, context);
+        const whoSql =
+          "select current_user as role, session_user as login, pg_backend_pid() as pid, current_setting('work_mem') as mem";
+        const [before] = yield* Effect.promise(() => db.sql.unsafe(whoSql));
+        assert.deepInclude({ ...before }, { role: "beep_app", login: appRole });
+        const unit = (statement: string) =>
+          TenantDb.withOrg(SharedEntityIds.OrganizationId.create())(
+            TenantTx.use((tx) => tx.execute(sql.raw(statement))),
+          ).pipe(Effect.provide(context));
+        const [inUnit] = yield* unit(whoSql);
+        yield* unit("select set_config('work_mem', '77MB', false)");
+        const [after] = yield* Effect.promise(() => db.sql.unsafe(whoSql));
+        assert.deepStrictEqual([{ ...inUnit }, { ...after }], [{ ...before }, { ...before }]);
+      }).pipe(Effect.scoped),
+    );
+
     it.effect("DATABASE_POOL_MODE=transaction: no named prepared statements; anything else is a ConfigError", () =>
       Effect.gen(function* () {
         const { appUrl } = yield* MigratedDatabase;

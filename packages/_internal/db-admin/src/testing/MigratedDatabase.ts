@@ -1,5 +1,5 @@
 import { ContextTicket, TenantContext } from "@beep/shared-tables";
-import { TestDatabase, Testkit } from "@beep/testkit";
+import { Testkit } from "@beep/testkit";
 import { Context, Effect, Layer, Option, Redacted } from "effect";
 import * as AppRole from "../AppRole.ts";
 import * as ContextKey from "../ContextKey.ts";
@@ -8,45 +8,74 @@ import * as Migrator from "../Migrator.ts";
 export interface MigratedDatabaseInfo {
   /** Superuser connection to the fresh, migrated database (owner of every table). */
   readonly adminUrl: string;
-  /** The runtime role `beep_app`: not superuser, not BYPASSRLS, owns nothing. */
+  /**
+   * The runtime role `beep_app`: not superuser, not BYPASSRLS, owns nothing. It logs in as `appRole`, a login
+   * role of this database's own whose sessions run as `beep_app` (`current_user` is `beep_app`): `beep_app`'s
+   * password and settings are the server's, never a test's.
+   */
   readonly appUrl: string;
+  /** The login role of `appUrl` (its sessions' `session_user` and `pg_stat_activity.usename`). */
+  readonly appRole: string;
   readonly name: string;
   /** This database's own context key: what a runtime signs tenant tickets with. */
   readonly contextKey: string;
 }
 
-/** A fresh database per test file, migrated, with `beep_app` able to log in. */
+/** A fresh database per test file, migrated, with a login of its own that acts as `beep_app`. */
 export class MigratedDatabase extends Context.Tag("@beep/db-admin/MigratedDatabase")<
   MigratedDatabase,
   MigratedDatabaseInfo
 >() {}
 
-export const APP_PASSWORD = "beep_app_test";
+interface Prepared extends MigratedDatabaseInfo {
+  /** Drops the database, then its login role. */
+  readonly drop: Effect.Effect<void>;
+}
 
-const prepare = (database: TestDatabase.TestDatabaseInfo) =>
-  Effect.gen(function* () {
+/**
+ * Creates the database and its login role, and migrates it. Nothing cluster-wide changes but the login role,
+ * which is this database's own and goes with it (and `beep_app`, `beep_admin` when the server has none yet).
+ */
+const prepare: Effect.Effect<Prepared, unknown> = Effect.gen(function* () {
+  const database = yield* Effect.tryPromise(() => Testkit.createDatabase());
+  const dropDatabase = Effect.promise(() => database.drop());
+  return yield* Effect.gen(function* () {
     yield* Migrator.migrate({ url: database.url });
     const contextKey = ContextKey.generate();
     yield* ContextKey.install(database.url, Option.some(Redacted.make(contextKey)));
-    const appUrl = yield* AppRole.provision(database.url, APP_PASSWORD);
-    return { adminUrl: database.url, appUrl, name: database.name, contextKey };
-  });
+    const login = yield* AppRole.databaseLogin(database.adminUrl, database.name);
+    const drop = dropDatabase.pipe(Effect.zipRight(Effect.orDie(login.drop)));
+    return { adminUrl: database.url, appUrl: login.url, appRole: login.role, name: database.name, contextKey, drop };
+  }).pipe(Effect.tapErrorCause(() => dropDatabase));
+});
 
-export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.effect(
+const info = ({ drop: _drop, ...rest }: Prepared): MigratedDatabaseInfo => rest;
+
+/** A fresh migrated database for a test file; the database and its login role are dropped with the layer. */
+export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.scoped(
   MigratedDatabase,
-  Effect.flatMap(TestDatabase.TestDatabase, prepare),
-).pipe(Layer.provide(Testkit.database));
+  Effect.map(
+    Effect.acquireRelease(prepare, (prepared) => prepared.drop),
+    info,
+  ),
+);
 
 /** A fresh migrated database as a plain async helper, for tests that need several; `drop` removes it. */
 export const create = async (): Promise<MigratedDatabaseInfo & { readonly drop: () => Promise<void> }> => {
-  const database = await Testkit.createDatabase();
-  try {
-    const info = await Effect.runPromise(prepare(database));
-    return { ...info, drop: database.drop };
-  } catch (cause) {
-    await database.drop();
-    throw cause;
-  }
+  const prepared = await Effect.runPromise(prepare);
+  return { ...info(prepared), drop: () => Effect.runPromise(prepared.drop) };
+};
+
+/**
+ * A login of `database`'s own that acts as `beep_app` (`AppRole.databaseLogin`), for a test's own database;
+ * call `drop` after the database is dropped. `database.adminUrl` is the server's (a database that stays).
+ */
+export const loginFor = async (database: {
+  readonly adminUrl: string;
+  readonly name: string;
+}): Promise<{ readonly role: string; readonly url: string; readonly drop: () => Promise<void> }> => {
+  const login = await Effect.runPromise(AppRole.databaseLogin(database.adminUrl, database.name));
+  return { role: login.role, url: login.url, drop: () => Effect.runPromise(login.drop) };
 };
 
 /**
