@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server, Socket } from "node:net";
 import { join } from "node:path";
 import { AppRole } from "@beep/db-admin";
-import { APP_PASSWORD, create as createMigrated, type MigratedDatabaseInfo } from "@beep/db-admin/testing";
+import { create as createMigrated, loginFor, type MigratedDatabaseInfo } from "@beep/db-admin/testing";
 import { EmbeddedPostgres, Testkit } from "@beep/testkit";
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest";
 import { SignJWT } from "jose";
@@ -149,12 +149,13 @@ describe("bun run start: the database", () => {
   it("refuses a database with no migrations, naming bun run db:migrate", { timeout: 60_000 }, async () => {
     const fresh = await Testkit.createDatabase("start_fresh");
     cleanups.push(() => fresh.drop());
-    // beep_app is cluster-wide and logs in with the test password the migrated database gave it.
-    const appUrl = AppRole.urlFor(fresh.url, "beep_app", APP_PASSWORD);
-    const line = await refusal(await envFor({ APP_DATABASE_URL: appUrl }));
-    assert.match(line, /^beep start: the database 127\.0\.0\.1:\d+\/\S+ as beep_app has no migrations/);
+    // A login of this database's own, which runs as beep_app: no cluster-wide password is touched.
+    const login = await loginFor(fresh);
+    cleanups.push(() => login.drop());
+    const line = await refusal(await envFor({ APP_DATABASE_URL: login.url }));
+    assert.match(line, /^beep start: the database 127\.0\.0\.1:\d+\/\S+ as \S+ has no migrations/);
     assert.include(line, "run `bun run db:migrate`");
-    assert.notInclude(line, APP_PASSWORD);
+    assert.notInclude(line, decodeURIComponent(new URL(login.url).password));
   });
 
   it("refuses a database behind this server's migrations (a column missing)", { timeout: 120_000 }, async () => {
@@ -292,12 +293,12 @@ Testkit.describeWithPgBouncer("bun run start behind PgBouncer (transaction mode)
       const [, baseUrl] = await waitFor(run, LISTENING, 30_000);
       assert.include(run.output(), "as beep_app, pool mode transaction");
       await exercise(baseUrl ?? "");
-      // Its admin console (the `pgbouncer` database) lists the pool beep_app uses for this database.
+      // Its admin console (the `pgbouncer` database) lists the pool of this database's login (which runs as beep_app).
       const admin = postgres(bouncer.adminConsoleUrl, { max: 1, fetch_types: false, onnotice: () => {} });
       const pools = await admin.unsafe("SHOW POOLS").simple();
       await admin.end();
       assert.isTrue(
-        pools.some((row) => row.database === migrated.name && row.user === "beep_app"),
+        pools.some((row) => row.database === migrated.name && row.user === migrated.appRole),
         JSON.stringify(pools),
       );
     } finally {
@@ -379,12 +380,14 @@ describe("docs/deploy.md", () => {
 
     const fresh = await Testkit.createDatabase("start_doc");
     cleanups.push(() => fresh.drop());
+    const login = await loginFor(fresh);
+    cleanups.push(() => login.drop());
     const port = String(await freePort());
     const env = {
       DATABASE_URL: fresh.url,
       BEEP_CONTEXT_KEY: contextKey,
       AUTH_SECRET,
-      APP_DATABASE_URL: AppRole.urlFor(fresh.url, "beep_app", APP_PASSWORD),
+      APP_DATABASE_URL: login.url,
       PORT: port,
     };
     const migrate = runShell(docBlock("migrate"), env, REPO_DIR);
