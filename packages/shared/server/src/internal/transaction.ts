@@ -129,6 +129,8 @@ export class Transaction {
     );
     // Drizzle awaits the query (or its `values()`); either way it ends when the unit stalls.
     const guarded = Promise.race([query, this.stall]);
+    // Drizzle awaits either this or `values()`: the other must not surface as an unhandled rejection.
+    guarded.catch(() => {});
     return Object.assign(guarded, { values: () => Promise.race([query.values(), this.stall]) });
   };
 
