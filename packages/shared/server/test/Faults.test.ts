@@ -1,17 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { AppRole, ContextKey, Migrator } from "@beep/db-admin";
 import { document } from "@beep/documents-tables/schema";
-import { EmbeddedPostgres } from "@beep/testkit";
 import { assert, describe, it, layer } from "@effect/vitest";
 import { like, sql } from "drizzle-orm";
-import { Effect, Layer, Option, Redacted } from "effect";
+import { Effect, Layer } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import * as OwnServer from "./internal/OwnServer.ts";
 import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
@@ -171,19 +167,8 @@ describe("faults", () => {
 
   it.effect("PostgreSQL stopped and started again: the next unit of work succeeds", () =>
     Effect.gen(function* () {
-      const dataDir = join(mkdtempSync(join(tmpdir(), "beep-restart-")), "data");
-      const port = yield* Effect.promise(() => EmbeddedPostgres.freePort());
-      const start = Effect.promise(() => EmbeddedPostgres.startEmbedded({ persistent: true, dataDir, port }));
-      let server = yield* Effect.acquireRelease(start, () =>
-        Effect.promise(async () => {
-          await server.stop().catch(() => {});
-          rmSync(join(dataDir, ".."), { recursive: true, force: true });
-        }),
-      );
-      yield* Migrator.migrate({ url: server.adminUrl });
-      const contextKey = ContextKey.generate();
-      yield* ContextKey.install(server.adminUrl, Option.some(Redacted.make(contextKey)));
-      const appUrl = yield* AppRole.provision(server.adminUrl, "restart_test");
+      const own = yield* OwnServer.start("restart");
+      const { appUrl, contextKey } = own;
       const context = yield* Layer.build(
         TenantDb.layerWithKey(contextKey).pipe(
           Layer.provideMerge(Db.layerFromUrl(appUrl, { poolMax: 2, connectTimeoutSeconds: 3 })),
@@ -198,12 +183,12 @@ describe("faults", () => {
         );
 
       yield* unit("before");
-      yield* Effect.promise(() => server.stop());
+      yield* own.stop;
       tally.faults += 1;
       const down = yield* Effect.flip(unit("while-down"));
       assert.strictEqual(down._tag, "DatabaseUnavailable", down.message);
 
-      server = yield* start;
+      yield* own.restart;
       const [row] = yield* unit("after");
       assert.strictEqual(row?.organizationId, organizationId);
       recovered();

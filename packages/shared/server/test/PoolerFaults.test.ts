@@ -1,22 +1,19 @@
 // Faults behind a transaction pooler: a statement past its timeout, and the pooler itself going away and coming
 // back. Each unit of work fails quickly with a typed error, and the next one succeeds without a restart.
 
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { AppRole, ContextKey, Migrator } from "@beep/db-admin";
 import { layer as migratedLayer } from "@beep/db-admin/testing";
 import { discussion, document } from "@beep/documents-tables/schema";
-import { EmbeddedPostgres, PgBouncer, Testkit } from "@beep/testkit";
+import { PgBouncer, Testkit } from "@beep/testkit";
 import { assert, it } from "@effect/vitest";
 import { sql } from "drizzle-orm";
-import { Duration, Effect, Either, Layer, Option, Redacted, Schedule } from "effect";
+import { Duration, Effect, Either, Layer, Schedule } from "effect";
 import postgres from "postgres";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import * as OwnServer from "./internal/OwnServer.ts";
 
 const owner = (tag: string) => ({ email: `${tag}@pooler.example`, name: tag });
 
@@ -110,22 +107,10 @@ Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", ()
     "units fail fast with typed errors, none is half-written, and after a restart they succeed",
     () =>
       Effect.gen(function* () {
-        // A server of this test's own, so stopping it troubles nobody else.
-        const dataDir = join(mkdtempSync(join(tmpdir(), "beep-pooler-restart-")), "data");
-        const port = yield* Effect.promise(() => EmbeddedPostgres.freePort());
-        const start = Effect.promise(() => EmbeddedPostgres.startEmbedded({ persistent: true, dataDir, port }));
-        let server = yield* Effect.acquireRelease(start, () =>
-          Effect.promise(async () => {
-            await server.stop().catch(() => {});
-            rmSync(join(dataDir, ".."), { recursive: true, force: true });
-          }),
-        );
-        yield* Migrator.migrate({ url: server.adminUrl });
-        const contextKey = ContextKey.generate();
-        yield* ContextKey.install(server.adminUrl, Option.some(Redacted.make(contextKey)));
-        const appUrl = yield* AppRole.provision(server.adminUrl, "pooler_restart_test");
+        const own = yield* OwnServer.start("pooler_restart");
+        const { appUrl, contextKey } = own;
         const bouncer = yield* Effect.acquireRelease(
-          Effect.promise(() => PgBouncer.start({ upstreamAdminUrl: server.adminUrl })),
+          Effect.promise(() => PgBouncer.start({ upstreamAdminUrl: own.adminUrl })),
           (b) => Effect.promise(() => b.stop()),
         );
         const runtime = yield* Layer.build(
@@ -164,7 +149,7 @@ Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", ()
             Effect.gen(function* () {
               if (i === 40 && !stopped) {
                 stopped = true;
-                yield* Effect.promise(() => server.stop());
+                yield* own.stop;
               }
               return yield* unit(i);
             }),
@@ -185,7 +170,7 @@ Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", ()
         );
         assert.isBelow(slowest, 10_000);
 
-        server = yield* start;
+        yield* own.restart;
         // Succeeds without a restart of the runtime, once PgBouncer logs in again.
         yield* unit(1_000).pipe(
           Effect.flatMap(([, outcome]) => outcome),
@@ -193,7 +178,7 @@ Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", ()
           Effect.retry({ schedule: Schedule.spaced("250 millis"), times: 100 }),
         );
         // All or nothing: every document that exists has its discussion.
-        const admin = postgres(server.adminUrl, { max: 1, onnotice: () => {} });
+        const admin = postgres(own.adminUrl, { max: 1, onnotice: () => {} });
         const [counts] = yield* Effect.promise(
           () => admin`select (select count(*)::int from documents_document) as documents,
           (select count(*)::int from documents_discussion) as discussions`,
