@@ -63,15 +63,21 @@ const KEY_MISMATCH =
 export const PRELUDE_SQL =
   "select set_config($1, $2, true), set_config('search_path', 'public', true), set_config('statement_timeout', $3, true), set_config('lock_timeout', $4, true), set_config('idle_in_transaction_session_timeout', $5, true), beep.current_org_id() as org";
 
-export const preludeParameters = (ticket: string, settings: Db.DbSettings): Array<string> => {
-  const { statement, lock, idle } = Db.unitSettings(settings);
-  return [TenantContext.SETTING, ticket, statement, lock, idle];
-};
+export const preludeParameters = (ticket: string, settings: ReturnType<typeof Db.unitSettings>): Array<string> => [
+  TenantContext.SETTING,
+  ticket,
+  settings.statement,
+  settings.lock,
+  settings.idle,
+];
 
 /** `TenantDb` over the runtime pool, signing tickets with `contextKey` (the database holds the same key). */
 export const make = (contextKey: Redacted.Redacted<string>) =>
   Effect.map(Db.Db, ({ sql, options }): TenantDbShape => {
     const sign = ContextTicket.signer(Redacted.value(contextKey));
+    // Once per pool, not per unit of work.
+    const settings = Db.unitSettings(options);
+    const replyTimeoutMs = Db.replyTimeoutMs(options);
     return {
       withContext:
         (scope: TenantScope) =>
@@ -87,7 +93,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
             if (outer._tag === "Some" && outer.value.organizationId === org && outer.value.userId === userId) {
               return yield* Effect.provideService(effect, TenantTx, outer.value);
             }
-            const parameters = preludeParameters(sign({ organizationId: org, userId }), options);
+            const parameters = preludeParameters(sign({ organizationId: org, userId }), settings);
             return yield* run(
               sql,
               {
@@ -100,7 +106,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                     : Effect.fail(new TenantContextMissing({ detail: KEY_MISMATCH })),
                 refuse,
                 acquireTimeoutMs: options.acquireTimeoutMs,
-                replyTimeoutMs: Db.replyTimeoutMs(options),
+                replyTimeoutMs,
               },
               (db) => Effect.provideService(effect, TenantTx, { organizationId: org, userId, db }),
             );

@@ -17,29 +17,44 @@ import * as OwnServer from "./internal/OwnServer.ts";
 
 const owner = (tag: string) => ({ email: `${tag}@pooler.example`, name: tag });
 
-/** A bouncer of this test's own (so it can stop it), and the runtime through it in transaction mode. */
-const throughOwnBouncer = (port?: number) =>
+/**
+ * A bouncer of this test's own in front of `upstreamAdminUrl` (so the test can stop it), and the runtime through
+ * it in transaction mode, failing fast: short connect and acquire deadlines.
+ */
+const throughBouncer = (
+  target: { readonly upstreamAdminUrl: string; readonly appUrl: string; readonly contextKey: string },
+  settings: { readonly poolMax: number; readonly statementTimeoutMs: number },
+  port?: number,
+) =>
   Effect.gen(function* () {
-    const { appUrl, contextKey } = yield* MigratedDatabase;
     const bouncer = yield* Effect.acquireRelease(
-      Effect.promise(() => PgBouncer.start({ upstreamAdminUrl: Testkit.adminUrl(), port })),
+      Effect.promise(() => PgBouncer.start({ upstreamAdminUrl: target.upstreamAdminUrl, port })),
       (b) => Effect.promise(() => b.stop()),
     );
     const runtime = yield* Layer.build(
-      TenantDb.layerWithKey(contextKey).pipe(
+      TenantDb.layerWithKey(target.contextKey).pipe(
         Layer.provideMerge(
-          Db.layerFromUrl(bouncer.urlFor(appUrl), {
+          Db.layerFromUrl(bouncer.urlFor(target.appUrl), {
             poolMode: "transaction",
-            poolMax: 4,
-            statementTimeoutMs: 300,
             connectTimeoutSeconds: 2,
             acquireTimeoutMs: 3_000,
+            ...settings,
           }),
         ),
       ),
     );
     return { bouncer, runtime };
   });
+
+/** The file's migrated database through a bouncer of its own. */
+const throughOwnBouncer = (port?: number) =>
+  Effect.flatMap(MigratedDatabase, ({ appUrl, contextKey }) =>
+    throughBouncer(
+      { upstreamAdminUrl: Testkit.adminUrl(), appUrl, contextKey },
+      { poolMax: 4, statementTimeoutMs: 300 },
+      port,
+    ),
+  );
 
 Testkit.describeWithPgBouncer("faults through PgBouncer in transaction mode", () => {
   it.layer(migratedLayer)((it) => {
@@ -108,23 +123,9 @@ Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", ()
     () =>
       Effect.gen(function* () {
         const own = yield* OwnServer.start("pooler_restart");
-        const { appUrl, contextKey } = own;
-        const bouncer = yield* Effect.acquireRelease(
-          Effect.promise(() => PgBouncer.start({ upstreamAdminUrl: own.adminUrl })),
-          (b) => Effect.promise(() => b.stop()),
-        );
-        const runtime = yield* Layer.build(
-          TenantDb.layerWithKey(contextKey).pipe(
-            Layer.provideMerge(
-              Db.layerFromUrl(bouncer.urlFor(appUrl), {
-                poolMode: "transaction",
-                poolMax: 8,
-                connectTimeoutSeconds: 2,
-                acquireTimeoutMs: 3_000,
-                statementTimeoutMs: 2_000,
-              }),
-            ),
-          ),
+        const { runtime } = yield* throughBouncer(
+          { upstreamAdminUrl: own.adminUrl, appUrl: own.appUrl, contextKey: own.contextKey },
+          { poolMax: 8, statementTimeoutMs: 2_000 },
         );
         const { organizationId } = yield* Organizations.create({ name: "Load", owner: owner("load") }).pipe(
           Effect.provide(runtime),

@@ -9,7 +9,7 @@ export type Signer = (claims: ContextTicket.Claims) => string;
 const { CLOSING, hasResidue } = SessionCleanup;
 
 // The unit's timeouts as the runtime side reads them (Config, defaults when unset), so both sides send the same.
-const SETTINGS = Effect.runSync(Db.settings);
+const SETTINGS = Db.unitSettings(Effect.runSync(Db.settings));
 
 /** The prelude's check did not return the organization: the key is not the one installed in the database. */
 export class ContextRejected extends Error {
