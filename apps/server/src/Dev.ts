@@ -40,7 +40,7 @@ const databaseUrls = (config: DevConfig.DevConfig) =>
         if (Option.isNone(config.contextKey)) return yield* new DevSettingMissing({ setting: "BEEP_CONTEXT_KEY" });
         const contextKey = config.contextKey.value;
         yield* Console.error("using DATABASE_URL");
-        yield* Upgrade.run(adminUrl, Option.some(contextKey), (line) => Console.error(line));
+        yield* Upgrade.run({ url: adminUrl, contextKey: Option.some(contextKey), log: (line) => Console.error(line) });
         if (Option.isSome(config.appDatabaseUrl)) {
           return {
             adminUrl,

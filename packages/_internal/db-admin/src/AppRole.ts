@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import { Effect, Schedule } from "effect";
 import type postgres from "postgres";
 import * as Sql from "./internal/sql.ts";
@@ -21,21 +21,51 @@ const canLogIn = (url: string) =>
 const isConcurrentUpdate = (cause: unknown) =>
   cause instanceof Error && cause.message.includes("tuple concurrently updated");
 
+/** Iterations of PostgreSQL's own default (`scram_iterations`). */
+const SCRAM_ITERATIONS = 4096;
+
 /**
- * Gives the runtime role a password (migrations never hold secrets) and returns its connection string.
- * The role row is only written when logging in with `password` does not already work.
+ * The SCRAM-SHA-256 verifier PostgreSQL stores for `password`, computed here so that the password itself never
+ * reaches the server (nor its statement log). PostgreSQL takes a verifier in `PASSWORD '...'` as is. The password is
+ * used as postgres.js uses it when logging in (no SASLprep; the same for ASCII).
  */
-export const provision = (adminUrl: string, password: string): Effect.Effect<string, MigrationUnavailable> => {
+export const scramVerifier = (password: string, salt: Buffer = randomBytes(16)): string => {
+  const salted = pbkdf2Sync(password, salt, SCRAM_ITERATIONS, 32, "sha256");
+  const hmac = (key: Buffer, text: string) => createHmac("sha256", key).update(text).digest();
+  const storedKey = createHash("sha256").update(hmac(salted, "Client Key")).digest();
+  const serverKey = hmac(salted, "Server Key");
+  return `SCRAM-SHA-256$${SCRAM_ITERATIONS}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+};
+
+/**
+ * Sets the runtime role's password (migrations never hold secrets), as a verifier, only when logging in with
+ * `password` does not already work: `unchanged` writes nothing. Fails when the login still does not work after.
+ */
+export const setPassword = (
+  adminUrl: string,
+  password: string,
+): Effect.Effect<"set" | "unchanged", MigrationUnavailable> => {
   const appUrl = urlFor(adminUrl, APP_ROLE, password);
-  const setPassword = withConnection(adminUrl, (sql) =>
-    sql.unsafe(`ALTER ROLE "${APP_ROLE}" WITH LOGIN PASSWORD ${quoteLiteral(password)}`),
+  const write = withConnection(adminUrl, (sql) =>
+    sql.unsafe(`ALTER ROLE "${APP_ROLE}" WITH LOGIN PASSWORD ${quoteLiteral(scramVerifier(password))}`),
   ).pipe(Effect.retry({ while: isConcurrentUpdate, schedule: Schedule.spaced("50 millis"), times: 5 }));
+  const loginFails = new Error(`"${APP_ROLE}" cannot log in with the password just set (check pg_hba.conf)`);
   return canLogIn(appUrl).pipe(
-    Effect.flatMap((ok) => (ok ? Effect.void : setPassword)),
+    Effect.flatMap((ok) =>
+      ok
+        ? Effect.succeed("unchanged" as const)
+        : write.pipe(
+            Effect.zipRight(canLogIn(appUrl)),
+            Effect.flatMap((after) => (after ? Effect.succeed("set" as const) : Effect.fail(loginFails))),
+          ),
+    ),
     Effect.mapError((cause) => new MigrationUnavailable({ cause })),
-    Effect.as(appUrl),
   );
 };
+
+/** Gives the runtime role `password` (see `setPassword`) and returns its connection string. */
+export const provision = (adminUrl: string, password: string): Effect.Effect<string, MigrationUnavailable> =>
+  Effect.as(setPassword(adminUrl, password), urlFor(adminUrl, APP_ROLE, password));
 
 /** The same server and database as `url`, logged in as `user`. */
 export const urlFor = (url: string, user: string, password: string): string => {

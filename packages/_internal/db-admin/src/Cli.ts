@@ -53,15 +53,17 @@ class AppLoginMissing extends Data.TaggedError("AppLoginMissing")<Record<never, 
   }
 }
 
-/** A superuser connection and the context key: DATABASE_URL with BEEP_CONTEXT_KEY, else the dev database's. */
+/** The migrator's connection and the context key: DATABASE_URL with BEEP_CONTEXT_KEY, else the dev database's. */
 const target = Effect.gen(function* () {
   const admin = yield* databaseUrl;
   const key = yield* contextKey;
-  if (Option.isSome(admin)) return { adminUrl: admin.value, contextKey: key };
+  // The dev database keeps its own beep_app password: BEEP_APP_PASSWORD is for a database of the operator's.
+  if (Option.isSome(admin)) return { adminUrl: admin.value, contextKey: key, appPassword: yield* appPassword };
   const server = yield* DevDatabase.serverFromConfig;
   return {
     adminUrl: server.adminUrl,
     contextKey: Option.orElse(key, () => Option.some(Redacted.make(server.secrets.contextKey))),
+    appPassword: Option.none(),
   };
 });
 
@@ -93,8 +95,16 @@ const generate = Command.make("generate", {}, () =>
 ).pipe(Command.withDescription("drizzle-kit generate, then the roles, FORCE RLS and grants it cannot emit"));
 
 const migrate = Command.make("migrate", {}, () =>
-  Effect.scoped(Effect.flatMap(target, ({ adminUrl, contextKey }) => Upgrade.run(adminUrl, contextKey, Console.log))),
-).pipe(Command.withDescription("apply pending migrations (one transaction, one at a time), then add audit partitions"));
+  Effect.scoped(
+    Effect.flatMap(target, ({ adminUrl, contextKey, appPassword }) =>
+      Upgrade.run({ url: adminUrl, contextKey, appPassword, log: Console.log }),
+    ),
+  ),
+).pipe(
+  Command.withDescription(
+    "apply pending migrations (one transaction, one at a time), set beep_app's password (BEEP_APP_PASSWORD), add audit partitions",
+  ),
+);
 
 const json = Options.boolean("json").pipe(Options.withDescription("print the results as JSON"));
 

@@ -9,6 +9,7 @@ import * as ContextKey from "./ContextKey.ts";
 import { PACKAGE_DIR } from "./DrizzleKit.ts";
 import * as Sql from "./internal/sql.ts";
 import type { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
+import type * as RoleRights from "./RoleRights.ts";
 import * as Upgrade from "./Upgrade.ts";
 
 /**
@@ -240,15 +241,21 @@ export const makeWith = (
   options: ServerOptions & { readonly appPassword?: string; readonly contextKey?: string },
 ): Effect.Effect<
   DevDatabase,
-  DevDatabaseError | MigrationFailed | MigrationUnavailable | ContextKey.ContextKeyMissing,
+  | DevDatabaseError
+  | MigrationFailed
+  | MigrationUnavailable
+  | ContextKey.ContextKeyMissing
+  | RoleRights.RolesNeedOperator,
   Scope.Scope
 > =>
   Effect.gen(function* () {
     const { adminUrl, secrets } = yield* server(options);
     const contextKey = options.contextKey ?? secrets.contextKey;
-    yield* Upgrade.run(adminUrl, Option.some(Redacted.make(contextKey)), (line) =>
-      line.startsWith("nothing to migrate") ? Effect.void : Console.error(line),
-    );
+    yield* Upgrade.run({
+      url: adminUrl,
+      contextKey: Option.some(Redacted.make(contextKey)),
+      log: (line) => (line.startsWith("nothing to migrate") ? Effect.void : Console.error(line)),
+    });
     const appUrl = yield* AppRole.provision(adminUrl, options.appPassword ?? secrets.appPassword);
     return { adminUrl, appUrl, contextKey };
   });
@@ -259,7 +266,12 @@ export const makeWith = (
  */
 export const make: Effect.Effect<
   DevDatabase,
-  DevDatabaseError | ConfigError.ConfigError | MigrationFailed | MigrationUnavailable | ContextKey.ContextKeyMissing,
+  | DevDatabaseError
+  | ConfigError.ConfigError
+  | MigrationFailed
+  | MigrationUnavailable
+  | ContextKey.ContextKeyMissing
+  | RoleRights.RolesNeedOperator,
   Scope.Scope
 > = Effect.gen(function* () {
   const options = yield* configuredServer;

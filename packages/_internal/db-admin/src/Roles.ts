@@ -33,12 +33,12 @@ export interface RoleAttributes {
   readonly bypassRls: boolean;
 }
 
-const ROLE_ATTRIBUTES: Readonly<Record<string, RoleAttributes>> = {
+export const ROLE_ATTRIBUTES: Readonly<Record<string, RoleAttributes>> = {
   [APP_ROLE]: { login: true, bypassRls: false },
   [ADMIN_ROLE]: { login: false, bypassRls: true },
 };
 
-const attributesSql = ({ login, bypassRls }: RoleAttributes) =>
+export const attributesSql = ({ login, bypassRls }: RoleAttributes) =>
   `${login ? "LOGIN" : "NOLOGIN"} NOSUPERUSER ${bypassRls ? "BYPASSRLS" : "NOBYPASSRLS"} NOCREATEDB NOCREATEROLE`;
 
 /**

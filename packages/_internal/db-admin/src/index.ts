@@ -9,6 +9,7 @@ export * as Generate from "./Generate.ts";
 export * as MigrationErrors from "./MigrationErrors.ts";
 export * as Migrator from "./Migrator.ts";
 export * as Registry from "./Registry.ts";
+export * as RoleRights from "./RoleRights.ts";
 export * as Roles from "./Roles.ts";
 export * as Seed from "./Seed.ts";
 export * as Upgrade from "./Upgrade.ts";

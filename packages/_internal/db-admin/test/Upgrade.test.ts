@@ -45,7 +45,9 @@ describe("upgrading a database migrated before the signed context", () => {
     });
 
     const key = ContextKey.generate();
-    const result = await Effect.runPromise(Upgrade.run(database.url, Option.some(Redacted.make(key))));
+    const result = await Effect.runPromise(
+      Upgrade.run({ url: database.url, contextKey: Option.some(Redacted.make(key)) }),
+    );
     assert.deepStrictEqual(
       result.applied.map((tag) => tag.replace(/^\d+_/, "")),
       ["tenant_context", "schema", "enforce_rls", "audit_event_context"],

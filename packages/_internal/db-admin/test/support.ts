@@ -67,10 +67,13 @@ export interface CliResult {
   readonly stderr: string;
 }
 
+// Settings of the caller's environment that would aim a run at a database, or change a role, the test did not name.
+const OWN_SETTINGS = ["DATABASE_URL", "APP_DATABASE_URL", "BEEP_APP_PASSWORD", "BEEP_CONTEXT_KEY"];
+
 /** Runs the CLI the way the root scripts do (`bun src/bin/cli.ts ...`) with exactly `env` added. */
 export const cli = (args: ReadonlyArray<string>, env: Record<string, string | undefined>): Promise<CliResult> =>
   new Promise((resolve) => {
-    const { DATABASE_URL: _ignored, ...inherited } = process.env;
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_SETTINGS.includes(name)));
     execFile(
       "bun",
       ["src/bin/cli.ts", ...args],

@@ -1,0 +1,132 @@
+import { EmbeddedPostgres } from "@beep/testkit";
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest";
+import { ContextKey, DrizzleKit } from "../src/index.ts";
+import { cli, query } from "./support.ts";
+
+/**
+ * db:migrate as the owner of a database on a server where the migrator is no superuser, the way managed
+ * PostgreSQL hands out accounts. Roles are cluster-wide, so this runs on a server of its own: the roles it
+ * creates and the passwords it sets trouble no other test.
+ */
+
+const TAGS = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).map((entry) => entry.tag);
+const APP_PASSWORD = "an-app-password-from-the-operator";
+const lines = (text: string) => text.trim().split("\n");
+
+let server: EmbeddedPostgres.EmbeddedServer;
+const urlAs = (user: string, password: string, database: string) => {
+  const url = new URL(server.adminUrl);
+  url.username = user;
+  url.password = password;
+  url.pathname = `/${database}`;
+  return url.toString();
+};
+const superuser = <A>(f: Parameters<typeof query<A>>[1], database = "postgres") =>
+  query(urlAs("postgres", "postgres", database), f);
+
+const rolesNamed = (names: ReadonlyArray<string>) =>
+  superuser(async (sql) =>
+    (await sql`select rolname from pg_roles where rolname = any(${names}) order by rolname`).map((row) => row.rolname),
+  );
+const tablesIn = (database: string) =>
+  superuser(
+    async (sql) =>
+      (
+        await sql`select count(*)::int as n from pg_tables where schemaname not in ('pg_catalog', 'information_schema')`
+      )[0]?.n,
+    database,
+  );
+/** The statements the refusal asks an operator to run. */
+const operatorStatements = (line: string) => /have an operator run (.*) then run db:migrate again$/.exec(line)?.[1];
+
+beforeAll(async () => {
+  server = await EmbeddedPostgres.startEmbedded({ persistent: false });
+  await superuser(async (sql) => {
+    // The managed provider's account: owns its database, may create databases and (non-BYPASSRLS) roles.
+    await sql.unsafe(`CREATE ROLE owner LOGIN PASSWORD 'owner' NOSUPERUSER CREATEDB CREATEROLE`);
+    // A plainer account: owns its database, may create no role.
+    await sql.unsafe(`CREATE ROLE plain_owner LOGIN PASSWORD 'plain' NOSUPERUSER NOCREATEROLE`);
+    await sql.unsafe(`CREATE DATABASE app OWNER owner`);
+    await sql.unsafe(`CREATE DATABASE plain OWNER plain_owner`);
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe.sequential("db:migrate as a database owner that is not a superuser", () => {
+  it("without CREATEROLE: refuses in one line naming both roles' statements, and changes nothing", async () => {
+    const run = await cli(["migrate"], {
+      DATABASE_URL: urlAs("plain_owner", "plain", "plain"),
+      BEEP_CONTEXT_KEY: ContextKey.generate(),
+    });
+    assert.strictEqual(run.code, 1, run.stdout);
+    assert.lengthOf(lines(run.stderr), 1, run.stderr);
+    assert.strictEqual(
+      lines(run.stderr)[0],
+      `"plain_owner" may not create or change the roles beep_app, beep_admin (nothing was changed): have an operator run CREATE ROLE "beep_app" LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE; CREATE ROLE "beep_admin" NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE; then run db:migrate again`,
+    );
+    assert.deepStrictEqual(await rolesNamed(["beep_admin", "beep_app"]), []);
+    assert.strictEqual(await tablesIn("plain"), 0);
+  });
+
+  it("with CREATEROLE: only beep_admin (BYPASSRLS) needs an operator; after they run the statement, migrate succeeds and sets beep_app's password", async () => {
+    const env = {
+      DATABASE_URL: urlAs("owner", "owner", "app"),
+      BEEP_CONTEXT_KEY: ContextKey.generate(),
+      BEEP_APP_PASSWORD: APP_PASSWORD,
+    };
+    const refused = await cli(["migrate"], env);
+    assert.strictEqual(refused.code, 1, refused.stdout);
+    const line = lines(refused.stderr)[0] ?? "";
+    assert.match(line, /^"owner" may not create or change the roles beep_admin \(nothing was changed\)/);
+    assert.deepStrictEqual(await rolesNamed(["beep_admin", "beep_app"]), []);
+    assert.strictEqual(await tablesIn("app"), 0);
+
+    // The operator runs what the line says, as written.
+    const statements = operatorStatements(line);
+    assert.isDefined(statements, line);
+    await superuser((sql) => sql.unsafe(statements ?? ""));
+
+    const first = await cli(["migrate"], env);
+    assert.strictEqual(first.code, 0, first.stderr);
+    assert.deepStrictEqual(lines(first.stdout), [
+      ...TAGS.map((tag) => `applied ${tag}`),
+      "installed the context key (BEEP_CONTEXT_KEY)",
+      "set beep_app's password (BEEP_APP_PASSWORD)",
+    ]);
+    // The owner created beep_app; the password reached the server as a SCRAM verifier only, and it logs in.
+    const [stored] = await superuser((sql) => sql`select rolpassword from pg_authid where rolname = 'beep_app'`);
+    assert.match(String(stored?.rolpassword), /^SCRAM-SHA-256\$4096:/);
+    const [me] = await query(urlAs("beep_app", APP_PASSWORD, "app"), (sql) => sql`select current_user as name`);
+    assert.strictEqual(me?.name, "beep_app");
+
+    const again = await cli(["migrate"], env);
+    assert.strictEqual(again.code, 0, again.stderr);
+    assert.deepStrictEqual(lines(again.stdout), [
+      `nothing to migrate: all ${TAGS.length} migrations were already applied`,
+      "beep_app already logs in with BEEP_APP_PASSWORD: left as it is",
+    ]);
+    const verify = await cli(["verify"], { DATABASE_URL: env.DATABASE_URL });
+    assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr);
+  });
+
+  it("without CREATEROLE, once the roles exist: migrates, but may not set beep_app's password", async () => {
+    const env = { DATABASE_URL: urlAs("plain_owner", "plain", "plain"), BEEP_CONTEXT_KEY: ContextKey.generate() };
+    const withPassword = await cli(["migrate"], { ...env, BEEP_APP_PASSWORD: "another-password" });
+    assert.strictEqual(withPassword.code, 1, withPassword.stdout);
+    assert.match(
+      lines(withPassword.stderr)[0] ?? "",
+      /^"plain_owner" may not create or change the roles beep_app \(nothing was changed\): have an operator run ALTER ROLE "beep_app" PASSWORD '<its password>'; \(or unset BEEP_APP_PASSWORD and set it yourself\) then run db:migrate again$/,
+    );
+    assert.strictEqual(await tablesIn("plain"), 0);
+    const run = await cli(["migrate"], env);
+    assert.strictEqual(run.code, 0, run.stderr);
+    assert.include(lines(run.stdout), "installed the context key (BEEP_CONTEXT_KEY)");
+    // The first database's password still works: nothing here touched it.
+    await query(urlAs("beep_app", APP_PASSWORD, "plain"), (sql) => sql`select 1`);
+    const verify = await cli(["verify"], { DATABASE_URL: env.DATABASE_URL });
+    assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr);
+  });
+});
