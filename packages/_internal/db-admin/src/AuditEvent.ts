@@ -52,12 +52,16 @@ const dollarQuoted = (text: string) => {
   return `$tpl$${text}$tpl$`;
 };
 
+const moveSql = `EXECUTE format(
+      'WITH moved AS (DELETE FROM public."${DEFAULT_PARTITION}" WHERE occurred_at >= %L AND occurred_at < %L RETURNING *) INSERT INTO public.%I SELECT * FROM moved',
+      lower_bound, upper_bound, partition_name);`;
+
 /**
  * Creates the partitions of the current month and the next `months_ahead` months (UTC) that are missing,
- * each with the parent's isolation. Rows the default partition holds for such a month move into it.
+ * each with the parent's isolation. Rows the default partition holds for such a month move into it, by `move`.
  * Owner-only: EXECUTE is revoked from PUBLIC, so the runtime role cannot create tables through it.
  */
-const ensurePartitionsFunctionSql = `CREATE OR REPLACE FUNCTION "${ENSURE_PARTITIONS}"(months_ahead integer)
+const partitionFunctionSql = (move: string) => `CREATE OR REPLACE FUNCTION "${ENSURE_PARTITIONS}"(months_ahead integer)
 RETURNS SETOF text
 LANGUAGE plpgsql
 SET search_path = public, pg_temp
@@ -83,9 +87,7 @@ BEGIN
     CONTINUE WHEN to_regclass(format('public.%I', partition_name)) IS NOT NULL;
     -- Built beside the parent and attached, so rows of this month already in the default partition move in.
     EXECUTE format('CREATE TABLE public.%I (LIKE public."${TABLE}")', partition_name);
-    EXECUTE format(
-      'WITH moved AS (DELETE FROM public."${DEFAULT_PARTITION}" WHERE occurred_at >= %L AND occurred_at < %L RETURNING *) INSERT INTO public.%I SELECT * FROM moved',
-      lower_bound, upper_bound, partition_name);
+    ${move}
     EXECUTE format('ALTER TABLE public."${TABLE}" ATTACH PARTITION public.%I FOR VALUES FROM (%L) TO (%L)',
       partition_name, lower_bound, upper_bound);
     FOREACH statement IN ARRAY isolation LOOP
@@ -95,6 +97,27 @@ BEGIN
   END LOOP;
 END
 $fn$;`;
+
+/**
+ * The function as `audit_event_context` wrote it, kept for that migration's rendering: an owner that is no superuser
+ * (managed PostgreSQL) is subject to the default partition's FORCE, so its move saw no rows and the attach failed.
+ */
+const ensurePartitionsFunctionBeforeOwnerMoveSql = partitionFunctionSql(moveSql);
+
+/**
+ * The function now, for an owner subject to FORCE too: the partition has the parent's foreign keys before the rows come
+ * (checked row by row as the referenced table's owner, past its FORCE), and the move lifts FORCE on the default partition.
+ */
+const ensurePartitionsFunctionSql =
+  partitionFunctionSql(`-- The parent's foreign keys first: validated at ATTACH instead, they would see no organization under FORCE.
+    FOR statement IN SELECT format('ALTER TABLE public.%I ADD CONSTRAINT %I %s', partition_name, conname, pg_get_constraintdef(oid))
+      FROM pg_constraint WHERE conrelid = 'public."${TABLE}"'::regclass AND contype = 'f' ORDER BY conname LOOP
+      EXECUTE statement;
+    END LOOP;
+    -- Under FORCE a non-superuser owner sees no row; ALTER's lock hides the lift from others until commit.
+    ALTER TABLE public."${DEFAULT_PARTITION}" NO FORCE ROW LEVEL SECURITY;
+    ${moveSql}
+    ALTER TABLE public."${DEFAULT_PARTITION}" FORCE ROW LEVEL SECURITY;`);
 
 /** The custom migration that creates the audit trail, one statement per item. */
 export const migrationStatements = (): ReadonlyArray<string> => [
@@ -110,11 +133,12 @@ export const migrationStatements = (): ReadonlyArray<string> => [
 
 /**
  * Brings an existing audit trail to the current isolation: the organization's default, the partition function's template, and the tenant
- * policies of the parent and of every partition, dropped and created again from `TenantPolicy`. Idempotent.
+ * policies of the parent and of every partition, dropped and created again from `TenantPolicy`. Idempotent. The function is
+ * as this migration wrote it; `partitionMoveStatements` replaced it since.
  */
 export const reisolationStatements = (): ReadonlyArray<string> => [
   `ALTER TABLE "${TABLE}" ALTER COLUMN "organization_id" SET DEFAULT ${TenantContext.CURRENT_ORG_ID_SQL};`,
-  ensurePartitionsFunctionSql,
+  ensurePartitionsFunctionBeforeOwnerMoveSql,
   `DO $$
 DECLARE
   isolation constant text[] := ARRAY[
@@ -136,6 +160,9 @@ BEGIN
 END
 $$;`,
 ];
+
+/** Replaces the partition function with one whose move works for an owner that is no superuser. */
+export const partitionMoveStatements = (): ReadonlyArray<string> => [ensurePartitionsFunctionSql];
 
 /**
  * Runs the partition maintenance on a migrated database (what `db:migrate` does after applying) and

@@ -54,6 +54,12 @@ export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
       "-- Written by db:generate from src/AuditEvent.ts: the audit trail's policies on the signed tenant context.",
     statements: AuditEvent.reisolationStatements,
   },
+  {
+    name: "audit_event_partition_move",
+    header:
+      "-- Written by db:generate from src/AuditEvent.ts: the partition function moves default-partition rows as an owner that is no superuser.",
+    statements: AuditEvent.partitionMoveStatements,
+  },
 ];
 
 export interface GenerateOptions {

@@ -50,7 +50,7 @@ describe("upgrading a database migrated before the signed context", () => {
     );
     assert.deepStrictEqual(
       result.applied.map((tag) => tag.replace(/^\d+_/, "")),
-      ["tenant_context", "schema", "enforce_rls", "audit_event_context"],
+      ["tenant_context", "schema", "enforce_rls", "audit_event_context", "audit_event_partition_move"],
     );
     assert.strictEqual(result.contextKey, "installed");
     const report = await Effect.runPromise(Verify.verify(database.url));
