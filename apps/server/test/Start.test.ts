@@ -5,21 +5,9 @@ import { AppRole } from "@beep/db-admin";
 import { create as createMigrated, loginFor, type MigratedDatabaseInfo } from "@beep/db-admin/testing";
 import { EmbeddedPostgres, Testkit } from "@beep/testkit";
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest";
-import { SignJWT } from "jose";
 import postgres from "postgres";
-import {
-  accepts,
-  REPO_DIR,
-  type Run,
-  runShell,
-  scriptLines,
-  startServer,
-  waitFor,
-  within,
-} from "./support/DevProcess.ts";
-
-const AUTH_SECRET = "a-start-test-secret-of-at-least-32-characters";
-const LISTENING = /beep start: listening on (http:\/\/\S+)/;
+import { accepts, REPO_DIR, runShell, scriptLines, startServer, waitFor, within } from "./support/DevProcess.ts";
+import { AUTH_SECRET, LISTENING, signToken, signup, startEnv, stopServer } from "./support/StartProcess.ts";
 
 /** A fresh migrated database for the whole file: its own context key, `beep_app` able to log in. */
 let migrated: MigratedDatabaseInfo & { readonly drop: () => Promise<void> };
@@ -37,17 +25,7 @@ afterAll(async () => {
 const freePort = () => EmbeddedPostgres.freePort();
 
 /** Everything `bun run start` needs, on the file's migrated database; `overrides` replace or (undefined) remove. */
-const envFor = async (overrides: Record<string, string | undefined> = {}) => {
-  const env: Record<string, string | undefined> = {
-    PORT: String(await freePort()),
-    HOST: "127.0.0.1",
-    AUTH_SECRET,
-    APP_DATABASE_URL: migrated.appUrl,
-    BEEP_CONTEXT_KEY: migrated.contextKey,
-    ...overrides,
-  };
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-};
+const envFor = (overrides: Record<string, string | undefined> = {}) => startEnv(migrated, overrides);
 
 /** Starts it, expects it to refuse: non-zero exit, exactly one line, nothing listening. Returns the line. */
 const refusal = async (env: Record<string, string>, timeoutMs = 30_000) => {
@@ -62,35 +40,12 @@ const refusal = async (env: Record<string, string>, timeoutMs = 30_000) => {
   return lines[0] ?? "";
 };
 
-const stop = async (run: Run, signal: NodeJS.Signals = "SIGTERM") => {
-  run.child.kill(signal);
-  return within(run.exited, 30_000, `start did not exit after ${signal}:\n${run.output()}`);
-};
-
-const signToken = (userId: string, organizationId: string, secret: string) =>
-  new SignJWT({ org_id: organizationId })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setSubject(userId)
-    .setIssuedAt()
-    .setExpirationTime("5m")
-    .sign(new TextEncoder().encode(secret));
-
 /**
  * What an operator does once it runs: sign up through the API, call it with a token they signed with
  * AUTH_SECRET (and one signed otherwise), and ask /health.
  */
 const exercise = async (baseUrl: string) => {
-  const signup = await fetch(`${baseUrl}/v1/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      email: `owner-${Date.now()}@start.example`,
-      name: "Start owner",
-      organizationName: "Start",
-    }),
-  });
-  assert.strictEqual(signup.status, 201);
-  const { userId, organizationId } = (await signup.json()) as { userId: string; organizationId: string };
+  const { userId, organizationId } = await signup(baseUrl, "Start");
   const token = await signToken(userId, organizationId, AUTH_SECRET);
   const organization = await fetch(`${baseUrl}/v1/organization`, { headers: { authorization: `Bearer ${token}` } });
   assert.strictEqual(organization.status, 200);
@@ -236,7 +191,7 @@ describe("bun run start: the database", () => {
       const [, baseUrl] = await waitFor(run, LISTENING, 30_000);
       assert.strictEqual((await fetch(`${baseUrl}/health`)).status, 200);
     } finally {
-      assert.strictEqual(await stop(run), 0, run.output());
+      assert.strictEqual(await stopServer(run), 0, run.output());
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => proxy?.close(resolve) ?? resolve(undefined));
     }
@@ -258,7 +213,7 @@ describe("bun run start: serving", () => {
         const logged = await waitFor(run, /\{"level":"info"[^\n]*"path":"\/health"[^\n]*\}/, 10_000);
         assert.deepInclude(JSON.parse(logged[0]), { method: "GET", status: 200 });
       } finally {
-        assert.strictEqual(await stop(run, signal), 0, run.output());
+        assert.strictEqual(await stopServer(run, signal), 0, run.output());
       }
       assert.include(run.output(), "shutting down: finishing in-flight requests");
       assert.isFalse(await accepts(Number(env.PORT)), "the port is closed");
@@ -302,7 +257,7 @@ Testkit.describeWithPgBouncer("bun run start behind PgBouncer (transaction mode)
         JSON.stringify(pools),
       );
     } finally {
-      assert.strictEqual(await stop(run), 0, run.output());
+      assert.strictEqual(await stopServer(run), 0, run.output());
     }
   });
 
