@@ -1,12 +1,14 @@
+import { SharedEntityIds } from "@beep/shared-domain";
 import { EmbeddedPostgres } from "@beep/testkit";
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest";
-import { ContextKey, DrizzleKit } from "../src/index.ts";
+import { Effect } from "effect";
+import { AuditEvent, ContextKey, DrizzleKit, Verify } from "../src/index.ts";
 import { cli, query } from "./support.ts";
 
 /**
  * db:migrate as the owner of a database on a server where the migrator is no superuser, the way managed
- * PostgreSQL hands out accounts. Roles are cluster-wide, so this runs on a server of its own: the roles it
- * creates and the passwords it sets trouble no other test.
+ * PostgreSQL hands out accounts: FORCE ROW LEVEL SECURITY applies to it. Roles are cluster-wide, so this runs on a
+ * server of its own: the roles it creates and the passwords it sets trouble no other test.
  */
 
 const TAGS = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).map((entry) => entry.tag);
@@ -38,6 +40,11 @@ const tablesIn = (database: string) =>
   );
 /** The statements the refusal asks an operator to run. */
 const operatorStatements = (line: string) => /have an operator run (.*) then run db:migrate again$/.exec(line)?.[1];
+
+const monthStart = (monthsAhead: number) => {
+  const now = new Date();
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + monthsAhead, 1));
+};
 
 beforeAll(async () => {
   server = await EmbeddedPostgres.startEmbedded({ persistent: false });
@@ -128,5 +135,74 @@ describe.sequential("db:migrate as a database owner that is not a superuser", ()
     await query(urlAs("beep_app", APP_PASSWORD, "plain"), (sql) => sql`select 1`);
     const verify = await cli(["verify"], { DATABASE_URL: env.DATABASE_URL });
     assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr);
+  });
+
+  it("as the owner, moves a month's rows out of the default partition into the partition it creates, and FORCE stays", async () => {
+    const ownerUrl = urlAs("owner", "owner", "app");
+    const superUrl = urlAs("postgres", "postgres", "app");
+    const [org, other] = [SharedEntityIds.OrganizationId.create(), SharedEntityIds.OrganizationId.create()];
+    const inFourMonths = monthStart(4);
+    // Events that landed in the default partition while no db:migrate ran: two in four months, one much later.
+    await query(superUrl, async (sql) => {
+      for (const id of [org, other]) await sql`insert into shared_organization (id, name) values (${id}, 'org')`;
+      for (const [organization, occurredAt] of [
+        [org, inFourMonths],
+        [other, inFourMonths],
+        [org, monthStart(30)],
+      ] as const) {
+        await sql`insert into shared_audit_event (id, organization_id, action, occurred_at)
+          values (${SharedEntityIds.AuditEventId.create()}, ${organization}, 'waiting', ${occurredAt})`;
+      }
+    });
+    const [role] = await query(
+      ownerUrl,
+      (sql) => sql`select rolsuper, rolbypassrls from pg_roles where rolname = current_user`,
+    );
+    assert.deepStrictEqual({ ...role }, { rolsuper: false, rolbypassrls: false });
+    const [seenByOwner] = await query(
+      ownerUrl,
+      (sql) => sql`select count(*)::int as n from ${sql(AuditEvent.DEFAULT_PARTITION)}`,
+    );
+    assert.strictEqual(seenByOwner?.n, 0, "FORCE applies to the owner: without a tenant it sees no rows");
+
+    const triggersOnOrganization = () =>
+      query(
+        superUrl,
+        (sql) => sql`select count(*)::int as n from pg_trigger where tgrelid = 'shared_organization'::regclass`,
+      ).then(([row]) => row?.n);
+    const triggersBefore = await triggersOnOrganization();
+
+    const created = await Effect.runPromise(AuditEvent.ensurePartitions(ownerUrl, 4));
+    const target = AuditEvent.partitionName(inFourMonths);
+    assert.deepStrictEqual(created, [AuditEvent.partitionName(monthStart(3)), target]);
+    const [counts] = await query(
+      superUrl,
+      (sql) => sql`select (select count(*)::int from ${sql(target)}) as moved,
+        (select count(*)::int from ${sql(AuditEvent.DEFAULT_PARTITION)}) as left`,
+    );
+    assert.deepStrictEqual({ ...counts }, { moved: 2, left: 1 });
+    const forced = await query(
+      superUrl,
+      (sql) => sql`select relname::text as name, relforcerowsecurity as forced from pg_class
+        where relname = any(${[AuditEvent.DEFAULT_PARTITION, target]}) order by 1`,
+    );
+    assert.deepStrictEqual(
+      forced.map((row) => ({ ...row })),
+      [AuditEvent.DEFAULT_PARTITION, target].sort().map((name) => ({ name, forced: true })),
+    );
+    // The foreign key added before the move is the parent's, adopted at the attach: as on a partition made without rows.
+    const constraintsOf = (partition: string) =>
+      query(
+        superUrl,
+        (sql) => sql`select conname::text as name, pg_get_constraintdef(oid) as def, conparentid <> 0 as inherited,
+          convalidated as valid from pg_constraint where conrelid = ${partition}::regclass and contype = 'f' order by 1`,
+      ).then((rows) => rows.map((row) => ({ ...row })));
+    assert.deepStrictEqual(await constraintsOf(target), await constraintsOf(AuditEvent.partitionName(monthStart(0))));
+    assert.strictEqual(await triggersOnOrganization(), triggersBefore);
+    const report = await Effect.runPromise(Verify.verify(superUrl));
+    assert.deepStrictEqual(
+      report.subjects.filter((subject) => subject.status !== "ok"),
+      [],
+    );
   });
 });
