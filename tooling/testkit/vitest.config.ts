@@ -1,3 +1,3 @@
 import { beepTestConfig } from "./src/vitestConfig.js";
 
-export default beepTestConfig();
+export default beepTestConfig({}, { citus: true });

@@ -60,7 +60,7 @@ export const throughBouncer = (databaseUrl: string, port: number): string => {
 const quoted = (value: string) => `"${value.replaceAll('"', '""')}"`;
 
 /** The uid and gid of an OS user, from /etc/passwd. */
-const osUser = (name: string): { uid: number; gid: number } => {
+export const osUser = (name: string): { uid: number; gid: number } => {
   const line = readFileSync("/etc/passwd", "utf8")
     .split("\n")
     .find((entry) => entry.startsWith(`${name}:`));

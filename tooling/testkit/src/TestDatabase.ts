@@ -20,9 +20,13 @@ export const withDatabase = (url: string, database: string): string => {
   return parsed.toString();
 };
 
+/** A database name no other test file of any run picks: the time and random bytes after `prefix`. */
+export const uniqueName = (prefix: string): string =>
+  `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+
 /** Creates a fresh, uniquely named database on the server behind `adminUrl`. */
 export const create = async (adminUrl: string, prefix = "test"): Promise<CreatedDatabase> => {
-  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  const name = uniqueName(prefix);
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(`CREATE DATABASE "${name}"`);

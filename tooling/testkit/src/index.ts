@@ -1,3 +1,4 @@
+export * as Citus from "./Citus.ts";
 export * as EmbeddedPostgres from "./EmbeddedPostgres.ts";
 export * as PgBouncer from "./PgBouncer.ts";
 export * as PgServer from "./PgServer.ts";

@@ -2,11 +2,16 @@
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
-/** The shared vitest config: one real PostgreSQL per run, started by the global setup. */
-export const beepTestConfig = (config = {}) =>
+const here = (file) => fileURLToPath(new URL(file, import.meta.url));
+
+/**
+ * The shared vitest config: one real PostgreSQL per run, started by the global setup, and with
+ * `{ citus: true }` one Citus cluster per run too (only packages that ask for it pay for its start).
+ */
+export const beepTestConfig = (config = {}, options = {}) =>
   defineConfig({
     test: {
-      globalSetup: [fileURLToPath(new URL("./globalSetup.ts", import.meta.url))],
+      globalSetup: [here("./globalSetup.ts"), ...(options.citus === true ? [here("./citusSetup.ts")] : [])],
       include: ["test/**/*.test.ts"],
       testTimeout: 60_000,
       hookTimeout: 120_000,
