@@ -2,8 +2,10 @@ import { ContextTicket } from "@beep/shared-tables";
 import { Command, Options, ValidationError } from "@effect/cli";
 import { Cause, Config, ConfigError, Console, Data, Effect, Option, Redacted } from "effect";
 import * as AppRole from "./AppRole.ts";
+import * as Cluster from "./Cluster.ts";
 import * as ContextKey from "./ContextKey.ts";
 import * as DevDatabase from "./DevDatabase.ts";
+import * as Distribution from "./Distribution.ts";
 import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Generate from "./Generate.ts";
 import * as Seed from "./Seed.ts";
@@ -11,7 +13,7 @@ import * as Upgrade from "./Upgrade.ts";
 import * as Verify from "./Verify.ts";
 
 /**
- * `bun src/bin/cli.ts <generate|migrate|verify|seed|studio>`. Without DATABASE_URL, the commands that need a
+ * `bun src/bin/cli.ts <generate|migrate|distribute|verify|seed|studio>`. Without DATABASE_URL, the commands that need a
  * database use the dev database (`DevDatabase`), starting it for the command or reusing a running one.
  */
 
@@ -35,6 +37,12 @@ const connectionString = (name: string) =>
   ).pipe(Config.map(Option.filter((value) => value.trim() !== "")));
 
 const databaseUrl = connectionString("DATABASE_URL");
+/** Shards per table for tables distributed now (Citus's `citus.shard_count` when unset). */
+const shardCount = Config.option(
+  Config.integer("BEEP_SHARD_COUNT").pipe(
+    Config.validate({ message: "BEEP_SHARD_COUNT: expected 1 to 1024", validation: (n) => n >= 1 && n <= 1024 }),
+  ),
+).pipe(Config.map(Option.getOrUndefined));
 const appDatabaseUrl = connectionString("APP_DATABASE_URL");
 const appPassword = Config.option(Config.redacted("BEEP_APP_PASSWORD"));
 const contextKey = Config.option(
@@ -96,9 +104,10 @@ const generate = Command.make("generate", {}, () =>
 
 const migrate = Command.make("migrate", {}, () =>
   Effect.scoped(
-    Effect.flatMap(target, ({ adminUrl, contextKey, appPassword }) =>
-      Upgrade.run({ url: adminUrl, contextKey, appPassword, log: Console.log }),
-    ),
+    Effect.gen(function* () {
+      const { adminUrl, contextKey, appPassword } = yield* target;
+      yield* Upgrade.run({ url: adminUrl, contextKey, appPassword, shardCount: yield* shardCount, log: Console.log });
+    }),
   ),
 ).pipe(
   Command.withDescription(
@@ -134,6 +143,36 @@ const seed = Command.make("seed", {}, () =>
   ),
 ).pipe(Command.withDescription("create the demo organizations Acme and Globex as beep_app (idempotent)"));
 
+/** `db:distribute` on a database without Citus. */
+class NotCitus extends Data.TaggedError("NotCitus")<Record<never, never>> {
+  override get message() {
+    return "the database has no citus extension: nothing to distribute (CREATE EXTENSION citus on every node first)";
+  }
+}
+
+const planOnly = Options.boolean("plan").pipe(Options.withDescription("print the plan, change nothing"));
+
+const distribute = Command.make("distribute", { plan: planOnly }, ({ plan }) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      if (plan) {
+        for (const placement of Distribution.plan()) yield* Console.log(Distribution.describe(placement));
+        return;
+      }
+      const url = yield* adminUrl;
+      const result = yield* Cluster.settle(url, { shardCount: yield* shardCount, log: Console.log });
+      if (result === undefined) return yield* new NotCitus();
+      if (result.distributed.length === 0 && result.repaired.length === 0 && result.keysCopied === 0) {
+        yield* Console.log("citus: every table is distributed as planned, every shard's policies as its table's");
+      }
+    }),
+  ),
+).pipe(
+  Command.withDescription(
+    "on Citus: distribute the tables as the registry plans (db:migrate does it too), put shard policies right; --plan prints the plan",
+  ),
+);
+
 class StudioFailed extends Data.TaggedError("StudioFailed")<{ readonly reason: string }> {
   override get message() {
     return `studio failed: ${this.reason}`;
@@ -157,7 +196,7 @@ const studio = Command.make("studio", {}, () =>
 
 const db = Command.make("db").pipe(
   Command.withDescription("beep database administration"),
-  Command.withSubcommands([generate, migrate, verify, seed, studio]),
+  Command.withSubcommands([generate, migrate, distribute, verify, seed, studio]),
 );
 
 export const run = Command.run(db, { name: "beep db", version: "0.0.0" });

@@ -70,3 +70,58 @@ export const describe = (result: InstallResult): string | undefined =>
     unchanged: undefined,
     kept: "BEEP_CONTEXT_KEY is not set: kept the context key the database has",
   })[result];
+
+/** A node of the cluster could not be given the key: tickets would fail on its shards. */
+export class KeyNotOnWorkers extends Data.TaggedError("KeyNotOnWorkers")<{
+  readonly node: string;
+  readonly reason: string;
+}> {
+  override get message() {
+    return `could not put the context key on ${this.node}: ${this.reason}`;
+  }
+}
+
+/**
+ * On Citus, the check functions run on the workers too (in the shards' policies), where the key's table is not
+ * distributed: each worker gets its own copy of the table, then of the coordinator's row. Idempotent; a worker added later gets it on the next run. Returns how many workers' keys it changed.
+ */
+export const copyToWorkers = (
+  url: string,
+  adminRole: string,
+): Effect.Effect<number, KeyNotOnWorkers | MigrationUnavailable> =>
+  Effect.flatMap(
+    Sql.use(
+      url,
+      async (sql) => {
+        const table = `${TenantContext.PRIVATE_SCHEMA}.context_key`;
+        const [key] = await sql.unsafe(
+          `SELECT encode(inner_pad, 'hex') AS inner, encode(outer_pad, 'hex') AS outer FROM ${table} WHERE id = 1`,
+        );
+        if (key === undefined) return { changed: 0, failed: [] };
+        const tableSql = [
+          ContextTicket.KEY_TABLE_SQL.replace(/;$/, ""),
+          `REVOKE ALL ON TABLE ${table} FROM PUBLIC`,
+          `GRANT SELECT ON TABLE ${table} TO "${adminRole}"`,
+        ].join("; ");
+        const upsert = `INSERT INTO ${table} AS k (id, inner_pad, outer_pad) VALUES (1, '\\x${key.inner}', '\\x${key.outer}')
+           ON CONFLICT (id) DO UPDATE SET inner_pad = excluded.inner_pad, outer_pad = excluded.outer_pad, updated_at = now()
+           WHERE k.inner_pad IS DISTINCT FROM excluded.inner_pad OR k.outer_pad IS DISTINCT FROM excluded.outer_pad`;
+        const created = await sql`select nodename, nodeport, success, result from run_command_on_workers(${tableSql})`;
+        const rows = created.some((row) => row.success !== true)
+          ? created
+          : await sql`select nodename, nodeport, success, result from run_command_on_workers(${upsert})`;
+        return {
+          // The upsert's tag: INSERT 0 1 when the row was written, INSERT 0 0 when it was already there.
+          changed: rows.filter((row) => row.success === true && row.result === "INSERT 0 1").length,
+          failed: rows
+            .filter((row) => row.success !== true)
+            .map((row) => ({ node: `${row.nodename}:${row.nodeport}`, reason: String(row.result) })),
+        };
+      },
+      (cause) => new MigrationUnavailable({ cause }),
+    ),
+    ({ changed, failed }) => {
+      const first = failed[0];
+      return first === undefined ? Effect.succeed(changed) : Effect.fail(new KeyNotOnWorkers(first));
+    },
+  );

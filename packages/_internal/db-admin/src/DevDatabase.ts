@@ -8,8 +8,6 @@ import * as AppRole from "./AppRole.ts";
 import * as ContextKey from "./ContextKey.ts";
 import { PACKAGE_DIR } from "./DrizzleKit.ts";
 import * as Sql from "./internal/sql.ts";
-import type { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
-import type * as RoleRights from "./RoleRights.ts";
 import * as Upgrade from "./Upgrade.ts";
 
 /**
@@ -239,15 +237,7 @@ export const serverFromConfig: Effect.Effect<Server, DevDatabaseError | ConfigEr
 /** `make` for a given cluster; the password and key default to the dev database's own secrets. */
 export const makeWith = (
   options: ServerOptions & { readonly appPassword?: string; readonly contextKey?: string },
-): Effect.Effect<
-  DevDatabase,
-  | DevDatabaseError
-  | MigrationFailed
-  | MigrationUnavailable
-  | ContextKey.ContextKeyMissing
-  | RoleRights.RolesNeedOperator,
-  Scope.Scope
-> =>
+): Effect.Effect<DevDatabase, DevDatabaseError | Upgrade.UpgradeError, Scope.Scope> =>
   Effect.gen(function* () {
     const { adminUrl, secrets } = yield* server(options);
     const contextKey = options.contextKey ?? secrets.contextKey;
@@ -266,12 +256,7 @@ export const makeWith = (
  */
 export const make: Effect.Effect<
   DevDatabase,
-  | DevDatabaseError
-  | ConfigError.ConfigError
-  | MigrationFailed
-  | MigrationUnavailable
-  | ContextKey.ContextKeyMissing
-  | RoleRights.RolesNeedOperator,
+  DevDatabaseError | ConfigError.ConfigError | Upgrade.UpgradeError,
   Scope.Scope
 > = Effect.gen(function* () {
   const options = yield* configuredServer;

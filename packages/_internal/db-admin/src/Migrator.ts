@@ -1,5 +1,6 @@
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { Effect } from "effect";
+import * as Distribution from "./Distribution.ts";
 import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Sql from "./internal/sql.ts";
 import { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
@@ -64,6 +65,9 @@ export const migrate = (
             `SELECT created_at FROM "${SCHEMA}"."${TABLE}" ORDER BY created_at DESC LIMIT 1`,
           );
           const lastMillis = last === undefined ? -1 : Number(last.created_at);
+          // On a distributed cluster, a new table is distributed as soon as it is created (see Distribution).
+          const cluster = (await Distribution.isCitus(tx)) && (await Distribution.isDistributed(tx));
+          if (cluster) await tx.unsafe("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'");
           const applied: Array<string> = [];
           for (const [index, migration] of migrations.entries()) {
             if (migration.folderMillis <= lastMillis) continue;
@@ -73,6 +77,12 @@ export const migrate = (
               await tx.unsafe(statement).catch((cause: unknown) => {
                 throw new StatementFailed(tag, statement.trim(), cause);
               });
+              const placement = cluster ? Distribution.placementCreatedBy(statement) : undefined;
+              if (placement !== undefined) {
+                await Distribution.place(tx, placement).catch((cause: unknown) => {
+                  throw new StatementFailed(tag, `distributing ${placement.table}`, cause);
+                });
+              }
             }
             await tx.unsafe(`INSERT INTO "${SCHEMA}"."${TABLE}" (hash, created_at) VALUES ($1, $2)`, [
               migration.hash,

@@ -1,6 +1,7 @@
 import { Effect, Option, Redacted } from "effect";
 import * as AppRole from "./AppRole.ts";
 import * as AuditEvent from "./AuditEvent.ts";
+import * as Cluster from "./Cluster.ts";
 import * as ContextKey from "./ContextKey.ts";
 import type { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
 import * as Migrator from "./Migrator.ts";
@@ -14,6 +15,8 @@ export interface UpgradeOptions {
   readonly contextKey: Option.Option<Redacted.Redacted<string>>;
   /** `BEEP_APP_PASSWORD`: the runtime role's password, set when logging in with it does not already work. */
   readonly appPassword?: Option.Option<Redacted.Redacted<string>> | undefined;
+  /** On Citus: shards per table distributed by this run (Citus's default when unset). */
+  readonly shardCount?: number | undefined;
   /** Each step, one line each. */
   readonly log?: ((line: string) => Effect.Effect<void>) | undefined;
 }
@@ -24,19 +27,24 @@ export interface UpgradeResult extends Migrator.MigrateResult {
   readonly contextKey: ContextKey.InstallResult;
   /** What happened to the runtime role's password; `none` when no password was given. */
   readonly appPassword: "set" | "unchanged" | "none";
+  /** What was done for Citus; undefined without the extension. */
+  readonly cluster: Cluster.SettleResult | undefined;
 }
 
 /**
  * What `db:migrate` does: check that the migrator may do what the roles need (else fail, naming what an operator
  * must run), apply pending migrations, install the context key, set the runtime role's password when one is
- * given, then keep the audit trail's partitions ready for the current month and the next ones.
+ * given, keep the audit trail's partitions ready for the current month and the next ones, and on Citus settle the
+ * cluster (distribution, shard policies, the key on every node).
  */
-export const run = (
-  options: UpgradeOptions,
-): Effect.Effect<
-  UpgradeResult,
-  MigrationFailed | MigrationUnavailable | ContextKey.ContextKeyMissing | RoleRights.RolesNeedOperator
-> =>
+export type UpgradeError =
+  | MigrationFailed
+  | MigrationUnavailable
+  | ContextKey.ContextKeyMissing
+  | RoleRights.RolesNeedOperator
+  | Cluster.ClusterError;
+
+export const run = (options: UpgradeOptions): Effect.Effect<UpgradeResult, UpgradeError> =>
   Effect.gen(function* () {
     const { url, contextKey } = options;
     const log = options.log ?? (() => Effect.void);
@@ -61,5 +69,6 @@ export const run = (
     if (password === "unchanged") yield* log(`${APP_ROLE} already logs in with BEEP_APP_PASSWORD: left as it is`);
     const partitions = yield* AuditEvent.ensurePartitions(url);
     for (const partition of partitions) yield* log(`created partition ${partition}`);
-    return { ...result, partitions, contextKey: key, appPassword: password };
+    const cluster = yield* Cluster.settle(url, { shardCount: options.shardCount, log });
+    return { ...result, partitions, contextKey: key, appPassword: password, cluster };
   });

@@ -1,8 +1,10 @@
 export * as AppRole from "./AppRole.ts";
 export * as AuditEvent from "./AuditEvent.ts";
 export * as Cli from "./Cli.ts";
+export * as Cluster from "./Cluster.ts";
 export * as ContextKey from "./ContextKey.ts";
 export * as DevDatabase from "./DevDatabase.ts";
+export * as Distribution from "./Distribution.ts";
 export * as DrizzleKit from "./DrizzleKit.ts";
 export * as Enforcement from "./Enforcement.ts";
 export * as Generate from "./Generate.ts";
@@ -12,5 +14,6 @@ export * as Registry from "./Registry.ts";
 export * as RoleRights from "./RoleRights.ts";
 export * as Roles from "./Roles.ts";
 export * as Seed from "./Seed.ts";
+export * as ShardPolicies from "./ShardPolicies.ts";
 export * as Upgrade from "./Upgrade.ts";
 export * as Verify from "./Verify.ts";

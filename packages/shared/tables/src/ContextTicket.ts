@@ -144,17 +144,20 @@ BEGIN
 END
 $fn$;`;
 
+/** The key's table: only the owner writes it, only the owner and the admin role read it. */
+export const KEY_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ${PRIVATE_SCHEMA}.context_key (
+	id integer PRIMARY KEY CHECK (id = 1),
+	inner_pad bytea NOT NULL CHECK (length(inner_pad) = ${BLOCK}),
+	outer_pad bytea NOT NULL CHECK (length(outer_pad) = ${BLOCK}),
+	updated_at timestamp with time zone DEFAULT now() NOT NULL
+);`;
+
 /** Everything the context needs in a database: schemas, the key's table, the check functions, their grants. */
 export const migrationStatements = (roles: { readonly app: string; readonly admin: string }): ReadonlyArray<string> => [
   `CREATE SCHEMA IF NOT EXISTS ${SCHEMA};`,
   `CREATE SCHEMA IF NOT EXISTS ${PRIVATE_SCHEMA};`,
   `REVOKE ALL ON SCHEMA ${PRIVATE_SCHEMA} FROM PUBLIC;`,
-  `CREATE TABLE IF NOT EXISTS ${PRIVATE_SCHEMA}.context_key (
-	id integer PRIMARY KEY CHECK (id = 1),
-	inner_pad bytea NOT NULL CHECK (length(inner_pad) = ${BLOCK}),
-	outer_pad bytea NOT NULL CHECK (length(outer_pad) = ${BLOCK}),
-	updated_at timestamp with time zone DEFAULT now() NOT NULL
-);`,
+  KEY_TABLE_SQL,
   `REVOKE ALL ON TABLE ${PRIVATE_SCHEMA}.context_key FROM PUBLIC;`,
   checkFunctionSql("current_org_id"),
   checkFunctionSql("current_user_id"),
