@@ -26,6 +26,24 @@ export const isCitus = (url: string): Effect.Effect<boolean, MigrationUnavailabl
   Sql.use(url, Distribution.isCitus, (cause) => new MigrationUnavailable({ cause }));
 
 /**
+ * The coordinator opens its connections to the workers as the role the statement runs as: a system job's
+ * `SET ROLE beep_admin` needs `beep_admin` to log in there. It gets LOGIN and no password (a login then needs the
+ * cluster's own authentication between nodes, certificates or trust on its network, see docs/scale-out.md).
+ * True when it changed something.
+ */
+const adminCanLogIn = (url: string) =>
+  Sql.use(
+    url,
+    async (sql) => {
+      const [role] = await sql`select rolcanlogin from pg_roles where rolname = ${ADMIN_ROLE}`;
+      if (role === undefined || role.rolcanlogin === true) return false;
+      await sql.unsafe(`ALTER ROLE "${ADMIN_ROLE}" LOGIN`);
+      return true;
+    },
+    (cause) => new MigrationUnavailable({ cause }),
+  );
+
+/**
  * Distributes what is not distributed yet, puts every shard placement's policies right, and gives every worker the
  * context key, in that order (a table's shards exist before their policies are checked, and the key before a
  * tenant's query reaches them). Without the extension: undefined, nothing done.
@@ -44,6 +62,8 @@ export const settle = (
     for (const placement of distributed) yield* log(`citus: ${Distribution.describe(placement)}`);
     const repaired = yield* ShardPolicies.repair(url);
     for (const table of repaired) yield* log(`citus: put the policies of ${table}'s shards right`);
+    if (yield* adminCanLogIn(url))
+      yield* log(`citus: ${ADMIN_ROLE} may log in (the coordinator reaches the workers as it)`);
     const keysCopied = yield* ContextKey.copyToWorkers(url, ADMIN_ROLE);
     if (keysCopied > 0) yield* log(`citus: put the context key on ${keysCopied} workers`);
     return { distributed, repaired, keysCopied };

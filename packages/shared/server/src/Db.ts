@@ -1,6 +1,7 @@
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { Config, type ConfigError, Context, Effect, Layer, Redacted, type Scope } from "effect";
 import postgres from "postgres";
+import { DatabaseUnavailable, type DbError, fromCause } from "./DbErrors.ts";
 
 /**
  * How the pool reaches PostgreSQL. `direct` (the default): a connection is the runtime's for as long as it is
@@ -34,6 +35,12 @@ export interface DbOptions {
 
 export type DbSettings = Omit<DbOptions, "url">;
 
+/**
+ * What the pool's database runs on, found on first use: `citus` when it has the Citus extension (the tenant context
+ * must then be sent so that the coordinator carries it to the workers), else `postgres`.
+ */
+export type Engine = "postgres" | "citus";
+
 /** The pool settings from `Config`, without the URL. */
 export const settings: Config.Config<DbSettings> = Config.all({
   poolMax: Config.integer("DB_POOL_MAX").pipe(Config.withDefault(10)),
@@ -60,6 +67,8 @@ export interface DbShape {
   /** Drizzle over the pool (no tenant context; for health checks and non-tenant reads). */
   readonly db: Drizzle;
   readonly options: DbOptions;
+  /** The database's engine, asked once per pool (again after a failure to ask). */
+  readonly engine: Effect.Effect<Engine, DbError>;
 }
 
 /** The runtime role's pool: logs in as `beep_app` (never the owner, never a superuser). */
@@ -79,8 +88,30 @@ export const make = (options: DbOptions): Effect.Effect<DbShape, never, Scope.Sc
         // Named prepared statements live on one server connection, which a transaction pooler does not keep.
         prepare: options.poolMode === "direct",
       });
+      let engine: Engine | undefined;
+      const detect = Effect.tryPromise({
+        try: () =>
+          sql.unsafe("select exists (select 1 from pg_extension where extname = 'citus') as citus", [], {
+            prepare: false,
+          }),
+        catch: fromCause,
+      }).pipe(
+        Effect.timeoutFail({
+          duration: options.acquireTimeoutMs + replyTimeoutMs(options),
+          onTimeout: () => new DatabaseUnavailable({ detail: "no answer when asked for its extensions" }),
+        }),
+        Effect.map(([row]): Engine => (row?.citus === true ? "citus" : "postgres")),
+        Effect.tap((found) => {
+          engine = found;
+        }),
+      );
       // Drizzle sets its parsers on the pool's options once; transactions reuse them.
-      return { sql, db: drizzle({ client: sql }), options };
+      return {
+        sql,
+        db: drizzle({ client: sql }),
+        options,
+        engine: Effect.suspend(() => (engine === undefined ? detect : Effect.succeed(engine))),
+      };
     }),
     ({ sql }) => Effect.promise(() => sql.end({ timeout: 5 })),
   );

@@ -1,12 +1,12 @@
 import { document } from "@beep/documents-tables/schema";
 import { SharedEntityIds } from "@beep/shared-domain";
-import { EmbeddedPostgres } from "@beep/testkit";
+import { EmbeddedPostgres, Testkit } from "@beep/testkit";
 import { assert, describe, it, layer } from "@effect/vitest";
 import { Effect, Layer } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
-import { runtime, withAdmin } from "./internal/layers.ts";
+import { runtime, runtimeOnCitus, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 
 const valid = SharedEntityIds.OrganizationId.create();
@@ -58,7 +58,23 @@ describe("bad organization ids", () => {
     }),
   );
 
-  layer(runtime())((it) => {
+  againstDatabase(runtime());
+});
+
+Testkit.describeWithCitus("bad organization ids, on a Citus cluster", (citus) => {
+  againstDatabase(runtimeOnCitus(citus));
+  it("the ticket reaches SQL only as a literal of safe characters", () => {
+    const ticket = "v1:shared_organization__01a23600-0000-7000-8000-00000000000a:::0000001767225600000:ab12";
+    assert.strictEqual(TenantDb.citusContextSql(ticket), `SET LOCAL beep.context TO '${ticket}'`);
+    // The ids above that carry a character outside letters, digits and `_:.-` (quotes, NUL, spaces, unicode, %).
+    const unsafe = BAD_IDS.filter(([, id]) => !/^[A-Za-z0-9_:.-]*$/.test(id));
+    assert.isAtLeast(unsafe.length, 9);
+    for (const [label, id] of unsafe) assert.isUndefined(TenantDb.citusContextSql(`v1:${id}:::0:ab`), label);
+  });
+});
+
+function againstDatabase(runtimeLayer: ReturnType<typeof runtime>) {
+  layer(runtimeLayer)((it) => {
     it.effect("are rejected against a real database too, and nothing is written", () =>
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({
@@ -99,4 +115,4 @@ describe("bad organization ids", () => {
       }),
     );
   });
-});
+}

@@ -8,7 +8,7 @@ import { Effect } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
-import { runtime, runtimeThrough, withAdmin } from "./internal/layers.ts";
+import { runtime, runtimeOnCitus, runtimeThrough, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 
 const ORGANIZATIONS = 20;
@@ -19,10 +19,12 @@ interface Load {
   readonly units: number;
   readonly pool: number;
   readonly runtime: ReturnType<typeof runtime>;
+  /** The test's deadline; default 180 s. */
+  readonly timeoutMs?: number;
 }
 
 /** `units` units of work, 200 at a time, over 20 organizations: every row seen is the unit's own. */
-const underLoad = ({ units: UNITS, pool: POOL, runtime: runtimeLayer }: Load) =>
+const underLoad = ({ units: UNITS, pool: POOL, runtime: runtimeLayer, timeoutMs = 180_000 }: Load) =>
   layer(runtimeLayer, { excludeTestServices: true })((it) => {
     it.effect(
       `${UNITS} units of work, ${CONCURRENCY} at a time, ${ORGANIZATIONS} organizations, pool of ${POOL}`,
@@ -151,7 +153,7 @@ const underLoad = ({ units: UNITS, pool: POOL, runtime: runtimeLayer }: Load) =>
           assert.strictEqual(leaks, 0);
         }),
       // Through the bouncer each statement is unnamed (parse, bind, execute every time): about 30 s here alone.
-      180_000,
+      timeoutMs,
     );
   });
 
@@ -160,4 +162,10 @@ describe("under load", () => underLoad({ units: 2_000, pool: 8, runtime: runtime
 // More client connections than PgBouncer's server pool (default_pool_size 20), in transaction mode.
 Testkit.describeWithPgBouncer("under load, through PgBouncer in transaction mode", (bouncer) =>
   underLoad({ units: 5_000, pool: 40, runtime: runtimeThrough(bouncer, { poolMax: 40 }) }),
+);
+
+// Through the coordinator: every unit's context must reach the worker that holds its organization's shard.
+Testkit.describeWithCitus("under load, on a Citus cluster through the coordinator", (citus) =>
+  // Every unit opens connections from the coordinator to the workers: about two minutes on two cores.
+  underLoad({ units: 5_000, pool: 20, runtime: runtimeOnCitus(citus, { poolMax: 20 }), timeoutMs: 360_000 }),
 );

@@ -2,6 +2,7 @@ import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { Context, Effect, Layer, Option, Redacted } from "effect";
 import * as AppRole from "../AppRole.ts";
+import * as Cluster from "../Cluster.ts";
 import * as ContextKey from "../ContextKey.ts";
 import * as Migrator from "../Migrator.ts";
 
@@ -32,37 +33,62 @@ interface Prepared extends MigratedDatabaseInfo {
   readonly drop: Effect.Effect<void>;
 }
 
-/**
- * Creates the database and its login role, and migrates it. Nothing cluster-wide changes but the login role,
- * which is this database's own and goes with it (and `beep_app`, `beep_admin` when the server has none yet).
- */
-const prepare: Effect.Effect<Prepared, unknown> = Effect.gen(function* () {
-  const database = yield* Effect.tryPromise(() => Testkit.createDatabase());
-  const dropDatabase = Effect.promise(() => database.drop());
-  return yield* Effect.gen(function* () {
-    yield* Migrator.migrate({ url: database.url });
-    const contextKey = ContextKey.generate();
-    yield* ContextKey.install(database.url, Option.some(Redacted.make(contextKey)));
-    const login = yield* AppRole.databaseLogin(database.adminUrl, database.name);
-    const drop = dropDatabase.pipe(Effect.zipRight(Effect.orDie(login.drop)));
-    return { adminUrl: database.url, appUrl: login.url, appRole: login.role, name: database.name, contextKey, drop };
-  }).pipe(Effect.tapErrorCause(() => dropDatabase));
+/** Where a test database is made: `{ url, name, drop }`, and a superuser URL of a database that outlives it. */
+export interface DatabaseSource {
+  readonly create: () => Promise<{ readonly url: string; readonly name: string; readonly drop: () => Promise<void> }>;
+  readonly adminUrl: string;
+}
+
+/** The run's test server (`Testkit.createDatabase`). */
+const testServer = (): DatabaseSource => ({ create: () => Testkit.createDatabase(), adminUrl: Testkit.adminUrl() });
+
+/** The run's Citus cluster: a database on every node with the extension; `db:migrate` distributes it. */
+export const citusCluster = (citus: Testkit.CitusAccess): DatabaseSource => ({
+  create: () => citus.createDatabase(),
+  adminUrl: citus.adminUrl,
 });
+
+// Few shards: the tests need a table on every worker, not Citus's default spread.
+const TEST_SHARD_COUNT = 4;
+
+/**
+ * Creates the database and its login role, and migrates it (on Citus, distributed as `db:migrate` does). Nothing
+ * cluster-wide changes but the login role, which is this database's own and goes with it (and `beep_app`,
+ * `beep_admin` when the server has none yet).
+ */
+const prepare = (source: DatabaseSource): Effect.Effect<Prepared, unknown> =>
+  Effect.gen(function* () {
+    const database = yield* Effect.tryPromise(() => source.create());
+    const dropDatabase = Effect.promise(() => database.drop());
+    return yield* Effect.gen(function* () {
+      yield* Migrator.migrate({ url: database.url });
+      const contextKey = ContextKey.generate();
+      yield* ContextKey.install(database.url, Option.some(Redacted.make(contextKey)));
+      yield* Cluster.settle(database.url, { shardCount: TEST_SHARD_COUNT });
+      const login = yield* AppRole.databaseLogin(source.adminUrl, database.name);
+      const drop = dropDatabase.pipe(Effect.zipRight(Effect.orDie(login.drop)));
+      return { adminUrl: database.url, appUrl: login.url, appRole: login.role, name: database.name, contextKey, drop };
+    }).pipe(Effect.tapErrorCause(() => dropDatabase));
+  });
 
 const info = ({ drop: _drop, ...rest }: Prepared): MigratedDatabaseInfo => rest;
 
 /** A fresh migrated database for a test file; the database and its login role are dropped with the layer. */
-export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.scoped(
-  MigratedDatabase,
-  Effect.map(
-    Effect.acquireRelease(prepare, (prepared) => prepared.drop),
-    info,
-  ),
-);
+export const layer: Layer.Layer<MigratedDatabase, unknown> = Layer.suspend(() => layerOn(testServer()));
+
+/** `layer` on another source (`citusCluster(citus)`). */
+export const layerOn = (source: DatabaseSource): Layer.Layer<MigratedDatabase, unknown> =>
+  Layer.scoped(
+    MigratedDatabase,
+    Effect.map(
+      Effect.acquireRelease(prepare(source), (prepared) => prepared.drop),
+      info,
+    ),
+  );
 
 /** A fresh migrated database as a plain async helper, for tests that need several; `drop` removes it. */
 export const create = async (): Promise<MigratedDatabaseInfo & { readonly drop: () => Promise<void> }> => {
-  const prepared = await Effect.runPromise(prepare);
+  const prepared = await Effect.runPromise(prepare(testServer()));
   return { ...info(prepared), drop: () => Effect.runPromise(prepared.drop) };
 };
 

@@ -1,4 +1,5 @@
-import { MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
+import { citusCluster, layerOn, MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
+import type { Testkit } from "@beep/testkit";
 import { Effect, Layer } from "effect";
 import postgres from "postgres";
 import * as Db from "../../src/Db.ts";
@@ -36,6 +37,20 @@ export const runtimeThrough = (
       ),
     ),
   ).pipe(Layer.provideMerge(migratedLayer), Layer.orDie);
+
+/**
+ * `runtime` on this run's Citus cluster: a database distributed as `db:migrate` distributes it, the tenant pool
+ * through the coordinator as the app's role (the engine is found by the runtime itself).
+ */
+export const runtimeOnCitus = (citus: Testkit.CitusAccess, settings: Partial<Db.DbSettings> = {}) =>
+  Layer.unwrapEffect(
+    Effect.map(MigratedDatabase, ({ adminUrl, appUrl, contextKey }) =>
+      Layer.mergeAll(
+        TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings))),
+        SystemDb.layerFromUrl(adminUrl),
+      ),
+    ),
+  ).pipe(Layer.provideMerge(layerOn(citusCluster(citus))), Layer.orDie);
 
 /** A short-lived superuser connection, for checking what really is in the database. */
 export const withAdmin = <A>(f: (sql: postgres.Sql) => Promise<A>) =>
