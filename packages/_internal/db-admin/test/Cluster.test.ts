@@ -188,4 +188,23 @@ Testkit.describeWithCitus("db:migrate on a Citus cluster", (citus) => {
     assert.include(settled?.repaired ?? [], table);
     assert.deepStrictEqual(await Effect.runPromise(ShardPolicies.differences(database.url)), []);
   });
+
+  it("a tenant isolated on its own shard: the new shards' policies are put right by the next settle", async () => {
+    const org = "shared_organization__01a23600-0000-7000-8000-0000000000ff";
+    await query(database.url, async (sql) => {
+      await sql`insert into shared_organization (id, name) values (${org}, 'large tenant')`;
+      const before =
+        await sql`select count(*)::int as n from pg_dist_shard where logicalrelid = 'documents_document'::regclass`;
+      // Writes wait while the tenant's rows move (no logical replication needed).
+      await sql`select isolate_tenant_to_new_shard('documents_document', ${org}::text, cascade_option => 'CASCADE', shard_transfer_mode => 'block_writes')`;
+      const after =
+        await sql`select count(*)::int as n from pg_dist_shard where logicalrelid = 'documents_document'::regclass`;
+      assert.isAbove(after[0]?.n, before[0]?.n);
+    });
+    const differences = await Effect.runPromise(ShardPolicies.differences(database.url));
+    assert.isAbove(differences.length, 0, "the split shards came with permissive copies of the policies");
+    const settled = await Effect.runPromise(Cluster.settle(database.url));
+    assert.include(settled?.repaired ?? [], "documents_document");
+    assert.deepStrictEqual(await Effect.runPromise(ShardPolicies.differences(database.url)), []);
+  });
 });
