@@ -1,3 +1,3 @@
 import { beepTestConfig } from "@beep/testkit/vitest";
 
-export default beepTestConfig();
+export default beepTestConfig({}, { citus: true });

@@ -2,7 +2,7 @@ import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { call, signup } from "./support/Client.ts";
-import { layer, layerThrough, TestServer } from "./support/TestServer.ts";
+import { layer, layerOnCitus, layerThrough, TestServer } from "./support/TestServer.ts";
 
 const suite = (server: typeof layer) =>
   it.layer(server)((it) => {
@@ -133,3 +133,5 @@ describe("API surface", () => suite(layer));
 
 // The same tests with the runtime pool behind PgBouncer in transaction mode (`poolMode: "transaction"`).
 Testkit.describeWithPgBouncer("API surface, through PgBouncer", (bouncer) => suite(layerThrough(bouncer)));
+
+Testkit.describeWithCitus("API surface, on a Citus cluster", (citus) => suite(layerOnCitus(citus)));

@@ -1,7 +1,8 @@
+import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { adminQuery, call, signup } from "./support/Client.ts";
-import { layer } from "./support/TestServer.ts";
+import { layer, layerOnCitus } from "./support/TestServer.ts";
 
 type AuditRow = {
   readonly action: string;
@@ -10,8 +11,8 @@ type AuditRow = {
   readonly organization_id: string;
 };
 
-describe("audit trail", () => {
-  it.layer(layer)((it) => {
+const suite = (server: typeof layer) =>
+  it.layer(server)((it) => {
     it.effect("every mutation writes exactly one audit event, in its organization, by its actor", () =>
       Effect.gen(function* () {
         const a = yield* signup("Audited");
@@ -94,4 +95,7 @@ describe("audit trail", () => {
       }),
     );
   });
-});
+
+describe("audit trail", () => suite(layer));
+
+Testkit.describeWithCitus("audit trail, on a Citus cluster", (citus) => suite(layerOnCitus(citus)));

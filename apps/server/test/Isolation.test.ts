@@ -2,7 +2,7 @@ import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { adminQuery, call, count, signup } from "./support/Client.ts";
-import { layer, layerThrough } from "./support/TestServer.ts";
+import { layer, layerOnCitus, layerThrough } from "./support/TestServer.ts";
 
 const suite = (server: typeof layer) =>
   it.layer(server)((it) => {
@@ -95,3 +95,5 @@ describe("tenant isolation over HTTP", () => suite(layer));
 Testkit.describeWithPgBouncer("tenant isolation over HTTP, through PgBouncer", (bouncer) =>
   suite(layerThrough(bouncer)),
 );
+
+Testkit.describeWithCitus("tenant isolation over HTTP, on a Citus cluster", (citus) => suite(layerOnCitus(citus)));

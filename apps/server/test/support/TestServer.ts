@@ -1,5 +1,6 @@
-import { MigratedDatabase, layer as migratedDatabase } from "@beep/db-admin/testing";
+import { citusCluster, layerOn, MigratedDatabase, layer as migratedDatabase } from "@beep/db-admin/testing";
 import type { Db, TenantDb } from "@beep/shared-server";
+import type { Testkit } from "@beep/testkit";
 import { HttpServer } from "@effect/platform";
 import { Clock, Context, Effect, Layer, Redacted } from "effect";
 import type * as HealthCheck from "../../src/HealthCheck.ts";
@@ -65,7 +66,11 @@ export interface Bouncer {
  * runtime pool. Through `bouncer` (transaction mode), the runtime pool and the health pool go through it with
  * `poolMode: "transaction"`. The server's own `Db`, `TenantDb` and `HealthDb` are in the context too.
  */
-export const layerWith = (settings: Partial<Db.DbSettings> = {}, bouncer?: Bouncer) =>
+export const layerWith = (
+  settings: Partial<Db.DbSettings> = {},
+  bouncer?: Bouncer,
+  source: Layer.Layer<MigratedDatabase, unknown> = migratedDatabase,
+) =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
       const db = yield* MigratedDatabase;
@@ -76,10 +81,13 @@ export const layerWith = (settings: Partial<Db.DbSettings> = {}, bouncer?: Bounc
           : Server.database(bouncer.urlFor(db.appUrl), db.contextKey, { poolMode: "transaction", ...settings });
       return serve(database, db.adminUrl);
     }),
-  ).pipe(Layer.provide(migratedDatabase));
+  ).pipe(Layer.provide(source));
 
 /** The server on a fresh migrated database, connected as `beep_app` straight to PostgreSQL. */
 export const layer = layerWith();
 
 /** The same, with the runtime pool through `bouncer` (PgBouncer in transaction mode). */
 export const layerThrough = (bouncer: Bouncer) => layerWith({}, bouncer);
+
+/** The same on this run's Citus cluster: a distributed database, the server connected to the coordinator. */
+export const layerOnCitus = (citus: Testkit.CitusAccess) => layerWith({}, undefined, layerOn(citusCluster(citus)));
