@@ -1,9 +1,11 @@
 import { TenantContext, TenantPolicy } from "@beep/shared-tables";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
-import { Data, type Effect } from "effect";
+import { Data, Effect } from "effect";
 import type postgres from "postgres";
 import * as Catalog from "./internal/catalog.ts";
+import * as ClusterChecks from "./internal/clusterChecks.ts";
 import * as Declared from "./internal/declaredPolicies.ts";
+import { type Problem, problem, type Report, reportOf, type Subject, subject } from "./internal/report.ts";
 import * as Sql from "./internal/sql.ts";
 import * as Registry from "./Registry.ts";
 import { ADMIN_ROLE, APP_ROLE } from "./Roles.ts";
@@ -19,57 +21,10 @@ export const RLS_EXEMPTIONS: Readonly<Record<string, string>> = {
     "the key tenant tickets are checked with: one row, no tenant data; beep_app has no USAGE on schema beep_private",
 };
 
-export type ProblemCode =
-  | "rls-disabled"
-  | "rls-not-forced"
-  | "partition-rls"
-  | "exemption-without-reason"
-  | "policy-missing"
-  | "policy-differs"
-  | "policy-undeclared"
-  | "policy-invalid"
-  | "unbounded-permissive"
-  | "unique-without-organization"
-  | "view-not-security-invoker"
-  | "materialized-view-over-tenant"
-  | "definer-search-path"
-  | "role-missing"
-  | "role-superuser"
-  | "role-bypassrls"
-  | "role-owns-relations"
-  | "role-privileged-membership"
-  | "app-temporary"
-  | "app-create-database"
-  | "app-create-schema"
-  | "app-role-settings"
-  | "app-executes-definer"
-  | "check-function-missing"
-  | "check-function-not-definer"
-  | "check-function-not-stable"
-  | "check-function-search-path"
-  | "context-key-missing"
-  | "context-key-readable"
-  | "enter-tenant-executable";
+export type { Problem, ProblemCode, Report, Subject, SubjectKind } from "./internal/report.ts";
 
-export interface Problem {
-  readonly code: ProblemCode;
-  readonly message: string;
-}
-
-/** `check` rows are database-wide checks of the runtime role and the signed tenant context, not one object. */
-export type SubjectKind = "table" | "partition" | "view" | "function" | "role" | "check";
-
-export interface Subject {
-  readonly kind: SubjectKind;
-  readonly name: string;
-  readonly status: "ok" | "FAIL";
-  readonly problems: ReadonlyArray<Problem>;
-}
-
-export interface Report {
-  readonly ok: boolean;
-  readonly subjects: ReadonlyArray<Subject>;
-}
+/** The name of the row, on Citus only, that checks every worker's copy of the context key. */
+export const WORKER_KEY_CHECK = ClusterChecks.WORKER_KEY_CHECK;
 
 export interface VerifyOptions {
   /** Defaults to `RLS_EXEMPTIONS`. */
@@ -96,15 +51,6 @@ export class VerifyFailed extends Data.TaggedError("VerifyFailed")<{ readonly re
     return `verify failed: ${failed.length} of ${this.report.subjects.length} objects have problems (${shown})`;
   }
 }
-
-const subject = (kind: SubjectKind, name: string, problems: ReadonlyArray<Problem>): Subject => ({
-  kind,
-  name,
-  status: problems.length === 0 ? "ok" : "FAIL",
-  problems,
-});
-
-const problem = (code: ProblemCode, message: string): Problem => ({ code, message });
 
 const describeClause = (value: string | null) => (value === null ? "none" : `(${value})`);
 
@@ -477,15 +423,24 @@ const checkContextKey = (name: string, role: string, hardening: Catalog.Hardenin
  * search_path, and a runtime role that RLS applies to. Then the database-wide checks (`checkNames`): the
  * runtime role creates nothing, has no stored settings and executes no SECURITY DEFINER function but the
  * tenant context's check functions, which are in order; the context key is installed and out of its reach.
+ * On Citus also (`ClusterChecks`): every table placed as `Distribution.plan` says, every shard placement's row
+ * security and policies as its table's, and the coordinator's context key on every worker.
  */
 export const verify = (url: string, options: VerifyOptions = {}): Effect.Effect<Report, VerifyUnavailable> =>
-  Sql.use(
-    url,
-    (sql) => audit(sql, options),
-    (cause) => new VerifyUnavailable({ cause }),
-  );
+  Effect.gen(function* () {
+    const local = yield* Sql.use(
+      url,
+      (sql) => audit(sql, options),
+      (cause) => new VerifyUnavailable({ cause }),
+    );
+    const cluster = yield* Effect.mapError(
+      ClusterChecks.audit(url, options.declaredTables),
+      (error) => new VerifyUnavailable({ cause: error.cause }),
+    );
+    return reportOf([...local, ...cluster]);
+  });
 
-const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Report> => {
+const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<ReadonlyArray<Subject>> => {
   const exemptions = options.exemptions ?? RLS_EXEMPTIONS;
   const appRole = options.appRole ?? APP_ROLE;
   const catalog = await Catalog.read(sql, appRole);
@@ -550,7 +505,7 @@ const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Report>
     enterTenant,
   });
   const names = checkNames(appRole);
-  const subjects = [
+  return [
     ...tables,
     ...checkViews(catalog),
     ...checkFunctions(catalog),
@@ -561,7 +516,6 @@ const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Report>
     checkCheckFunctions(names.checkFunctions, hardening.checkFunctions),
     checkContextKey(names.contextKey, appRole, hardening, enterTenant),
   ];
-  return { ok: subjects.every((entry) => entry.status === "ok"), subjects };
 };
 
 /** The report as a text table: one row per object, each problem on its own line. */
