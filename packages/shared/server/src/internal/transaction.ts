@@ -142,7 +142,9 @@ export class Transaction {
     const deadlineMs = this.replyTimeoutMs;
     if (this.state === "ended") return undefined;
     if (this.state === "lost" || !this.alive()) {
-      this.state = "lost";
+      // A connection error the server itself reported (Citus: a worker it could not reach) leaves the socket open:
+      // closed here, or its slot would never return to the pool.
+      this.discard();
       return new DatabaseUnavailable({
         detail: this.stalled
           ? `no answer within ${deadlineMs} ms (the database, or a pooler in front of it, stopped answering); nothing was committed`
