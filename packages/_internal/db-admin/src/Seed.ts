@@ -6,6 +6,7 @@ import { ContextTicket, SharedTables, TenantContext } from "@beep/shared-tables"
 import { sql as drizzleSql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Data, Effect } from "effect";
+import * as Distribution from "./Distribution.ts";
 import * as Sql from "./internal/sql.ts";
 
 /** Seeding failed; every organization is seeded in its own transaction, so none is half-written. */
@@ -89,7 +90,12 @@ const userIdOf = (org: DemoOrganization, user: DemoUser) => stableId(SharedEntit
 type Sign = ReturnType<typeof ContextTicket.signer>;
 
 /** Seeds one organization in one transaction under its tenant context; returns the rows it inserted. */
-const seedOrganization = async (db: ReturnType<typeof drizzle>, sign: Sign, org: DemoOrganization): Promise<number> =>
+const seedOrganization = async (
+  db: ReturnType<typeof drizzle>,
+  sign: Sign,
+  org: DemoOrganization,
+  citus: boolean,
+): Promise<number> =>
   db.transaction(async (tx) => {
     const orgId = stableId(SharedEntityIds.OrganizationId, org.key);
     const counted = async (insert: PromiseLike<unknown>) => ((await insert) as { count?: number }).count ?? 0;
@@ -104,6 +110,11 @@ const seedOrganization = async (db: ReturnType<typeof drizzle>, sign: Sign, org:
     for (const [user, role] of users) {
       const ticket = sign({ organizationId: orgId, userId: userIdOf(org, user) });
       await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${ticket}, true)`);
+      const onWorkers = citus ? TenantContext.citusContextSql(ticket) : undefined;
+      if (onWorkers !== undefined) {
+        await tx.execute(drizzleSql.raw(TenantContext.CITUS_PROPAGATE_SQL));
+        await tx.execute(drizzleSql.raw(onWorkers));
+      }
       if (role === "owner") {
         created += await counted(
           tx.insert(SharedTables.organization).values({ id: orgId, name: org.name }).onConflictDoNothing(),
@@ -193,6 +204,11 @@ export const run = (appUrl: string, contextKey: string): Effect.Effect<SeedResul
         });
       }
       const db = drizzle(sql);
+      // On Citus the ticket must reach the workers too (as the runtime sends it).
+      const citus = yield* Effect.tryPromise({
+        try: () => Distribution.isCitus(sql),
+        catch: (cause) => new SeedFailed({ reason: "cannot connect", cause }),
+      });
       const sign = yield* Effect.try({
         try: () => ContextTicket.signer(contextKey),
         catch: (cause) => new SeedFailed({ reason: "invalid context key", cause }),
@@ -200,7 +216,7 @@ export const run = (appUrl: string, contextKey: string): Effect.Effect<SeedResul
       let created = 0;
       for (const org of DEMO) {
         created += yield* Effect.tryPromise({
-          try: () => seedOrganization(db, sign, org),
+          try: () => seedOrganization(db, sign, org, citus),
           catch: (cause) => new SeedFailed({ reason: `organization ${org.name}`, cause }),
         });
       }

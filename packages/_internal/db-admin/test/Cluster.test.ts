@@ -134,6 +134,21 @@ Testkit.describeWithCitus("db:migrate on a Citus cluster", (citus) => {
     }
   });
 
+  it("db:seed writes the demo organizations through the tenant context on the cluster, and a second run writes nothing", async () => {
+    const login = await Effect.runPromise(AppRole.databaseLogin(citus.adminUrl, database.name));
+    try {
+      const seedEnv = { DATABASE_URL: database.url, BEEP_CONTEXT_KEY: key, APP_DATABASE_URL: login.url };
+      const first = await cli(["seed"], seedEnv);
+      assert.strictEqual(first.code, 0, first.stderr);
+      assert.match(lines(first.stdout).at(-1) ?? "", /^created \d+ rows$/);
+      const second = await cli(["seed"], seedEnv);
+      assert.strictEqual(second.code, 0, second.stderr);
+      assert.strictEqual(lines(second.stdout).at(-1), "already seeded: nothing created");
+    } finally {
+      await Effect.runPromise(login.drop);
+    }
+  });
+
   it("Citus still turns a restrictive policy permissive on the shards (when this fails, remove ShardPolicies)", async () => {
     await query(database.url, async (sql) => {
       await sql.unsafe("create table probe_restrictive (organization_id text not null, id text not null)");

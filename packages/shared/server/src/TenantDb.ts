@@ -71,18 +71,7 @@ export const preludeParameters = (ticket: string, settings: ReturnType<typeof Db
   settings.idle,
 ];
 
-/**
- * On Citus, `set_config` stays on the coordinator: the workers, whose shards' policies check the ticket, get it only
- * as `SET LOCAL` of a literal while the transaction propagates `SET LOCAL` commands, each its own statement (a
- * multi-statement string would be forwarded to a shard whole). The literal is the signed ticket, whose every field
- * was checked before signing; a character outside this set never reaches SQL.
- */
-export const CITUS_PROPAGATE_SQL = "SET LOCAL citus.propagate_set_commands TO 'local'";
-const LITERAL_SAFE = /^[A-Za-z0-9_:.-]+$/;
 const NO_PARAMETERS: Array<string> = [];
-
-export const citusContextSql = (ticket: string): string | undefined =>
-  LITERAL_SAFE.test(ticket) ? `SET LOCAL ${TenantContext.SETTING} TO '${ticket}'` : undefined;
 
 /** `TenantDb` over the runtime pool, signing tickets with `contextKey` (the database holds the same key). */
 export const make = (contextKey: Redacted.Redacted<string>) =>
@@ -109,7 +98,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
             const ticket = sign({ organizationId: org, userId });
             const parameters = preludeParameters(ticket, settings);
             const onCitus = (yield* engine) === "citus";
-            const citusContext = onCitus ? citusContextSql(ticket) : undefined;
+            const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
             if (onCitus && citusContext === undefined) {
               return yield* new TenantAccessDenied({ detail: "the ticket holds a character no SQL literal may carry" });
             }
@@ -120,7 +109,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                   citusContext === undefined
                     ? [reserved.unsafe(PRELUDE_SQL, parameters, { prepare: options.poolMode === "direct" })]
                     : [
-                        reserved.unsafe(CITUS_PROPAGATE_SQL, NO_PARAMETERS, { prepare: false }),
+                        reserved.unsafe(TenantContext.CITUS_PROPAGATE_SQL, NO_PARAMETERS, { prepare: false }),
                         reserved.unsafe(citusContext, NO_PARAMETERS, { prepare: false }),
                         reserved.unsafe(PRELUDE_SQL, parameters, { prepare: options.poolMode === "direct" }),
                       ],

@@ -1,5 +1,6 @@
 import { document } from "@beep/documents-tables/schema";
 import { SharedEntityIds } from "@beep/shared-domain";
+import { TenantContext } from "@beep/shared-tables";
 import { EmbeddedPostgres, Testkit } from "@beep/testkit";
 import { assert, describe, it, layer } from "@effect/vitest";
 import { Effect, Layer } from "effect";
@@ -65,11 +66,11 @@ Testkit.describeWithCitus("bad organization ids, on a Citus cluster", (citus) =>
   againstDatabase(runtimeOnCitus(citus));
   it("the ticket reaches SQL only as a literal of safe characters", () => {
     const ticket = "v1:shared_organization__01a23600-0000-7000-8000-00000000000a:::0000001767225600000:ab12";
-    assert.strictEqual(TenantDb.citusContextSql(ticket), `SET LOCAL beep.context TO '${ticket}'`);
+    assert.strictEqual(TenantContext.citusContextSql(ticket), `SET LOCAL beep.context TO '${ticket}'`);
     // The ids above that carry a character outside letters, digits and `_:.-` (quotes, NUL, spaces, unicode, %).
     const unsafe = BAD_IDS.filter(([, id]) => !/^[A-Za-z0-9_:.-]*$/.test(id));
     assert.isAtLeast(unsafe.length, 9);
-    for (const [label, id] of unsafe) assert.isUndefined(TenantDb.citusContextSql(`v1:${id}:::0:ab`), label);
+    for (const [label, id] of unsafe) assert.isUndefined(TenantContext.citusContextSql(`v1:${id}:::0:ab`), label);
   });
 });
 

@@ -27,3 +27,17 @@ export const ENTER_TENANT = `${SCHEMA}.enter_tenant`;
 
 export const currentOrgId = () => sql.raw(CURRENT_ORG_ID_SQL);
 export const currentUserId = () => sql.raw(CURRENT_USER_ID_SQL);
+
+/**
+ * On Citus, `set_config` stays on the coordinator: the workers, whose shards' policies check the ticket, get it only
+ * as `SET LOCAL` of a literal while the transaction propagates `SET LOCAL` commands, each its own statement (a
+ * multi-statement string would be forwarded to a shard whole).
+ */
+export const CITUS_PROPAGATE_SQL = "SET LOCAL citus.propagate_set_commands TO 'local'";
+
+// Every field of a ticket is checked before it is signed; a character outside this set never reaches SQL.
+const LITERAL_SAFE = /^[A-Za-z0-9_:.-]+$/;
+
+/** `SET LOCAL` of the ticket as a literal, or undefined when it holds a character a literal may not carry. */
+export const citusContextSql = (ticket: string): string | undefined =>
+  LITERAL_SAFE.test(ticket) ? `SET LOCAL ${SETTING} TO '${ticket}'` : undefined;
