@@ -1,19 +1,10 @@
 import { spawn, spawnSync } from "node:child_process";
-import {
-  accessSync,
-  chownSync,
-  constants,
-  existsSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
 import { freePort } from "./EmbeddedPostgres.ts";
+import { isExecutable } from "./internal/files.ts";
 import { osUser } from "./PgBouncer.ts";
 import { uniqueName, withDatabase } from "./TestDatabase.ts";
 
@@ -72,15 +63,6 @@ export interface CitusDatabase {
 }
 
 const isRoot = () => process.getuid?.() === 0;
-
-const isExecutable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 const hasOsUser = (name: string): boolean => {
   try {

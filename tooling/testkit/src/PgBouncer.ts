@@ -1,9 +1,10 @@
 import { spawn } from "node:child_process";
-import { accessSync, chownSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { freePort } from "./EmbeddedPostgres.ts";
+import { isExecutable } from "./internal/files.ts";
 
 /** A PgBouncer in transaction mode in front of a test PostgreSQL. */
 export interface PgBouncer {
@@ -27,15 +28,6 @@ export interface StartOptions {
 }
 
 const DEBIAN_BINARY = "/usr/sbin/pgbouncer";
-
-const isExecutable = (path: string): boolean => {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 /** The `pgbouncer` executable on `PATH`, else Debian's `/usr/sbin/pgbouncer`, else undefined. */
 export const binary = (): string | undefined => {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, assert, beforeAll, it } from "@effect/vitest";
 import postgres from "postgres";
 import { Citus, Testkit } from "../src/index.ts";
+import { errorOf } from "./support.ts";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -14,15 +15,6 @@ const withSql = async <T>(url: string, use: (sql: postgres.Sql) => Promise<T>): 
   } finally {
     await sql.end({ timeout: 1 });
   }
-};
-
-const errorOf = async (run: () => Promise<unknown>): Promise<Error> => {
-  try {
-    await run();
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-  return assert.fail("expected an error");
 };
 
 Testkit.describeWithCitus("a Citus cluster for tests", (citus) => {

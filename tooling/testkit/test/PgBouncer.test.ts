@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, assert, beforeAll, it } from "@effect/vitest";
 import postgres from "postgres";
 import { type TestDatabase, Testkit } from "../src/index.ts";
+import { errorOf } from "./support.ts";
 
 /** PgBouncer 1.18 keeps no prepared statements across backends: connections through it use unnamed ones. */
 const connect = (url: string, startupParameters: Record<string, string | number> = {}) =>
@@ -12,15 +13,6 @@ const asUser = (url: string, user: string, password: string) => {
   parsed.username = user;
   parsed.password = password;
   return parsed.toString();
-};
-
-const errorOf = async (run: () => Promise<unknown>): Promise<Error> => {
-  try {
-    await run();
-  } catch (error) {
-    return error instanceof Error ? error : new Error(String(error));
-  }
-  return assert.fail("expected an error");
 };
 
 Testkit.describeWithPgBouncer("PgBouncer in front of the test server", (bouncer) => {

@@ -3,7 +3,6 @@
 // cluster is the test's own, so stopping a worker troubles no other test file.
 
 import { citusCluster, layerOn, MigratedDatabase } from "@beep/db-admin/testing";
-import { discussion, document } from "@beep/documents-tables/schema";
 import { Citus, Testkit } from "@beep/testkit";
 import { assert, it } from "@effect/vitest";
 import { Duration, Effect, Either, Layer, Schedule } from "effect";
@@ -11,8 +10,8 @@ import postgres from "postgres";
 import * as Db from "../src/Db.ts";
 import * as SystemDb from "../src/SystemDb.ts";
 import * as TenantDb from "../src/TenantDb.ts";
-import * as TenantTx from "../src/TenantTx.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import * as Units from "./internal/Units.ts";
 
 const ORGANIZATIONS = 8;
 
@@ -57,16 +56,11 @@ Testkit.describeWithCitus("a Citus worker stopped mid-load", () => {
         );
         // Two rows per unit, in one transaction: a document and its discussion.
         const unit = (i: number) =>
-          TenantDb.withOrg(orgs[i % ORGANIZATIONS] ?? "")(
-            TenantTx.use(async (db) => {
-              const [created] = await db
-                .insert(document)
-                .values({ title: `unit ${i}` })
-                .returning();
-              if (created === undefined) throw new Error("no document");
-              await db.insert(discussion).values({ documentId: created.id, title: `about ${i}` });
-            }),
-          ).pipe(Effect.provide(runtime), Effect.either, Effect.timed);
+          TenantDb.withOrg(orgs[i % ORGANIZATIONS] ?? "")(Units.documentWithDiscussion(i)).pipe(
+            Effect.provide(runtime),
+            Effect.either,
+            Effect.timed,
+          );
 
         let stopped = false;
         const outcomes = yield* Effect.forEach(

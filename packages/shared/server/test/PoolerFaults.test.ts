@@ -2,7 +2,7 @@
 // back. Each unit of work fails quickly with a typed error, and the next one succeeds without a restart.
 
 import { layer as migratedLayer } from "@beep/db-admin/testing";
-import { discussion, document } from "@beep/documents-tables/schema";
+import { document } from "@beep/documents-tables/schema";
 import { PgBouncer, Testkit } from "@beep/testkit";
 import { assert, it } from "@effect/vitest";
 import { sql } from "drizzle-orm";
@@ -14,6 +14,7 @@ import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as OwnServer from "./internal/OwnServer.ts";
+import * as Units from "./internal/Units.ts";
 
 const owner = (tag: string) => ({ email: `${tag}@pooler.example`, name: tag });
 
@@ -132,16 +133,11 @@ Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", ()
         );
         // Two rows per unit of work, in one transaction: a document and its discussion.
         const unit = (i: number) =>
-          TenantDb.withOrg(organizationId)(
-            TenantTx.use(async (db) => {
-              const [created] = await db
-                .insert(document)
-                .values({ title: `unit ${i}` })
-                .returning();
-              if (created === undefined) throw new Error("no document");
-              await db.insert(discussion).values({ documentId: created.id, title: `about ${i}` });
-            }),
-          ).pipe(Effect.provide(runtime), Effect.either, Effect.timed);
+          TenantDb.withOrg(organizationId)(Units.documentWithDiscussion(i)).pipe(
+            Effect.provide(runtime),
+            Effect.either,
+            Effect.timed,
+          );
 
         let stopped = false;
         const load = Effect.forEach(
