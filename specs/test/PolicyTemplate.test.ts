@@ -14,6 +14,10 @@ describe("specs/orgtable-auto-rls/templates/policy.template.ts", () => {
       ["example_category", "nullable", 4, true],
       ["example_import_run", "none", 0, false],
     ]);
+    // Every mode is keyed by (organization_id, id); shared rows have an organization too.
+    for (const table of [Template.project, Template.task, Template.category, Template.importRun]) {
+      assert.deepStrictEqual(TableShape.of(table).primaryKey, ["organization_id", "id"]);
+    }
     assert.include(
       TableShape.of(Template.task).foreignKeys,
       "(organization_id, project_id) -> example_project(organization_id, id)",

@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { loginFor } from "@beep/db-admin/testing";
+import { TenantContext } from "@beep/shared-tables";
 import { EmbeddedPostgres, Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import postgres from "postgres";
@@ -84,7 +85,9 @@ describe("bun run dev", () => {
       const response = await fetch(url ?? "", { headers: { authorization: `Bearer ${token}` } });
       assert.strictEqual(response.status, 200);
       const sql = postgres(database.url, { max: 1, onnotice: () => {} });
-      const organizations = await sql`select name from shared_organization order by name`;
+      // Every tenant organization, not the shared one the migrations create.
+      const organizations =
+        await sql`select name from shared_organization where id <> ${TenantContext.SHARED_ORGANIZATION_ID} order by name`;
       await sql.end();
       assert.deepStrictEqual(
         organizations.map((row) => row.name),

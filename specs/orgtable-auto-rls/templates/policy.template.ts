@@ -42,15 +42,15 @@ export const task = OrgTable.make(TaskId)(
 );
 
 /**
- * `nullable`: rows with `organization_id = NULL` are shared, read by every tenant and written by
- * none (only an administrator, outside RLS, creates them); rows with an organization are private to
- * it. Use it for catalogues with per-tenant additions. Keyed by UNIQUE NULLS NOT DISTINCT
- * (organization_id, id); other tables cannot reference it. Keep NULLs not distinct in your own
- * unique keys too, or two shared rows could take the same name.
+ * `nullable`: rows of the shared organization (`TenantContext.SHARED_ORGANIZATION_ID`) are shared rows,
+ * read by every tenant and written by none (only an administrator, outside RLS, creates them); every
+ * other row is private to its organization. Use it for catalogues with per-tenant additions. Keyed by
+ * `(organization_id, id)` like `standard`; other tables cannot reference it. Unique keys that include
+ * `organization_id` keep the shared rows' names unique among themselves.
  */
 export const category = OrgTable.make(CategoryId, { rlsPolicy: "nullable" })(
   { label: text("label").notNull() },
-  (t) => [unique("example_category_organization_id_label_unique").on(t.organizationId, t.label).nullsNotDistinct()],
+  (t) => [unique("example_category_organization_id_label_unique").on(t.organizationId, t.label)],
 );
 
 /**

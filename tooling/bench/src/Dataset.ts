@@ -1,4 +1,5 @@
 import { SharedEntityIds } from "@beep/shared-domain";
+import { TenantContext } from "@beep/shared-tables";
 import { Effect } from "effect";
 import postgres from "postgres";
 import { LoadFailed } from "./BenchErrors.ts";
@@ -54,6 +55,9 @@ const loadDocuments = (sql: postgres.Sql, size: Size, from: number, to: number) 
             FROM generate_series(${from}, ${to}) g JOIN bench_org o ON o.n = g % ${size.organizations}) s
   `);
 
+/** The organizations of the dataset: every one but the shared organization, which owns shared rows and is no tenant. */
+const TENANTS = `shared_organization WHERE id <> ${TenantContext.SHARED_ORGANIZATION_ID_SQL}`;
+
 const step = <A>(name: string, run: () => Promise<A>) =>
   Effect.tryPromise({ try: run, catch: (cause) => new LoadFailed({ step: name, cause }) });
 
@@ -91,7 +95,7 @@ export const load = (
     (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
   );
 
-/** Up to `count` documents chosen at random (repeatably) and every organization, read as the owner. */
+/** Up to `count` documents chosen at random (repeatably) and every tenant organization, read as the owner. */
 export const sampleKeys = (adminUrl: string, size: Size, count: number): Effect.Effect<Keys, LoadFailed> =>
   Effect.acquireUseRelease(
     Effect.sync(() => postgres(adminUrl, { max: 1, onnotice: () => {} })),
@@ -102,7 +106,7 @@ export const sampleKeys = (adminUrl: string, size: Size, count: number): Effect.
           `SELECT organization_id, id FROM documents_document TABLESAMPLE BERNOULLI (${percent}) REPEATABLE (7)
            ORDER BY md5(id) LIMIT ${count}`,
         );
-        const organizations = await sql<Array<{ id: string }>>`SELECT id FROM shared_organization ORDER BY id`;
+        const organizations = await sql.unsafe<Array<{ id: string }>>(`SELECT id FROM ${TENANTS} ORDER BY id`);
         const [bytes] = await sql<Array<{ n: string }>>`SELECT pg_total_relation_size('documents_document') AS n`;
         return {
           documentsBytes: Number(bytes?.n ?? Number.NaN),
@@ -120,7 +124,7 @@ export interface Member {
 }
 
 /**
- * One user per organization, its owner, inserted as the owner of the tables (idempotent: a second call finds
+ * One user per tenant organization, its owner, inserted as the owner of the tables (idempotent: a second call finds
  * the same users). Returns every pair.
  */
 export const members = (adminUrl: string): Effect.Effect<ReadonlyArray<Member>, LoadFailed> =>
@@ -132,13 +136,13 @@ export const members = (adminUrl: string): Effect.Effect<ReadonlyArray<Member>, 
           INSERT INTO shared_user (id, email, name)
             SELECT ${entityIdSql("shared_user", "ts")}, o.email, 'Owner of ' || o.name
             FROM (SELECT id, name, 'owner-' || id || '@bench.invalid' AS email, created_at AS ts,
-                    gen_random_uuid()::text AS r FROM shared_organization) o
+                    gen_random_uuid()::text AS r FROM ${TENANTS}) o
             WHERE NOT EXISTS (SELECT FROM shared_user u WHERE u.email = o.email);
           INSERT INTO iam_member (id, organization_id, user_id, role, email, name)
             SELECT ${entityIdSql("iam_member", "ts")}, organization_id, user_id, 'owner', email, name
             FROM (SELECT o.id AS organization_id, u.id AS user_id, u.email, u.name, u.created_at AS ts,
                     gen_random_uuid()::text AS r
-                  FROM shared_organization o JOIN shared_user u ON u.email = 'owner-' || o.id || '@bench.invalid') m
+                  FROM (SELECT * FROM ${TENANTS}) o JOIN shared_user u ON u.email = 'owner-' || o.id || '@bench.invalid') m
             ON CONFLICT (organization_id, user_id) DO NOTHING;
           ANALYZE shared_user, iam_member;
         `);

@@ -8,6 +8,7 @@ import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Enforcement from "./Enforcement.ts";
 import * as Registry from "./Registry.ts";
 import { ADMIN_ROLE, APP_ROLE, createRolesSql, hardeningSql } from "./Roles.ts";
+import * as SharedRows from "./SharedRows.ts";
 
 /** drizzle-kit failed, or did not record a migration it was asked for. */
 export class GenerateFailed extends Data.TaggedError("GenerateFailed")<{
@@ -59,6 +60,14 @@ export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
     header:
       "-- Written by db:generate from src/AuditEvent.ts: the partition function moves default-partition rows as an owner that is no superuser.",
     statements: AuditEvent.partitionMoveStatements,
+  },
+  {
+    name: "shared_rows",
+    header:
+      "-- Written by db:generate from src/SharedRows.ts: the shared organization, and the shared rows of nullable tables moved to it from NULL.",
+    statements: () => SharedRows.migrationStatements(),
+    // Before the diff that makes organization_id NOT NULL: no row may be NULL by then.
+    phase: "before",
   },
 ];
 

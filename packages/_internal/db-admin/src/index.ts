@@ -15,5 +15,6 @@ export * as RoleRights from "./RoleRights.ts";
 export * as Roles from "./Roles.ts";
 export * as Seed from "./Seed.ts";
 export * as ShardPolicies from "./ShardPolicies.ts";
+export * as SharedRows from "./SharedRows.ts";
 export * as Upgrade from "./Upgrade.ts";
 export * as Verify from "./Verify.ts";

@@ -1,9 +1,10 @@
-import { SharedEntityIds } from "@beep/shared-domain";
+import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { TenantContext } from "@beep/shared-tables";
 import { EmbeddedPostgres } from "@beep/testkit";
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest";
-import { Effect } from "effect";
-import { AuditEvent, ContextKey, DrizzleKit, Verify } from "../src/index.ts";
-import { cli, query } from "./support.ts";
+import { Effect, Option, Redacted } from "effect";
+import { AuditEvent, ContextKey, DrizzleKit, Migrator, SharedRows, Upgrade, Verify } from "../src/index.ts";
+import { asTenant, cli, failureOf, migrationsUpTo, query, tagBefore } from "./support.ts";
 
 /**
  * db:migrate as the owner of a database on a server where the migrator is no superuser, the way managed
@@ -199,6 +200,91 @@ describe.sequential("db:migrate as a database owner that is not a superuser", ()
       ).then((rows) => rows.map((row) => ({ ...row })));
     assert.deepStrictEqual(await constraintsOf(target), await constraintsOf(AuditEvent.partitionName(monthStart(0))));
     assert.strictEqual(await triggersOnOrganization(), triggersBefore);
+    const report = await Effect.runPromise(Verify.verify(superUrl));
+    assert.deepStrictEqual(
+      report.subjects.filter((subject) => subject.status !== "ok"),
+      [],
+    );
+  });
+
+  it("as the owner, upgrades a database whose shared rows have no organization: the shared organization's now, read by every tenant, FORCE stays", async () => {
+    await superuser((sql) => sql.unsafe("CREATE DATABASE shared_rows OWNER owner"));
+    const ownerUrl = urlAs("owner", "owner", "shared_rows");
+    const superUrl = urlAs("postgres", "postgres", "shared_rows");
+    const before = migrationsUpTo(tagBefore("shared_rows"));
+    try {
+      await Effect.runPromise(Migrator.migrate({ url: ownerUrl, migrationsDir: before.dir }));
+    } finally {
+      before.remove();
+    }
+    const [orgA, orgB] = [SharedEntityIds.OrganizationId.create(), SharedEntityIds.OrganizationId.create()];
+    const sharedProvider = IamEntityIds.SsoProviderId.create();
+    // Rows of the old design: a shared provider with no organization, and one of each tenant's own.
+    await query(superUrl, async (sql) => {
+      for (const org of [orgA, orgB]) await sql`insert into shared_organization (id, name) values (${org}, 'org')`;
+      await sql`insert into iam_sso_provider (id, organization_id, domain, issuer) values
+        (${sharedProvider}, null, 'shared.example', 'https://idp.example'),
+        (${IamEntityIds.SsoProviderId.create()}, ${orgA}, 'a.example', 'https://a.example'),
+        (${IamEntityIds.SsoProviderId.create()}, ${orgB}, 'b.example', 'https://b.example')`;
+    });
+
+    const key = ContextKey.generate();
+    const result = await Effect.runPromise(Upgrade.run({ url: ownerUrl, contextKey: Option.some(Redacted.make(key)) }));
+    assert.deepStrictEqual(
+      result.applied.map((tag) => tag.replace(/^\d+_/, "")),
+      ["shared_rows", "schema"],
+    );
+    const shape = await query(superUrl, async (sql) => ({
+      rows: (await sql`select id, organization_id from iam_sso_provider where domain = 'shared.example'`).map(
+        (row) => ({ ...row }),
+      ),
+      organization: (
+        await sql`select name from shared_organization where id = ${TenantContext.SHARED_ORGANIZATION_ID}`
+      ).map((row) => row.name),
+      forced: (
+        await sql`select relname::text as name from pg_class
+          where relname = any(${[SharedRows.ORGANIZATION_TABLE, ...SharedRows.nullableTables()]}) and relforcerowsecurity
+          order by 1`
+      ).map((row) => row.name),
+      key: (
+        await sql`select pg_get_constraintdef(oid) as def from pg_constraint
+          where conrelid = 'iam_sso_provider'::regclass and contype = 'p'`
+      ).map((row) => row.def),
+    }));
+    assert.deepStrictEqual(shape, {
+      rows: [{ id: sharedProvider, organization_id: TenantContext.SHARED_ORGANIZATION_ID }],
+      organization: [SharedRows.ORGANIZATION_NAME],
+      forced: ["iam_sso_provider", "shared_organization"],
+      key: ["PRIMARY KEY (organization_id, id)"],
+    });
+
+    // As the runtime role (its password is the one set above): every tenant reads the shared row, none writes it.
+    const appUrl = urlAs("beep_app", APP_PASSWORD, "shared_rows");
+    for (const [org, own] of [
+      [orgA, "a.example"],
+      [orgB, "b.example"],
+    ] as const) {
+      const seen = await query(appUrl, (sql) =>
+        asTenant(sql, key, org, async (tx) => ({
+          domains: (await tx`select domain from iam_sso_provider order by domain`).map((row) => row.domain),
+          updated: (await tx`update iam_sso_provider set issuer = 'x' where id = ${sharedProvider}`).count,
+          deleted: (await tx`delete from iam_sso_provider where id = ${sharedProvider}`).count,
+        })),
+      );
+      assert.deepStrictEqual(seen, { domains: [own, "shared.example"], updated: 0, deleted: 0 });
+      const inserted = await failureOf(
+        query(appUrl, (sql) =>
+          asTenant(
+            sql,
+            key,
+            org,
+            (tx) => tx`insert into iam_sso_provider (id, organization_id, domain, issuer)
+              values (${IamEntityIds.SsoProviderId.create()}, ${TenantContext.SHARED_ORGANIZATION_ID}, 'new.example', 'x')`,
+          ),
+        ),
+      );
+      assert.strictEqual(inserted?.code, "42501", inserted?.message);
+    }
     const report = await Effect.runPromise(Verify.verify(superUrl));
     assert.deepStrictEqual(
       report.subjects.filter((subject) => subject.status !== "ok"),

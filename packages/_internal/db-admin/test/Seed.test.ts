@@ -1,4 +1,5 @@
 import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { TenantContext } from "@beep/shared-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { Seed } from "../src/index.ts";
@@ -9,7 +10,7 @@ const counts = (url: string) =>
   withSql(
     url,
     (sql) => sql`select
-      (select count(*)::int from shared_organization) as organizations,
+      (select count(*)::int from shared_organization where id <> ${TenantContext.SHARED_ORGANIZATION_ID}) as organizations,
       (select count(*)::int from shared_user) as users,
       (select count(*)::int from iam_member) as members,
       (select count(*)::int from documents_document) as documents,

@@ -1,29 +1,17 @@
 // A database migrated before the signed tenant context (0000–0002, data written the old way) upgrades in place:
 // nothing is lost, the new policies apply, and db:verify passes.
-import { readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
-import { ContextTicket } from "@beep/shared-tables";
+import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import { Effect, Option, Redacted } from "effect";
 import { ContextKey, Migrator, Upgrade, Verify } from "../src/index.ts";
 import { loginFor } from "../src/testing/MigratedDatabase.ts";
-import { copyMigrations, query } from "./support.ts";
+import { migrationsUpTo, query } from "./support.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup();
 });
-
-/** A scratch migrations folder cut after `lastTag`: the repository as it was then. */
-const migrationsUpTo = (lastTag: string) => {
-  const scratch = copyMigrations();
-  const path = join(scratch.dir, "meta", "_journal.json");
-  const journal = JSON.parse(readFileSync(path, "utf8")) as { entries: Array<{ tag: string }> };
-  const cut = journal.entries.findIndex((entry) => entry.tag === lastTag);
-  writeFileSync(path, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut + 1) }, null, 2));
-  return scratch;
-};
 
 describe("upgrading a database migrated before the signed context", () => {
   it("keeps every row, gives them the new isolation, and verifies clean", async () => {
@@ -42,6 +30,9 @@ describe("upgrading a database migrated before the signed context", () => {
         values ('iam_member__01a23600-0000-7000-8000-0000000000c1', ${org}, ${user}, 'owner')`;
       await sql`insert into documents_document (id, organization_id, title)
         values ('documents_document__01a23600-0000-7000-8000-0000000000d1', ${org}, 'kept')`;
+      // A shared row as the old design had it: no organization.
+      await sql`insert into iam_sso_provider (id, organization_id, domain, issuer)
+        values ('iam_sso_provider__01a23600-0000-7000-8000-0000000000f1', null, 'shared.example', 'https://idp.example')`;
     });
 
     const key = ContextKey.generate();
@@ -50,7 +41,15 @@ describe("upgrading a database migrated before the signed context", () => {
     );
     assert.deepStrictEqual(
       result.applied.map((tag) => tag.replace(/^\d+_/, "")),
-      ["tenant_context", "schema", "enforce_rls", "audit_event_context", "audit_event_partition_move"],
+      [
+        "tenant_context",
+        "schema",
+        "enforce_rls",
+        "audit_event_context",
+        "audit_event_partition_move",
+        "shared_rows",
+        "schema",
+      ],
     );
     assert.strictEqual(result.contextKey, "installed");
     const report = await Effect.runPromise(Verify.verify(database.url));
@@ -71,6 +70,8 @@ describe("upgrading a database migrated before the signed context", () => {
           documents: (await tx`select title from documents_document`).map((row) => row.title),
           members: (await tx`select role from iam_member`).map((row) => row.role),
           me: (await tx`select email from shared_user`).map((row) => row.email),
+          // The shared row is now the shared organization's, and still every tenant's to read.
+          providers: (await tx`select domain, organization_id from iam_sso_provider`).map((row) => ({ ...row })),
           // The old unique email constraint is gone: a second account may use the same address.
           audit: (
             await tx`insert into shared_audit_event (id, action) values
@@ -79,7 +80,13 @@ describe("upgrading a database migrated before the signed context", () => {
         };
       }),
     );
-    assert.deepStrictEqual(seen, { documents: ["kept"], members: ["owner"], me: ["old@example.com"], audit: [org] });
+    assert.deepStrictEqual(seen, {
+      documents: ["kept"],
+      members: ["owner"],
+      me: ["old@example.com"],
+      providers: [{ domain: "shared.example", organization_id: TenantContext.SHARED_ORGANIZATION_ID }],
+      audit: [org],
+    });
     const [constraints] = await query(
       database.url,
       (sql) => sql`select count(*)::int as n from pg_constraint where conname = 'shared_user_email_unique'`,

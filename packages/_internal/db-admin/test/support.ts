@@ -46,6 +46,26 @@ export const copyMigrations = () => {
   return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
 };
 
+/** A scratch migrations folder cut after `lastTag`: the repository as it was then. */
+export const migrationsUpTo = (lastTag: string) => {
+  const scratch = copyMigrations();
+  const path = join(scratch.dir, "meta", "_journal.json");
+  const journal = JSON.parse(readFileSync(path, "utf8")) as { entries: Array<{ tag: string }> };
+  const cut = journal.entries.findIndex((entry) => entry.tag === lastTag);
+  if (cut < 0) throw new Error(`no migration ${lastTag}`);
+  writeFileSync(path, JSON.stringify({ ...journal, entries: journal.entries.slice(0, cut + 1) }, null, 2));
+  return scratch;
+};
+
+/** The committed migration just before the one named `name` (`NNNN_<name>`). */
+export const tagBefore = (name: string): string => {
+  const tags = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).map((entry) => entry.tag);
+  const index = tags.findIndex((tag) => tag.endsWith(`_${name}`));
+  const before = tags[index - 1];
+  if (index < 0 || before === undefined) throw new Error(`no migration before ${name}`);
+  return before;
+};
+
 /** Appends a hand-written migration to a scratch folder's journal. */
 export const appendMigration = (dir: string, name: string, sql: string): string => {
   const path = join(dir, "meta", "_journal.json");

@@ -61,17 +61,14 @@ describe("iam tables", () => {
     });
   });
 
-  it("sso_provider: nullable, with shared providers", () => {
+  it("sso_provider: nullable, with shared providers (the shared organization's), keyed like every tenant table", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.ssoProvider), {
       name: "iam_sso_provider",
       rlsPolicy: "nullable",
       rlsEnabled: true,
       policies: TableShape.expectedTenantPolicies("iam_sso_provider", "nullable"),
-      primaryKey: [],
-      uniques: [
-        ["organization_id", "id"],
-        ["organization_id", "domain"],
-      ],
+      primaryKey: ["organization_id", "id"],
+      uniques: [["organization_id", "domain"]],
       foreignKeys: [ORG_FK],
     });
   });

@@ -9,7 +9,10 @@ export class TenantContextMissing extends Data.TaggedError("TenantContextMissing
   }
 }
 
-/** The organization id is not a well-formed `shared_organization__<uuid v7>`; no SQL was sent. */
+/**
+ * The organization id is not a well-formed `shared_organization__<uuid v7>`, or is the shared organization's
+ * (`TenantContext.SHARED_ORGANIZATION_ID`), which no tenant runs as; no SQL was sent.
+ */
 export class InvalidOrganizationId extends Data.TaggedError("InvalidOrganizationId")<{
   /** The rejected input, cut to 80 characters. */
   readonly input: string;

@@ -26,7 +26,9 @@ export class TenantDb extends Context.Tag("@beep/shared-server/TenantDb")<Tenant
 const decodeOrganizationId = Schema.decodeUnknownEither(SharedEntityIds.OrganizationId.schema);
 const isUserId = SharedEntityIds.UserId.is;
 
-/** Checks an organization id before any SQL: the only way a value reaches the ticket. */
+export const SHARED_ORGANIZATION_REFUSED = "the shared organization owns the shared rows; no tenant runs as it";
+
+/** Checks an organization id before any SQL: the only way a value reaches the ticket. Refuses the shared organization. */
 export const parseOrganizationId = (
   input: unknown,
 ): Effect.Effect<SharedEntityIds.OrganizationId, InvalidOrganizationId> => {
@@ -39,7 +41,11 @@ export const parseOrganizationId = (
       Effect.fail(
         new InvalidOrganizationId({ input: shown, reason: ParseResult.TreeFormatter.formatErrorSync(error) }),
       ),
-    onRight: Effect.succeed,
+    // The owner of the shared rows: a tenant acting as it would write rows every tenant reads.
+    onRight: (org) =>
+      org === TenantContext.SHARED_ORGANIZATION_ID
+        ? Effect.fail(new InvalidOrganizationId({ input: shown, reason: SHARED_ORGANIZATION_REFUSED }))
+        : Effect.succeed(org),
   });
 };
 

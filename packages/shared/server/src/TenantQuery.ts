@@ -1,6 +1,6 @@
 import type { SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable } from "@beep/shared-tables";
-import { and, eq, isNull, or, type SQL } from "drizzle-orm";
+import { OrgTable, TenantContext } from "@beep/shared-tables";
+import { and, eq, or, type SQL } from "drizzle-orm";
 import { getTableConfig, type PgColumn, type PgTable } from "drizzle-orm/pg-core";
 import { Effect } from "effect";
 import { type DbError, TenantAccessDenied } from "./DbErrors.ts";
@@ -16,10 +16,10 @@ export type UpdateValues<T extends AnyOrgTable> = Partial<Omit<T["$inferInsert"]
 
 const isShared = (table: AnyOrgTable) => OrgTable.metadata(table)?.rlsPolicy === "nullable";
 
-/** Rows the tenant may read: its own, and for `nullable` tables the shared ones. */
+/** Rows the tenant may read: its own, and for `nullable` tables the shared organization's. */
 const readable = (table: AnyOrgTable, org: SharedEntityIds.OrganizationId): SQL =>
   (isShared(table)
-    ? or(eq(table.organizationId, org), isNull(table.organizationId))
+    ? or(eq(table.organizationId, org), eq(table.organizationId, TenantContext.SHARED_ORGANIZATION_ID))
     : eq(table.organizationId, org)) as SQL;
 
 /** Rows the tenant may change: only its own. */

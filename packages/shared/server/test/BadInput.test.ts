@@ -12,6 +12,8 @@ import * as Organizations from "./internal/Organizations.ts";
 
 const valid = SharedEntityIds.OrganizationId.create();
 const uuid = valid.slice("shared_organization__".length);
+/** `TenantContext.SHARED_ORGANIZATION_ID` (shared-tables' OrgTable.test checks the value): well formed, and no tenant. */
+const sharedOrganization = "shared_organization__00000000-0000-7000-8000-000000000000";
 
 /** Organization ids a caller might pass by mistake or on purpose. */
 const BAD_IDS: ReadonlyArray<readonly [string, string]> = [
@@ -32,11 +34,25 @@ const BAD_IDS: ReadonlyArray<readonly [string, string]> = [
   ["leading space", ` ${valid}`],
   ["trailing newline", `${valid}\n`],
   ["percent wildcard", "shared_organization__%"],
+  // Well-formed, but the owner of the shared rows: no tenant runs as it.
+  ["the shared organization", sharedOrganization],
 ];
 
 const unit = (id: string) => TenantDb.withOrg(id)(TenantQuery.insert(document, { title: "should-never-exist" }));
 
 describe("bad organization ids", () => {
+  it.effect("the shared organization is refused as a tenant, by name", () =>
+    Effect.gen(function* () {
+      const error = yield* Effect.flip(TenantDb.parseOrganizationId(sharedOrganization));
+      assert.strictEqual(error._tag, "InvalidOrganizationId");
+      assert.strictEqual(error.reason, TenantDb.SHARED_ORGANIZATION_REFUSED);
+      assert.strictEqual(
+        yield* TenantDb.parseOrganizationId(SharedEntityIds.OrganizationId.create()).pipe(Effect.map(() => "accepted")),
+        "accepted",
+      );
+    }),
+  );
+
   it.effect("are rejected before any SQL: a pool pointing at a closed port still says InvalidOrganizationId", () =>
     Effect.gen(function* () {
       const port = yield* Effect.promise(() => EmbeddedPostgres.freePort());

@@ -1,7 +1,8 @@
 import { Registry } from "@beep/db-admin";
+import { TenantContext } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect, Either } from "effect";
@@ -19,6 +20,9 @@ import * as Seed from "./internal/Seed.ts";
 
 type Row = Seed.Row;
 type Loose = any;
+
+/** The owner of the shared rows of `nullable` tables. */
+const SHARED = TenantContext.SHARED_ORGANIZATION_ID;
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 const org = (table: PgTable) => (table as unknown as { organizationId: PgColumn }).organizationId;
@@ -89,13 +93,13 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
             );
           }
         }
-        // Shared rows of nullable tables: written by the system role, never by a tenant.
+        // Shared rows of nullable tables, the shared organization's: written by the system role, never by a tenant.
         const shared = new Map<PgTable, Row>();
         for (const entry of tables.filter((t) => t.metadata.rlsPolicy === "nullable")) {
           const planned = Seed.planRow(entry, seeded.get(A) as Map<PgTable, Row>);
           shared.set(entry.table, planned.row);
           yield* SystemDb.transaction(
-            SystemDb.use((db) => db.insert(entry.table).values({ ...planned.row, organizationId: null } as Loose)),
+            SystemDb.use((db) => db.insert(entry.table).values({ ...planned.row, organizationId: SHARED } as Loose)),
           );
         }
         const rowOf = (organizationId: string, table: PgTable) => seeded.get(organizationId)?.get(table) as Row;
@@ -113,8 +117,8 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
           const out: Record<string, unknown> = {};
           for (const entry of tables) {
             out[entry.name] = await admin.unsafe(
-              `select * from "${entry.name}" where organization_id = $1 or organization_id is null order by id`,
-              [B],
+              `select * from "${entry.name}" where organization_id = $1 or organization_id = $2 order by id`,
+              [B, SHARED],
             );
           }
           return JSON.stringify(out);
@@ -173,7 +177,7 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
             Effect.tap((outcome) => {
               if (Either.isRight(outcome)) {
                 const foreign = outcome.right.filter(
-                  (row) => !(row.organizationId === A || (allowShared && row.organizationId === null)),
+                  (row) => !(row.organizationId === A || (allowShared && row.organizationId === SHARED)),
                 );
                 tally.leaks += foreign.length;
               }
@@ -236,8 +240,8 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
             (db) => db.select().from(t),
             (rows) =>
               rows.some((row) => row.id === a.id) &&
-              rows.every((row) => row.organizationId === A || (nullable && row.organizationId === null)) &&
-              (!nullable || rows.some((row) => row.organizationId === null)),
+              rows.every((row) => row.organizationId === A || (nullable && row.organizationId === SHARED)) &&
+              (!nullable || rows.some((row) => row.organizationId === SHARED)),
             nullable,
           );
           yield* expectRows(
@@ -383,28 +387,38 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
           }
           if (nullable) {
             const sharedRow = shared.get(entry.table) as Row;
+            const byId = eq(idOf(entry.table), sharedRow.id);
             yield* expectRows(
               `${name}: shared row readable`,
-              (db) =>
-                db
-                  .select()
-                  .from(t)
-                  .where(eq(idOf(entry.table), sharedRow.id)),
-              (rows) => rows.length === 1,
+              (db) => db.select().from(t).where(byId),
+              (rows) => rows.length === 1 && rows[0]?.organizationId === SHARED,
               true,
+            );
+            // Every tenant reads them, not only the one the matrix runs as.
+            const seenByB = yield* TenantDb.withOrg(B)(TenantTx.use((db) => db.select().from(t).where(byId)));
+            tally.check(
+              `${name}: shared row readable by B too`,
+              seenByB.length === 1 && seenByB[0]?.organizationId === SHARED,
+              `${seenByB.length} rows`,
             );
             yield* expectNoneChanged(`${name}: update shared rows`, canUpdate, (db) =>
               db
                 .update(t)
                 .set({ updatedAt: new Date() })
-                .where(isNull(org(entry.table)))
+                .where(eq(org(entry.table), SHARED))
                 .returning(),
+            );
+            yield* expectNoneChanged(`${name}: update the shared row by id`, canUpdate, (db) =>
+              db.update(t).set({ updatedAt: new Date() }).where(byId).returning(),
             );
             yield* expectNoneChanged(`${name}: delete shared rows`, canDelete, (db) =>
               db
                 .delete(t)
-                .where(isNull(org(entry.table)))
+                .where(eq(org(entry.table), SHARED))
                 .returning(),
+            );
+            yield* expectNoneChanged(`${name}: delete the shared row by id`, canDelete, (db) =>
+              db.delete(t).where(byId).returning(),
             );
             const sharedAttempt = fresh();
             yield* expectDenied(
@@ -412,10 +426,19 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
               (db) =>
                 db
                   .insert(t)
-                  .values({ ...sharedAttempt.row, organizationId: null })
+                  .values({ ...sharedAttempt.row, organizationId: SHARED })
                   .returning(),
               sharedAttempt,
             );
+            if (canUpdate) {
+              yield* expectDenied(`${name}: update moving A's row to the shared organization`, (db) =>
+                db
+                  .update(t)
+                  .set({ organizationId: SHARED })
+                  .where(eq(idOf(entry.table), a.id))
+                  .returning(),
+              );
+            }
           }
         }
 
@@ -455,7 +478,7 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
             const t = entry.table as Loose;
             const name = entry.name;
             const read = yield* attempt(mock.select().from(t).toSQL());
-            const tenantRows = read.ok ? read.rows.filter((row) => row.organization_id !== null) : [];
+            const tenantRows = read.ok ? read.rows.filter((row) => row.organization_id !== SHARED) : [];
             tally.leaks += tenantRows.length;
             tally.check(`${name}, ${shown}: no tenant rows`, read.ok && tenantRows.length === 0);
             for (const [what, organizationId] of [

@@ -10,7 +10,6 @@ import {
   pgTable,
   primaryKey,
   text,
-  unique,
 } from "drizzle-orm/pg-core";
 import { idColumn, type NoDefaultColumns, timestampColumns } from "./internal/columns.ts";
 import { assertNoDefaultColumnNames, assertNoReservedPolicies, assertTenantSafeKeys } from "./internal/validate.ts";
@@ -26,37 +25,30 @@ export interface Options<M extends RlsMode> {
   readonly rlsPolicy?: M;
 }
 
-// Inside a tenant transaction the organization may be omitted: it defaults to the context.
-const requiredOrganizationId = () =>
+// Inside a tenant transaction the organization may be omitted: it defaults to the context. Shared rows of a
+// `nullable` table have one too: `TenantContext.SHARED_ORGANIZATION_ID`.
+const organizationIdColumn = () =>
   text("organization_id")
     .$type<SharedEntityIds.OrganizationId>()
     .notNull()
     .default(currentOrgId())
     .references(() => organization.id, { onDelete: "cascade" });
 
-const optionalOrganizationId = () =>
-  text("organization_id")
-    .$type<SharedEntityIds.OrganizationId>()
-    .default(currentOrgId())
-    .references(() => organization.id, { onDelete: "cascade" });
-
-type OrganizationIdColumn<M extends RlsMode> = M extends "nullable"
-  ? ReturnType<typeof optionalOrganizationId>
-  : ReturnType<typeof requiredOrganizationId>;
-
-export type DefaultColumns<T extends string, M extends RlsMode> = {
+/** The same in every mode. */
+export type DefaultColumns<T extends string> = {
   id: ReturnType<typeof idColumn<T>>;
-  organizationId: OrganizationIdColumn<M>;
+  organizationId: ReturnType<typeof organizationIdColumn>;
 } & ReturnType<typeof timestampColumns>;
 
+/** A table made by `make`; its columns are the same in every mode (`_M` keeps the mode in the type). */
 export type OrgTable<
   T extends string,
-  M extends RlsMode,
+  _M extends RlsMode,
   C extends Record<string, PgColumnBuilderBase>,
 > = PgTableWithColumns<{
   name: T;
   schema: undefined;
-  columns: BuildColumns<T, DefaultColumns<T, M> & C, "pg">;
+  columns: BuildColumns<T, DefaultColumns<T> & C, "pg">;
   dialect: "pg";
 }>;
 
@@ -82,14 +74,14 @@ export const make =
   ) =>
   <C extends Record<string, PgColumnBuilderBase>>(
     columns: C & NoDefaultColumns<C>,
-    extraConfig?: (self: BuildExtraConfigColumns<T, DefaultColumns<T, M> & C, "pg">) => PgTableExtraConfigValue[],
+    extraConfig?: (self: BuildExtraConfigColumns<T, DefaultColumns<T> & C, "pg">) => PgTableExtraConfigValue[],
   ): OrgTable<T, M, C> => {
     const name = entityId.tableName;
     const mode: RlsMode = options?.rlsPolicy ?? "standard";
     assertNoDefaultColumnNames(name, columns);
     const defaults = {
       id: idColumn(entityId),
-      organizationId: mode === "nullable" ? optionalOrganizationId() : requiredOrganizationId(),
+      organizationId: organizationIdColumn(),
       ...timestampColumns(),
     };
     const table = pgTableOf(name, { ...defaults, ...columns }, (self: any) => {
@@ -97,10 +89,7 @@ export const make =
       assertNoReservedPolicies(name, own);
       const ownPermissive = own.some((value) => is(value, PgPolicy) && (value.as ?? "permissive") === "permissive");
       return [
-        // Shared rows have no organization, so a nullable table keys on (organization_id, id) with NULLs not distinct.
-        mode === "nullable"
-          ? unique(`${name}_organization_id_id_unique`).on(self.organizationId, self.id).nullsNotDistinct()
-          : primaryKey({ name: `${name}_pkey`, columns: [self.organizationId, self.id] }),
+        primaryKey({ name: `${name}_pkey`, columns: [self.organizationId, self.id] }),
         ...own,
         ...drizzlePolicies(name, mode, { baseline: !ownPermissive }),
       ];
@@ -108,7 +97,7 @@ export const make =
     if (mode !== "none") table.enableRLS();
     Object.defineProperty(table, MetadataKey, { value: { tableName: name, rlsPolicy: mode } satisfies Metadata });
     // Evaluate extraConfig now, so a bad definition fails where the table is defined.
-    assertTenantSafeKeys(table, name, mode === "nullable" ? 0 : 1);
+    assertTenantSafeKeys(table, name, 1);
     return table as unknown as OrgTable<T, M, C>;
   };
 

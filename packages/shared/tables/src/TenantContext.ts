@@ -1,4 +1,6 @@
+import { SharedEntityIds } from "@beep/shared-domain";
 import { sql } from "drizzle-orm";
+import { Schema } from "effect";
 
 /**
  * The tenant context as SQL sees it. The runtime puts a signed ticket in a transaction-local setting; the
@@ -13,6 +15,18 @@ export const PRIVATE_SCHEMA = "beep_private";
 
 /** The transaction-local setting that carries the ticket. Only `TenantDb` (or `beep.enter_tenant`) sets it. */
 export const SETTING = "beep.context";
+
+/**
+ * The reserved organization that owns the shared rows of `nullable` tables: every tenant reads them, none writes
+ * them. Its `shared_organization` row is created by a migration in every database; no tenant runs as it (the
+ * runtime refuses it before signing a ticket), so only an administrator outside RLS writes its rows.
+ */
+export const SHARED_ORGANIZATION_ID: SharedEntityIds.OrganizationId = Schema.decodeSync(
+  SharedEntityIds.OrganizationId.schema,
+)("shared_organization__00000000-0000-7000-8000-000000000000");
+
+/** `SHARED_ORGANIZATION_ID` as a SQL literal, for policies and migrations. */
+export const SHARED_ORGANIZATION_ID_SQL = `'${SHARED_ORGANIZATION_ID}'`;
 
 /** The current organization, or NULL when there is no valid ticket. */
 export const CURRENT_ORG_ID_SQL = `${SCHEMA}.current_org_id()`;

@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
 import { type PgPolicy, pgPolicy } from "drizzle-orm/pg-core";
-import { CURRENT_ORG_ID_SQL } from "./TenantContext.ts";
+import { CURRENT_ORG_ID_SQL, SHARED_ORGANIZATION_ID_SQL } from "./TenantContext.ts";
 
 /**
  * How a table is isolated:
  * - `standard`: each row belongs to one organization; only that organization sees or writes it.
- * - `nullable`: as `standard`, plus shared rows (`organization_id IS NULL`) that every tenant reads
- *   and no tenant writes.
+ * - `nullable`: as `standard`, plus shared rows (those of `TenantContext.SHARED_ORGANIZATION_ID`) that every
+ *   tenant reads and no tenant writes.
  * - `none`: no policy and no RLS; an explicit, visible opt-out.
  */
 export type RlsMode = "standard" | "nullable" | "none";
@@ -49,7 +49,13 @@ export const specs = (table: string, mode: RlsMode, options: PolicyOptions = {})
     mode === "standard"
       ? [{ name, as: "restrictive", for: "all", using: own, withCheck: own }]
       : [
-          { name, as: "restrictive", for: "all", using: `(${own} OR ${column} IS NULL)`, withCheck: own },
+          {
+            name,
+            as: "restrictive",
+            for: "all",
+            using: `(${own} OR ${column} = ${SHARED_ORGANIZATION_ID_SQL})`,
+            withCheck: own,
+          },
           // Shared rows pass the read check above, so updates and deletes need their own, narrower one.
           { name: `${name}_update`, as: "restrictive", for: "update", using: own },
           { name: `${name}_delete`, as: "restrictive", for: "delete", using: own },

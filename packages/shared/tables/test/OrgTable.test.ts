@@ -1,8 +1,8 @@
-import { EntityId, type SharedEntityIds } from "@beep/shared-domain";
+import { EntityId, SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, expectTypeOf, it } from "@effect/vitest";
 import { getTableName, type SQL, sql } from "drizzle-orm";
 import { getTableConfig, index, PgDialect, pgPolicy, text, unique, uniqueIndex } from "drizzle-orm/pg-core";
-import { OrgTable, SharedTables, TableErrors, TenantPolicy } from "../src/index.ts";
+import { OrgTable, SharedTables, TableErrors, TenantContext, TenantPolicy } from "../src/index.ts";
 
 const WidgetId = EntityId.make("test_widget");
 const GadgetId = EntityId.make("test_gadget");
@@ -67,10 +67,12 @@ describe("OrgTable.make", () => {
     );
   });
 
-  it("nullable: nullable organization_id, shared rows readable, not writable, unique (organization_id, id)", () => {
+  it("nullable: shared rows are the shared organization's, read by every tenant, written by none; PK (organization_id, id)", () => {
     const config = getTableConfig(sharedThing);
     assert.isTrue(config.enableRLS);
-    assert.isFalse(config.columns.find((c) => c.name === "organization_id")?.notNull);
+    const org = config.columns.find((c) => c.name === "organization_id");
+    assert.isTrue(org?.notNull);
+    assert.strictEqual(new PgDialect().sqlToQuery(org?.default as SQL).sql, "beep.current_org_id()");
     assert.deepStrictEqual(policyNames(sharedThing), [
       "tenant_baseline_test_shared_thing",
       "tenant_isolation_test_shared_thing",
@@ -80,17 +82,37 @@ describe("OrgTable.make", () => {
     assert.isTrue(
       config.policies.filter((p) => p.name.startsWith("tenant_isolation")).every((p) => p.as === "restrictive"),
     );
-    assert.lengthOf(config.primaryKeys, 0);
-    const key = config.uniqueConstraints[0];
     assert.deepStrictEqual(
-      key?.columns.map((c) => c.name),
-      ["organization_id", "id"],
+      config.primaryKeys.map((key) => [key.getName(), key.columns.map((c) => c.name)]),
+      [["test_shared_thing_pkey", ["organization_id", "id"]]],
     );
-    assert.isTrue(key?.nullsNotDistinct);
-    const specs = TenantPolicy.specs("test_shared_thing", "nullable");
-    const all = specs.find((s) => s.for === "all");
-    assert.include(all?.using ?? "", "IS NULL");
-    assert.notInclude(all?.withCheck ?? "", "IS NULL");
+    assert.lengthOf(config.uniqueConstraints, 0);
+    const own = `"organization_id" = beep.current_org_id()`;
+    const shared = `"organization_id" = 'shared_organization__00000000-0000-7000-8000-000000000000'`;
+    assert.deepStrictEqual(TenantPolicy.specs("test_shared_thing", "nullable", { baseline: false }), [
+      {
+        name: "tenant_isolation_test_shared_thing",
+        as: "restrictive",
+        for: "all",
+        using: `(${own} OR ${shared})`,
+        withCheck: own,
+      },
+      { name: "tenant_isolation_test_shared_thing_update", as: "restrictive", for: "update", using: own },
+      { name: "tenant_isolation_test_shared_thing_delete", as: "restrictive", for: "delete", using: own },
+    ]);
+    // Every policy compares a column with a constant or a check function: no NULL test, no subquery.
+    for (const spec of TenantPolicy.specs("test_shared_thing", "nullable")) {
+      assert.notMatch(`${spec.using ?? ""} ${spec.withCheck ?? ""}`, /\bnull\b|\bselect\b/i, spec.name);
+    }
+  });
+
+  it("the shared organization: a fixed, well-formed organization id", () => {
+    assert.strictEqual(
+      TenantContext.SHARED_ORGANIZATION_ID,
+      "shared_organization__00000000-0000-7000-8000-000000000000",
+    );
+    assert.isTrue(SharedEntityIds.OrganizationId.is(TenantContext.SHARED_ORGANIZATION_ID));
+    assert.strictEqual(TenantContext.SHARED_ORGANIZATION_ID_SQL, `'${TenantContext.SHARED_ORGANIZATION_ID}'`);
   });
 
   it("none: no policies, no RLS, still tenant-keyed", () => {
@@ -186,9 +208,7 @@ describe("OrgTable.make", () => {
       label: string;
       note?: string | null;
     }>();
-    expectTypeOf<
-      (typeof sharedThing.$inferSelect)["organizationId"]
-    >().toEqualTypeOf<SharedEntityIds.OrganizationId | null>();
+    expectTypeOf<(typeof sharedThing.$inferSelect)["organizationId"]>().toEqualTypeOf<SharedEntityIds.OrganizationId>();
     expectTypeOf<(typeof special.$inferSelect)["organizationId"]>().toEqualTypeOf<SharedEntityIds.OrganizationId>();
   });
 

@@ -3,13 +3,13 @@ import { OrgTable } from "@beep/shared-tables";
 import { text, unique } from "drizzle-orm/pg-core";
 
 /**
- * SSO providers. `nullable`: a row with no organization is a provider every tenant can
- * use (read) and none can change; a tenant's own providers are private to it.
+ * SSO providers. `nullable`: a row of the shared organization (`TenantContext.SHARED_ORGANIZATION_ID`) is a
+ * provider every tenant can use (read) and none can change; a tenant's own providers are private to it.
  */
 export const ssoProvider = OrgTable.make(IamEntityIds.SsoProviderId, { rlsPolicy: "nullable" })(
   {
     domain: text("domain").notNull(),
     issuer: text("issuer").notNull(),
   },
-  (t) => [unique("iam_sso_provider_organization_id_domain_unique").on(t.organizationId, t.domain).nullsNotDistinct()],
+  (t) => [unique("iam_sso_provider_organization_id_domain_unique").on(t.organizationId, t.domain)],
 );
