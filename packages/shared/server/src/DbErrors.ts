@@ -158,6 +158,12 @@ export const fromCause = (cause: unknown): DbError => {
   if (code === "23502" && fields.column_name === "organization_id") {
     return new TenantContextMissing({ detail });
   }
+  // Citus refuses these before any policy runs: a row with no tenant (the column's default found no context) in
+  // the distribution column, and a row moved to another organization.
+  if (code === "22004" && detail.includes("NULL in the partition column")) return new TenantContextMissing({ detail });
+  if (code === "0A000" && detail.includes("modifying the partition value")) {
+    return new TenantAccessDenied({ detail, code });
+  }
   if (code === "23505") return new UniqueViolation({ detail, ...(constraint === undefined ? {} : { constraint }) });
   if (code === "57014") return new QueryTimeout({ detail });
   if (isUnavailableSqlState(code)) return new DatabaseUnavailable({ detail, code });

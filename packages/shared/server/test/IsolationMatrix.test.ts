@@ -14,7 +14,7 @@ import * as SystemDb from "../src/SystemDb.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
-import { MigratedDatabase, runtime, runtimeThrough, withAdmin } from "./internal/layers.ts";
+import { MigratedDatabase, runtime, runtimeOnCitus, runtimeThrough, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as Seed from "./internal/Seed.ts";
 
@@ -539,4 +539,8 @@ describe("isolation matrix, generated from Registry.tenantTables", () => matrix(
 
 Testkit.describeWithPgBouncer("isolation matrix, through PgBouncer in transaction mode", (bouncer) =>
   matrix(runtimeThrough(bouncer, { poolMax: 1 }), false),
+);
+
+Testkit.describeWithCitus("isolation matrix, on a Citus cluster through the coordinator", (citus) =>
+  matrix(runtimeOnCitus(citus, { poolMax: 1 }), false),
 );
