@@ -1,7 +1,8 @@
-import { enter, MigratedDatabase } from "@beep/db-admin/testing";
+import { enterTenant, MigratedDatabase } from "@beep/db-admin/testing";
 import { member } from "@beep/iam-tables/schema";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { SharedTables } from "@beep/shared-tables";
+import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
@@ -12,7 +13,7 @@ import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { drizzleOver, rawClient, twoOrganizations, whoAmI } from "./internal/Attack.ts";
-import { runtime, withAdmin } from "./internal/layers.ts";
+import { runtime, runtimeOnCitus, withAdmin } from "./internal/layers.ts";
 
 /** One unit of work as an organization (and user, when given), with Drizzle on its connection. */
 type Unit = (
@@ -35,7 +36,7 @@ const throughRawSql = Effect.gen(function* () {
     Effect.tryPromise({
       try: () =>
         raw.begin(async (tx) => {
-          await tx.unsafe(...enter(contextKey, organizationId, userId));
+          await enterTenant(tx, contextKey, organizationId, userId);
           return [await f(drizzleOver(raw, tx))];
         }) as unknown as Promise<[never]>,
       catch: fromCause,
@@ -55,8 +56,8 @@ const PATHS = [
   ["raw SQL as beep_app with A's ticket", throughRawSql],
 ] as const;
 
-describe("no tenant can annex a user", () => {
-  it.layer(runtime())((it) => {
+const suite = (runtimeLayer: ReturnType<typeof runtime>) =>
+  it.layer(runtimeLayer)((it) => {
     // Users are global and only their own; an organization shows its members' per-organization profiles
     // (iam_member). A tenant acting as its own owner can neither add another organization's user to itself
     // nor turn a membership into someone else's, nor read or change that user's row. Tried twice: through
@@ -244,4 +245,7 @@ describe("no tenant can annex a user", () => {
       }),
     );
   });
-});
+
+describe("no tenant can annex a user", () => suite(runtime()));
+
+Testkit.describeWithCitus("no tenant can annex a user, on a Citus cluster", (citus) => suite(runtimeOnCitus(citus)));

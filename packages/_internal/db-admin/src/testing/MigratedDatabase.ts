@@ -1,6 +1,7 @@
 import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { Context, Effect, Layer, Option, Redacted } from "effect";
+import type postgres from "postgres";
 import * as AppRole from "../AppRole.ts";
 import * as Cluster from "../Cluster.ts";
 import * as ContextKey from "../ContextKey.ts";
@@ -112,3 +113,24 @@ export const enter = (contextKey: string, organizationId: string, userId?: strin
   "select set_config($1, $2, true)",
   [TenantContext.SETTING, ContextTicket.signer(contextKey)({ organizationId, userId })],
 ];
+
+/**
+ * Sets `ticket` in a test's own transaction as `TenantDb` does, on either engine: by `set_config`, and on Citus also
+ * as the `SET LOCAL` statements the workers see.
+ */
+export const enterWithTicket = async (tx: postgres.TransactionSql, ticket: string): Promise<void> => {
+  await tx.unsafe("select set_config($1, $2, true)", [TenantContext.SETTING, ticket]);
+  const [engine] = await tx`select exists (select 1 from pg_extension where extname = 'citus') as citus`;
+  const onWorkers = engine?.citus === true ? TenantContext.citusContextSql(ticket) : undefined;
+  if (onWorkers === undefined) return;
+  await tx.unsafe(TenantContext.CITUS_PROPAGATE_SQL);
+  await tx.unsafe(onWorkers);
+};
+
+/** Enters a tenant in a test's own transaction, with a ticket signed by `contextKey` (see `enterWithTicket`). */
+export const enterTenant = (
+  tx: postgres.TransactionSql,
+  contextKey: string,
+  organizationId: string,
+  userId?: string,
+): Promise<void> => enterWithTicket(tx, ContextTicket.signer(contextKey)({ organizationId, userId }));
