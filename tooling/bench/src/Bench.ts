@@ -10,6 +10,7 @@ import {
 import * as Http from "./comparisons/Http.ts";
 import * as RlsVsFilter from "./comparisons/RlsVsFilter.ts";
 import * as Scale from "./comparisons/Scale.ts";
+import * as SingleVsCitus from "./comparisons/SingleVsCitus.ts";
 import * as TenantSetting from "./comparisons/TenantSetting.ts";
 import * as Dataset from "./Dataset.ts";
 import type * as Interleave from "./Interleave.ts";
@@ -21,7 +22,7 @@ import * as Targets from "./Targets.ts";
 import * as TenantRuntime from "./TenantRuntime.ts";
 
 export interface NotRun {
-  readonly section: 1 | 2 | 3 | 4;
+  readonly section: Results.Section;
   readonly title: string;
   readonly reason: string;
 }
@@ -44,6 +45,8 @@ export interface Report {
   readonly comparisons: ReadonlyArray<Results.Comparison>;
   readonly targets: ReadonlyArray<Targets.Target>;
   readonly notRun: ReadonlyArray<NotRun>;
+  /** Section 5's cluster and data, when it ran. */
+  readonly cluster: string | undefined;
   /** Section 4's server processes: peak resident memory of each, in MiB. */
   readonly httpPeakMemoryMiB: ReadonlyArray<{ readonly key: string; readonly label: string; readonly mib: number }>;
 }
@@ -215,6 +218,31 @@ export const run = (
       log(`4. HTTP: ${httpReason}`);
     }
 
+    let cluster: string | undefined;
+    const citusReason = SingleVsCitus.unavailableReason();
+    if (citusReason === undefined) {
+      log(`5. Single PostgreSQL against a Citus cluster (${count(profile.clusterDocuments)} documents)`);
+      cluster = yield* Effect.scoped(
+        Effect.gen(function* () {
+          const sides = yield* SingleVsCitus.prepare(
+            { organizations: profile.organizations, documents: profile.clusterDocuments },
+            profile.keySample,
+            maxClients,
+            log,
+          );
+          for (const clients of profile.concurrency) {
+            for (const query of SingleVsCitus.QUERIES) {
+              record(yield* SingleVsCitus.compare(sides, query, planFor(profile, clients)), []);
+            }
+          }
+          return sides.description;
+        }),
+      );
+    } else {
+      notRun.push({ section: 5, title: SingleVsCitus.TITLE, reason: citusReason });
+      log(`5. Single PostgreSQL against a Citus cluster: ${citusReason}`);
+    }
+
     return {
       profile,
       machine: Machine.info(),
@@ -231,6 +259,7 @@ export const run = (
       comparisons,
       targets,
       notRun,
+      cluster,
       httpPeakMemoryMiB,
     };
   });

@@ -2,8 +2,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { AppRole, ContextKey, Migrator } from "@beep/db-admin";
+import { AppRole, Cluster, ContextKey, Migrator } from "@beep/db-admin";
 // Subpaths: the package index also loads the vitest helpers, which only work inside vitest.
+import * as Citus from "@beep/testkit/citus";
 import * as EmbeddedPostgres from "@beep/testkit/embedded";
 import * as TestDatabase from "@beep/testkit/test-database";
 import { Effect, Option, Redacted, type Scope } from "effect";
@@ -159,3 +160,63 @@ export const pool = (url: string, max: number): Effect.Effect<postgres.Sql, neve
     Effect.sync(() => postgres(url, { max, onnotice: () => {}, idle_timeout: 0 })),
     (sql) => Effect.promise(() => sql.end({ timeout: 5 })),
   );
+
+/**
+ * `citusUrl`'s cluster (a superuser URL of its coordinator; left running), else a coordinator and two workers
+ * started for the run (`Citus.startCluster`), stopped and removed with the scope.
+ */
+export const citusCluster = (
+  citusUrl: string | undefined,
+): Effect.Effect<Citus.CitusCluster, DatabaseUnavailable, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: () => (citusUrl === undefined ? Citus.startCluster() : Citus.fromUrl(citusUrl)),
+      catch: unavailable("start the Citus cluster"),
+    }),
+    (cluster) => Effect.promise(() => cluster.stop().catch(() => {})),
+  );
+
+/** Shards per distributed table: a few per worker, as a small cluster has. */
+export const SHARD_COUNT = 8;
+
+/** A database of a Citus cluster's servers, with a login of its own that acts as `beep_app`. */
+export interface ClusterDatabase {
+  readonly name: string;
+  readonly adminUrl: string;
+  readonly appUrl: string;
+  readonly contextKey: string;
+}
+
+/**
+ * A fresh database on `cluster`, migrated, with a context key of its own, dropped with the scope. `distributed`:
+ * on every node with the extension, then distributed as `db:migrate` does (`Cluster.settle`, the key copied to
+ * the workers); else a plain database on the coordinator's server (the same PostgreSQL, without Citus in it).
+ * Tenant transactions log in as a role of the database's own (`AppRole.databaseLogin`): the cluster's
+ * `beep_app` is left as it is.
+ */
+export const createOnCluster = (
+  cluster: Citus.CitusCluster,
+  prefix: string,
+  distributed: boolean,
+): Effect.Effect<ClusterDatabase, DatabaseUnavailable, Scope.Scope> =>
+  Effect.gen(function* () {
+    const created = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () =>
+          distributed ? Citus.createDatabase(cluster, prefix) : TestDatabase.create(cluster.adminUrl, prefix),
+        catch: unavailable("create on the Citus cluster"),
+      }),
+      (database) => Effect.promise(() => database.drop().catch(() => {})),
+    );
+    yield* Migrator.migrate({ url: created.url }).pipe(Effect.mapError(unavailable("migrate")));
+    const contextKey = ContextKey.generate();
+    yield* ContextKey.install(created.url, Option.some(Redacted.make(contextKey))).pipe(
+      Effect.mapError(unavailable("install the context key")),
+    );
+    yield* Cluster.settle(created.url, { shardCount: SHARD_COUNT }).pipe(Effect.mapError(unavailable("distribute")));
+    const login = yield* Effect.acquireRelease(
+      AppRole.databaseLogin(cluster.adminUrl, created.name).pipe(Effect.mapError(unavailable("login as beep_app"))),
+      (login) => Effect.ignore(login.drop),
+    );
+    return { name: created.name, adminUrl: created.url, appUrl: login.url, contextKey };
+  });

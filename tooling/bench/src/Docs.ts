@@ -77,7 +77,7 @@ const ratioTable = (comparisons: ReadonlyArray<Bench.Report["comparisons"][numbe
     ]),
   );
 
-const section = (report: Bench.Report, number: 1 | 2 | 3) =>
+const section = (report: Bench.Report, number: Results.Section) =>
   report.comparisons.filter((comparison) => comparison.section === number);
 
 const runTable = (report: Bench.Report, command: string) => {
@@ -247,6 +247,34 @@ const httpSection = (report: Bench.Report): ReadonlyArray<string> => {
   ];
 };
 
+/** The text of section 5, also when it did not run: what it measures, and why it has no target. */
+export const CITUS_TEXT =
+  "The point read, the newest 50 of one organization and the single-row update, each as `beep_app` with RLS in one `TenantDb.withOrg` transaction (on Citus it also sends the tenant context the workers need), on two databases of the same shape filled by the same loader: `single`, a plain database on the Citus coordinator's own server (the same PostgreSQL, without Citus in it), and `citus`, on every node, distributed as `db:migrate` distributes it. `citus/single` is measured side by side like every other ratio. No target is set: on one machine a cluster only adds the coordinator's hop and no capacity, so this shows Citus' routing cost, not its scale.";
+
+const citusSection = (report: Bench.Report): ReadonlyArray<string> => {
+  const skipped = report.notRun.find((entry) => entry.section === 5);
+  const comparisons = section(report, 5);
+  if (skipped === undefined && comparisons.length === 0) return [];
+  const head = [`## 5. ${SECTION_TITLES[5]}`, "", CITUS_TEXT, ""];
+  if (skipped !== undefined) {
+    return [...head, `${skipped.title}: **${skipped.reason}**. No figures are reported for it.`, ""];
+  }
+  const byQuery = new Map<string, Array<Results.Comparison>>();
+  for (const comparison of comparisons) byQuery.set(comparison.id, [...(byQuery.get(comparison.id) ?? []), comparison]);
+  return [
+    ...head,
+    ...(report.cluster === undefined ? [] : [`Cluster: ${report.cluster}.`, ""]),
+    ...[...byQuery.values()].flatMap((series) => [
+      `### ${series[0]?.title ?? ""}`,
+      "",
+      variantTable(series, "side"),
+      "",
+      ratioTable(series),
+      "",
+    ]),
+  ];
+};
+
 /** Targets show three decimals: two could round a miss onto its bound. */
 const formatTarget = (value: number) => (Number.isNaN(value) ? "n/a" : value.toFixed(3));
 
@@ -372,12 +400,15 @@ export const markdown = (report: Bench.Report, command: string): string => {
     ...tenantSection(report),
     ...scaleSection(report),
     ...httpSection(report),
+    ...citusSection(report),
     "## Reproduce",
     "",
     "```sh",
     "bun run bench                              # embedded PostgreSQL 18 in a temp dir; rewrites this file and the chart",
     "DATABASE_URL=postgres://... bun run bench  # a throwaway server (superuser URL): bench databases are created and dropped",
     "bun run bench --quick                      # small data, short rounds: checks the harness, writes no docs",
+    "CITUS_URL=postgres://... bun run bench     # section 5 on that Citus cluster instead of one started here",
+    "BEEP_CITUS=off bun run bench               # section 5 left out, as on a machine without Citus",
     "```",
     "",
     "How the harness works and how to add a comparison: [tooling/bench/AGENTS.md](../tooling/bench/AGENTS.md).",

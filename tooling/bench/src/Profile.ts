@@ -6,6 +6,8 @@ export interface Profile {
   readonly scale: ReadonlyArray<number>;
   /** How many existing documents the workloads pick from. */
   readonly keySample: number;
+  /** Documents of each database of section 5 (single PostgreSQL and Citus): small, held by any node's memory. */
+  readonly clusterDocuments: number;
   readonly concurrency: ReadonlyArray<number>;
   readonly rounds: number;
   readonly sliceMs: number;
@@ -17,6 +19,7 @@ export const full: Profile = {
   organizations: 1_000,
   scale: [10_000, 100_000, 1_000_000],
   keySample: 10_000,
+  clusterDocuments: 100_000,
   concurrency: [1, 8],
   // Many short rounds: each pairs its sides within a second, so a busy moment of a shared machine spoils a
   // few rounds, which the median of per-round ratios then ignores.
@@ -30,6 +33,7 @@ export const quick: Profile = {
   organizations: 100,
   scale: [1_000, 10_000, 100_000],
   keySample: 2_000,
+  clusterDocuments: 100_000,
   concurrency: [1, 8],
   rounds: 3,
   sliceMs: 150,

@@ -3,11 +3,12 @@ import * as Profile from "./Profile.ts";
 import type * as Results from "./Results.ts";
 import type * as Targets from "./Targets.ts";
 
-export const SECTION_TITLES: Readonly<Record<1 | 2 | 3 | 4, string>> = {
+export const SECTION_TITLES: Readonly<Record<Results.Section, string>> = {
   1: "RLS versus an explicit filter",
   2: "The cost of setting the tenant",
   3: "Scale of a point read with RLS",
   4: "HTTP: GET /v1/documents against apps/server",
+  5: "Single PostgreSQL against a Citus cluster",
 };
 
 export const formatRatio = (value: number) => (Number.isNaN(value) ? "n/a" : value.toFixed(2));
@@ -68,11 +69,14 @@ export const text = (report: Bench.Report): string => {
   const parts: Array<string> = [
     `beep bench (${report.profile.name}): ${report.machine.cores} cores, ${report.machine.cpu}, PostgreSQL ${report.server.version} (${report.server.kind}), ${Profile.largest(report.profile).toLocaleString("en-US")} documents over ${report.profile.organizations.toLocaleString("en-US")} organizations, ${report.profile.rounds} rounds of ${report.profile.sliceMs} ms`,
   ];
-  for (const section of [1, 2, 3, 4] as const) {
+  for (const section of [1, 2, 3, 4, 5] as const) {
     const comparisons = report.comparisons.filter((comparison) => comparison.section === section);
     if (comparisons.length === 0) continue;
     parts.push(
       `\n${section}. ${SECTION_TITLES[section]}`,
+      ...(section === 5 && report.cluster !== undefined
+        ? [`${report.cluster}. No target: on one machine this shows Citus' routing cost, not its scale.`]
+        : []),
       table(
         ["comparison", "clients", "key", "variant", "ops/s", "p50 ms", "client cpu µs/op"],
         variantRows(comparisons),

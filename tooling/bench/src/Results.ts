@@ -3,6 +3,9 @@ import * as Stats from "./Stats.ts";
 
 export type Metric = "throughput" | "latency";
 
+/** 1: RLS vs filter, 2: setting the tenant, 3: scale, 4: HTTP, 5: single PostgreSQL vs Citus. */
+export type Section = 1 | 2 | 3 | 4 | 5;
+
 export interface VariantSummary {
   readonly key: string;
   readonly label: string;
@@ -33,8 +36,7 @@ export interface RatioSpec {
 }
 
 export interface Comparison {
-  /** 1: RLS vs filter, 2: setting the tenant, 3: scale, 4: HTTP. */
-  readonly section: 1 | 2 | 3 | 4;
+  readonly section: Section;
   /** Stable id, e.g. `rls/point-read`. */
   readonly id: string;
   readonly title: string;

@@ -10,7 +10,7 @@ export interface Spec extends Results.RatioSpec {
 }
 
 export interface Target {
-  readonly section: 1 | 2 | 3 | 4;
+  readonly section: Results.Section;
   /** The comparison it is about, e.g. `rls/point-read` at 8 clients. */
   readonly comparison: string;
   readonly clients: number;
@@ -53,7 +53,7 @@ export const evaluate = (comparison: Results.Comparison, spec: Spec): Target => 
 };
 
 /** A target whose comparison could not run, with the reason in place of a figure. */
-export const notRun = (section: 1 | 2 | 3 | 4, comparison: string, text: string): Target => ({
+export const notRun = (section: Results.Section, comparison: string, text: string): Target => ({
   section,
   comparison,
   clients: 0,

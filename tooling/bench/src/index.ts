@@ -6,6 +6,7 @@ export * as Chart from "./Chart.ts";
 export * as Http from "./comparisons/Http.ts";
 export * as RlsVsFilter from "./comparisons/RlsVsFilter.ts";
 export * as Scale from "./comparisons/Scale.ts";
+export * as SingleVsCitus from "./comparisons/SingleVsCitus.ts";
 export * as TenantSetting from "./comparisons/TenantSetting.ts";
 export * as Dataset from "./Dataset.ts";
 export * as Docs from "./Docs.ts";
