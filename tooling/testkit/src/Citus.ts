@@ -365,7 +365,8 @@ export const atNode = (url: string, node: Node): string => {
   return parsed.toString();
 };
 
-const withSql = async <T>(url: string, use: (sql: postgres.Sql) => Promise<T>): Promise<T> => {
+/** Runs `use` on a one-connection client to `url`, closed afterwards. */
+export const withSql = async <T>(url: string, use: (sql: postgres.Sql) => Promise<T>): Promise<T> => {
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     return await use(sql);

@@ -8,14 +8,7 @@ import { errorOf } from "./support.ts";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-const withSql = async <T>(url: string, use: (sql: postgres.Sql) => Promise<T>): Promise<T> => {
-  const sql = postgres(url, { max: 1, onnotice: () => {} });
-  try {
-    return await use(sql);
-  } finally {
-    await sql.end({ timeout: 1 });
-  }
-};
+const { withSql } = Citus;
 
 Testkit.describeWithCitus("a Citus cluster for tests", (citus) => {
   let database: Citus.CitusDatabase;
