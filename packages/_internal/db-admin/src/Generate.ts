@@ -69,6 +69,14 @@ export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
     // Before the diff that makes organization_id NOT NULL: no row may be NULL by then.
     phase: "before",
   },
+  {
+    name: "tenant_roles",
+    header:
+      "-- Written by db:generate from @beep/shared-tables ContextTicket: the role claim (beep.current_role()) and enter_tenant with a role.",
+    statements: () => ContextTicket.roleStatements({ admin: ADMIN_ROLE }),
+    // Before the diff whose per-role policies call beep.current_role().
+    phase: "before",
+  },
 ];
 
 export interface GenerateOptions {

@@ -21,6 +21,8 @@ export const APP_PRIVILEGES_BY_TABLE: Readonly<Record<string, ReadonlyArray<Priv
  */
 export const APP_FIXED_COLUMNS: Readonly<Record<string, ReadonlyArray<string>>> = {
   iam_member: ["user_id"],
+  // Every context of a tenant may record a key's use (its policies allow it before any role is known): nothing else.
+  iam_api_key: ["name", "prefix", "key_hash", "role", "created_by", "expires_at"],
 };
 
 export const TENANT_DEFAULT_PRIVILEGES: ReadonlyArray<Privilege> = ["SELECT", "INSERT", "UPDATE", "DELETE"];

@@ -1,17 +1,25 @@
 import { SharedEntityIds } from "@beep/shared-domain";
-import { ContextTicket, TenantContext } from "@beep/shared-tables";
+import { ContextTicket, TenantContext, TenantRole } from "@beep/shared-tables";
 import { Config, ConfigError, Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect";
 import * as Db from "./Db.ts";
-import { type DbError, InvalidOrganizationId, TenantAccessDenied, TenantContextMissing } from "./DbErrors.ts";
+import {
+  type DbError,
+  fromCause,
+  InvalidOrganizationId,
+  TenantAccessDenied,
+  TenantContextMissing,
+} from "./DbErrors.ts";
 import { run } from "./internal/transaction.ts";
-import { TenantTx } from "./TenantTx.ts";
+import { TenantTx, type TenantTxShape } from "./TenantTx.ts";
 
 export type WithOrgError = InvalidOrganizationId | DbError;
 
-/** Who a unit of work runs as: the organization, and the user when one is acting. */
+/** Who a unit of work runs as: the organization, the user when one is acting, and the role they act in. */
 export interface TenantScope {
   readonly organizationId: string;
   readonly userId?: string | undefined;
+  /** A `TenantRole.Role` (or an invitee's); without one, tables with per-role grants refuse all but their open ones. */
+  readonly role?: string | undefined;
 }
 
 export interface TenantDbShape {
@@ -79,6 +87,10 @@ export const preludeParameters = (ticket: string, settings: ReturnType<typeof Db
 
 const NO_PARAMETERS: Array<string> = [];
 
+/** A new ticket (another role) for the rest of the transaction, and its check. */
+const ASSUME_ROLE_SQL = "select set_config($1, $2, true), beep.current_role() as role";
+const CURRENT_ROLE_SQL = "select beep.current_role() as role";
+
 /** `TenantDb` over the runtime pool, signing tickets with `contextKey` (the database holds the same key). */
 export const make = (contextKey: Redacted.Redacted<string>) =>
   Effect.map(Db.Db, ({ sql, options, engine }): TenantDbShape => {
@@ -96,12 +108,21 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
             if (scope.userId !== undefined && userId === undefined) {
               return yield* new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" });
             }
-            // Inside a unit of work for the same tenant and user, join it rather than take a second connection.
+            const role = scope.role;
+            if (role !== undefined && !TenantRole.isContextRole(role)) {
+              return yield* new TenantAccessDenied({ detail: `"${String(role).slice(0, 40)}" is not a role` });
+            }
+            // Inside a unit of work for the same tenant, user and role, join it rather than take a second connection.
             const outer = yield* Effect.serviceOption(TenantTx);
-            if (outer._tag === "Some" && outer.value.organizationId === org && outer.value.userId === userId) {
+            if (
+              outer._tag === "Some" &&
+              outer.value.organizationId === org &&
+              outer.value.userId === userId &&
+              outer.value.role === role
+            ) {
               return yield* Effect.provideService(effect, TenantTx, outer.value);
             }
-            const ticket = sign({ organizationId: org, userId });
+            const ticket = sign({ organizationId: org, userId, role });
             const parameters = preludeParameters(ticket, settings);
             const onCitus = (yield* engine) === "citus";
             const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
@@ -128,7 +149,37 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                 acquireTimeoutMs: options.acquireTimeoutMs,
                 replyTimeoutMs,
               },
-              (db) => Effect.provideService(effect, TenantTx, { organizationId: org, userId, db }),
+              (db, own) => {
+                const shape = (current: string | undefined): TenantTxShape => ({
+                  organizationId: org,
+                  userId,
+                  role: current,
+                  db,
+                  assumeRole: (next) =>
+                    Effect.gen(function* () {
+                      if (!TenantRole.isContextRole(next)) {
+                        return yield* new TenantAccessDenied({
+                          detail: `"${String(next).slice(0, 40)}" is not a role`,
+                        });
+                      }
+                      const renewed = sign({ organizationId: org, userId, role: next });
+                      const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
+                      const rows = yield* Effect.tryPromise({
+                        try: async () => {
+                          // On Citus the workers get it as SET LOCAL (propagated since the prelude); the check follows.
+                          if (literal !== undefined) await own(literal, NO_PARAMETERS);
+                          return literal === undefined
+                            ? await own(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed])
+                            : await own(CURRENT_ROLE_SQL, NO_PARAMETERS);
+                        },
+                        catch: fromCause,
+                      });
+                      if (rows[0]?.role !== next) return yield* new TenantContextMissing({ detail: KEY_MISMATCH });
+                      return shape(next);
+                    }),
+                });
+                return Effect.provideService(effect, TenantTx, shape(role));
+              },
             );
           }),
     };

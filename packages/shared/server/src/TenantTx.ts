@@ -8,8 +8,15 @@ export interface TenantTxShape {
   readonly organizationId: SharedEntityIds.OrganizationId;
   /** The user acting, when the context names one (`beep.current_user_id()` in SQL). */
   readonly userId?: SharedEntityIds.UserId | undefined;
+  /** The role the context carries (`beep.current_role()` in SQL): a `TenantRole.Role`, an invitee's, or none. */
+  readonly role?: string | undefined;
   /** Drizzle bound to the transaction's connection. */
   readonly db: Drizzle;
+  /**
+   * Re-signs the context with `role` (same organization and user) for the rest of the transaction: how a unit
+   * that first reads the caller's membership goes on as the role it found. Fails on a role no context may carry.
+   */
+  readonly assumeRole: (role: string) => Effect.Effect<TenantTxShape, DbError>;
 }
 
 /**
@@ -29,3 +36,11 @@ export const currentTenant: Effect.Effect<SharedEntityIds.OrganizationId, never,
   TenantTx,
   (tx) => tx.organizationId,
 );
+
+/** Runs `effect` as `role` in the current transaction (`TenantTxShape.assumeRole`): the role holds until it ends. */
+export const asRole =
+  (role: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, TenantTx | R> =>
+    Effect.flatMap(TenantTx, (tx) =>
+      Effect.flatMap(tx.assumeRole(role), (next) => Effect.provideService(effect, TenantTx, next)),
+    );

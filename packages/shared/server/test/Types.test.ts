@@ -22,7 +22,9 @@ describe("the tenant is part of the type", () => {
   });
 
   it("the tenant transaction exposes no way to the system role", () => {
-    expectTypeOf<keyof TenantTx.TenantTxShape>().toEqualTypeOf<"organizationId" | "userId" | "db">();
+    expectTypeOf<keyof TenantTx.TenantTxShape>().toEqualTypeOf<
+      "organizationId" | "userId" | "role" | "db" | "assumeRole"
+    >();
     const system = SystemDb.transaction(SystemDb.use((db) => db.select().from(document)));
     expectTypeOf<Effect.Effect.Context<typeof system>>().toEqualTypeOf<SystemDb.SystemDb>();
     // System work inside a tenant unit of work still needs SystemTx: withOrg does not provide it.

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { Data } from "effect";
-import { CHECK_FUNCTIONS, ENTER_TENANT, PRIVATE_SCHEMA, SCHEMA, SETTING } from "./TenantContext.ts";
+import { ENTER_TENANT, PRIVATE_SCHEMA, SCHEMA, SETTING } from "./TenantContext.ts";
 
 /**
  * The signed ticket that carries the tenant context, signed here (the runtime) and checked in SQL (the
@@ -89,7 +89,7 @@ export const signer = (key: string) => {
 };
 
 /** The ticket's claims in SQL, by position: 2 organization, 3 user, 4 role. */
-const CLAIM_FIELDS = { current_org_id: 2, current_user_id: 3 } as const;
+const CLAIM_FIELDS = { current_org_id: 2, current_user_id: 3, current_role: 4 } as const;
 
 const nowMsSql = (plusMs: number) =>
   `pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + ${plusMs})::text, 16, '0')`;
@@ -117,11 +117,13 @@ AS $fn$
 $fn$;`;
 
 /**
- * `beep.enter_tenant(org, user)`: signs a ticket in the database for the rest of the transaction. SECURITY
+ * `beep.enter_tenant(org, user[, role])`: signs a ticket in the database for the rest of the transaction. SECURITY
  * INVOKER: only roles that can read the key (superusers, `beep_admin`) can call it; then `SET LOCAL ROLE beep_app`
- * sees exactly that tenant.
+ * sees exactly that tenant, as that role. The first version (0003) took no role.
  */
-const enterTenantSql = `CREATE OR REPLACE FUNCTION ${ENTER_TENANT}(organization_id text, user_id text DEFAULT NULL)
+const enterTenantSql = (
+  withRole: boolean,
+) => `CREATE OR REPLACE FUNCTION ${ENTER_TENANT}(organization_id text, user_id text DEFAULT NULL${withRole ? ", role text DEFAULT NULL" : ""})
 RETURNS text
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -130,14 +132,14 @@ DECLARE
   body text;
   k record;
 BEGIN
-  IF organization_id IS NULL OR organization_id = '' OR organization_id ~ '[:]' OR coalesce(user_id, '') ~ '[:]' THEN
-    RAISE EXCEPTION 'enter_tenant: invalid organization or user id' USING ERRCODE = '22023';
+  IF organization_id IS NULL OR organization_id = '' OR organization_id ~ '[:]' OR coalesce(user_id, '') ~ '[:]'${withRole ? " OR coalesce(role, '') ~ '[:]'" : ""} THEN
+    RAISE EXCEPTION 'enter_tenant: invalid organization${withRole ? ", user or role" : " or user id"}' USING ERRCODE = '22023';
   END IF;
   SELECT inner_pad, outer_pad INTO k FROM ${PRIVATE_SCHEMA}.context_key WHERE id = 1;
   IF NOT FOUND THEN
     RAISE EXCEPTION 'enter_tenant: no context key: run db:migrate with BEEP_CONTEXT_KEY' USING ERRCODE = '55000';
   END IF;
-  body := '${VERSION}:' || organization_id || ':' || coalesce(user_id, '') || '::' ||
+  body := '${VERSION}:' || organization_id || ':' || coalesce(user_id, '') || ':${withRole ? "' || coalesce(role, '') || ':" : ":"}' ||
     lpad(((date_part('epoch', now()) * 1000)::bigint + ${DEFAULT_TTL_MS})::text, 16, '0');
   PERFORM set_config('${SETTING}', body || ':' || encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(body, 'UTF8'))), 'hex'), true);
   RETURN organization_id;
@@ -161,14 +163,29 @@ export const migrationStatements = (roles: { readonly app: string; readonly admi
   `REVOKE ALL ON TABLE ${PRIVATE_SCHEMA}.context_key FROM PUBLIC;`,
   checkFunctionSql("current_org_id"),
   checkFunctionSql("current_user_id"),
-  enterTenantSql,
+  enterTenantSql(false),
   `REVOKE ALL ON SCHEMA ${SCHEMA} FROM PUBLIC;`,
   `GRANT USAGE ON SCHEMA ${SCHEMA} TO PUBLIC;`,
-  ...CHECK_FUNCTIONS.map((fn) => `GRANT EXECUTE ON FUNCTION ${fn} TO PUBLIC;`),
+  ...[`${SCHEMA}.current_org_id()`, `${SCHEMA}.current_user_id()`].map(
+    (fn) => `GRANT EXECUTE ON FUNCTION ${fn} TO PUBLIC;`,
+  ),
   `REVOKE ALL ON FUNCTION ${ENTER_TENANT}(text, text) FROM PUBLIC;`,
   `GRANT EXECUTE ON FUNCTION ${ENTER_TENANT}(text, text) TO "${roles.admin}";`,
   `GRANT USAGE ON SCHEMA ${PRIVATE_SCHEMA} TO "${roles.admin}";`,
   `GRANT SELECT ON TABLE ${PRIVATE_SCHEMA}.context_key TO "${roles.admin}";`,
+];
+
+/**
+ * The role claim, checked like the others (`beep.current_role()`), and `enter_tenant` with a role: what databases
+ * migrated before roles existed gain (the `tenant_roles` migration).
+ */
+export const roleStatements = (roles: { readonly admin: string }): ReadonlyArray<string> => [
+  checkFunctionSql("current_role"),
+  `GRANT EXECUTE ON FUNCTION ${SCHEMA}.current_role() TO PUBLIC;`,
+  `DROP FUNCTION IF EXISTS ${ENTER_TENANT}(text, text);`,
+  enterTenantSql(true),
+  `REVOKE ALL ON FUNCTION ${ENTER_TENANT}(text, text, text) FROM PUBLIC;`,
+  `GRANT EXECUTE ON FUNCTION ${ENTER_TENANT}(text, text, text) TO "${roles.admin}";`,
 ];
 
 /** Upserts the key's pads (as the owner); a no-op when they are already these. Returns whether it changed. */

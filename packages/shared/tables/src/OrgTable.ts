@@ -15,7 +15,8 @@ import { idColumn, type NoDefaultColumns, timestampColumns } from "./internal/co
 import { assertNoDefaultColumnNames, assertNoReservedPolicies, assertTenantSafeKeys } from "./internal/validate.ts";
 import { UnsafeTenantKey } from "./TableErrors.ts";
 import { currentOrgId } from "./TenantContext.ts";
-import { drizzlePolicies, type RlsMode } from "./TenantPolicy.ts";
+import { drizzlePolicies, type RlsMode, toDrizzle } from "./TenantPolicy.ts";
+import * as TenantRole from "./TenantRole.ts";
 import { organization } from "./tables/organization.ts";
 
 export type { RlsMode } from "./TenantPolicy.ts";
@@ -141,3 +142,13 @@ export const reference = (self: { organizationId: AnyPgColumn }, config: Referen
     foreignColumns: [target.organizationId, ...config.foreignColumns] as [AnyPgColumn, ...AnyPgColumn[]],
   });
 };
+
+/**
+ * What each role may do on the table, as permissive policies bounded by the tenant policy: the one line a table
+ * adds to its extraConfig, e.g. `...OrgTable.roles(t, TenantRole.authored(t.authorId))`. Without grants a table
+ * keeps the baseline (every context of the tenant may do everything); with them, what no grant allows is refused.
+ */
+export const roles = (
+  self: { organizationId: AnyPgColumn },
+  grants: ReadonlyArray<TenantRole.Grant>,
+): Array<PgPolicy> => TenantRole.specs(getTableName(self.organizationId.table), grants).map(toDrizzle);

@@ -32,15 +32,22 @@ export const SHARED_ORGANIZATION_ID_SQL = `'${SHARED_ORGANIZATION_ID}'`;
 export const CURRENT_ORG_ID_SQL = `${SCHEMA}.current_org_id()`;
 /** The current user, or NULL when the ticket names none. */
 export const CURRENT_USER_ID_SQL = `${SCHEMA}.current_user_id()`;
+/** The role the unit of work acts as (`TenantRole`), or NULL when the ticket names none. */
+export const CURRENT_ROLE_SQL = `${SCHEMA}.current_role()`;
 
 /** The functions that check the ticket: the only SECURITY DEFINER functions the runtime role may call. */
-export const CHECK_FUNCTIONS: ReadonlyArray<string> = [`${SCHEMA}.current_org_id()`, `${SCHEMA}.current_user_id()`];
+export const CHECK_FUNCTIONS: ReadonlyArray<string> = [
+  `${SCHEMA}.current_org_id()`,
+  `${SCHEMA}.current_user_id()`,
+  `${SCHEMA}.current_role()`,
+];
 
-/** `beep.enter_tenant(org, user)`: opens a tenant's context for a privileged session (psql, support, tests). */
+/** `beep.enter_tenant(org, user, role)`: opens a tenant's context for a privileged session (psql, support, tests). */
 export const ENTER_TENANT = `${SCHEMA}.enter_tenant`;
 
 export const currentOrgId = () => sql.raw(CURRENT_ORG_ID_SQL);
 export const currentUserId = () => sql.raw(CURRENT_USER_ID_SQL);
+export const currentRole = () => sql.raw(CURRENT_ROLE_SQL);
 
 /**
  * On Citus, `set_config` stays on the coordinator: the workers, whose shards' policies check the ticket, get it only

@@ -6,3 +6,4 @@ export * as TableErrors from "./TableErrors.ts";
 export * as TableShape from "./TableShape.ts";
 export * as TenantContext from "./TenantContext.ts";
 export * as TenantPolicy from "./TenantPolicy.ts";
+export * as TenantRole from "./TenantRole.ts";

@@ -1,5 +1,5 @@
 import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { index, text } from "drizzle-orm/pg-core";
 import { discussion } from "./discussion.ts";
 
@@ -12,6 +12,7 @@ export const comment = OrgTable.make(DocumentsEntityIds.CommentId)(
       .references(() => SharedTables.user.id, { onDelete: "set null" }),
   },
   (t) => [
+    ...OrgTable.roles(t, TenantRole.authored(t.authorId)),
     OrgTable.reference(t, { columns: [t.discussionId], foreignColumns: [discussion.id] }).onDelete("cascade"),
     index("documents_comment_organization_id_discussion_id_idx").on(t.organizationId, t.discussionId),
   ],

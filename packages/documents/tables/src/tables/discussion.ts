@@ -1,5 +1,5 @@
 import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { boolean, index, text } from "drizzle-orm/pg-core";
 import { document } from "./document.ts";
 
@@ -13,6 +13,7 @@ export const discussion = OrgTable.make(DocumentsEntityIds.DiscussionId)(
       .references(() => SharedTables.user.id, { onDelete: "set null" }),
   },
   (t) => [
+    ...OrgTable.roles(t, TenantRole.authored(t.authorId)),
     OrgTable.reference(t, { columns: [t.documentId], foreignColumns: [document.id] }).onDelete("cascade"),
     index("documents_discussion_organization_id_document_id_idx").on(t.organizationId, t.documentId),
   ],

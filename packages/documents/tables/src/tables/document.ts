@@ -1,5 +1,5 @@
 import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { index, text } from "drizzle-orm/pg-core";
 
 export const DOCUMENT_STATUSES = ["draft", "published", "archived"] as const;
@@ -14,5 +14,8 @@ export const document = OrgTable.make(DocumentsEntityIds.DocumentId)(
       .$type<SharedEntityIds.UserId>()
       .references(() => SharedTables.user.id, { onDelete: "set null" }),
   },
-  (t) => [index("documents_document_organization_id_created_at_idx").on(t.organizationId, t.createdAt.desc())],
+  (t) => [
+    ...OrgTable.roles(t, TenantRole.authored(t.authorId)),
+    index("documents_document_organization_id_created_at_idx").on(t.organizationId, t.createdAt.desc()),
+  ],
 );

@@ -1,5 +1,5 @@
 import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { text, unique } from "drizzle-orm/pg-core";
 import { document } from "./document.ts";
 
@@ -10,6 +10,7 @@ export const documentFile = OrgTable.make(DocumentsEntityIds.DocumentFileId)(
     fileId: text("file_id").$type<SharedEntityIds.FileId>().notNull(),
   },
   (t) => [
+    ...OrgTable.roles(t, TenantRole.shared),
     OrgTable.reference(t, { columns: [t.documentId], foreignColumns: [document.id] }).onDelete("cascade"),
     OrgTable.reference(t, { columns: [t.fileId], foreignColumns: [SharedTables.file.id] }).onDelete("cascade"),
     unique("documents_document_file_org_document_file_unique").on(t.organizationId, t.documentId, t.fileId),

@@ -1,5 +1,5 @@
 import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { integer, text, unique } from "drizzle-orm/pg-core";
 import { document } from "./document.ts";
 
@@ -14,6 +14,7 @@ export const documentVersion = OrgTable.make(DocumentsEntityIds.DocumentVersionI
       .references(() => SharedTables.user.id, { onDelete: "set null" }),
   },
   (t) => [
+    ...OrgTable.roles(t, TenantRole.authored(t.authorId)),
     OrgTable.reference(t, { columns: [t.documentId], foreignColumns: [document.id] }).onDelete("cascade"),
     unique("documents_document_version_org_document_version_unique").on(t.organizationId, t.documentId, t.version),
   ],

@@ -1,18 +1,33 @@
 import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantContext, type TenantRole } from "@beep/shared-tables";
 import { text, timestamp, unique } from "drizzle-orm/pg-core";
 
-/** An API key. Only a hash of the secret is stored; `prefix` lets a person recognise the key. */
+const ROLE = TenantContext.CURRENT_ROLE_SQL;
+
+/**
+ * An API key: it authenticates as its organization with its role. Only a hash of the secret is stored; `prefix` lets
+ * a person recognise the key. Finding a key (and recording its use) happens before any role is known, so every
+ * context of the tenant reads keys and may touch `last_used_at` (the runtime role may update no other column);
+ * admins manage keys up to their own role, owners every key.
+ */
 export const apiKey = OrgTable.make(IamEntityIds.ApiKeyId)(
   {
     name: text("name").notNull(),
     prefix: text("prefix").notNull(),
     keyHash: text("key_hash").notNull(),
+    role: text("role").$type<TenantRole.Role>().notNull().default("member"),
     createdBy: text("created_by")
       .$type<SharedEntityIds.UserId>()
       .references(() => SharedTables.user.id, { onDelete: "set null" }),
     lastUsedAt: timestamp("last_used_at", { withTimezone: true, mode: "date" }),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }),
   },
-  (t) => [unique("iam_api_key_organization_id_key_hash_unique").on(t.organizationId, t.keyHash)],
+  (t) => [
+    ...OrgTable.roles(t, [
+      { for: "select" },
+      { for: "update" },
+      { for: "all", to: "admin", where: `"role" <> 'owner' OR ${ROLE} = 'owner'` },
+    ]),
+    unique("iam_api_key_organization_id_key_hash_unique").on(t.organizationId, t.keyHash),
+  ],
 );

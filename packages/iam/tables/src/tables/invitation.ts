@@ -1,11 +1,17 @@
 import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantContext, TenantRole } from "@beep/shared-tables";
 import { text, timestamp, unique } from "drizzle-orm/pg-core";
 import type { MemberRole } from "./member.ts";
 
 export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
+const ROLE = TenantContext.CURRENT_ROLE_SQL;
+
+/**
+ * An invitation to join with a role. Admins manage invitations (owners also invitations to be an owner); the person
+ * accepting one acts as its invitee (`TenantRole.invitee(id)`) and sees and changes that invitation only.
+ */
 export const invitation = OrgTable.make(IamEntityIds.InvitationId)(
   {
     email: text("email").notNull(),
@@ -16,5 +22,12 @@ export const invitation = OrgTable.make(IamEntityIds.InvitationId)(
       .references(() => SharedTables.user.id, { onDelete: "set null" }),
     expiresAt: timestamp("expires_at", { withTimezone: true, mode: "date" }).notNull(),
   },
-  (t) => [unique("iam_invitation_organization_id_email_unique").on(t.organizationId, t.email)],
+  (t) => [
+    ...OrgTable.roles(t, [
+      { for: "all", to: "admin", where: `"role" <> 'owner' OR ${ROLE} = 'owner'` },
+      { for: "select", label: "invitee", where: `${ROLE} = '${TenantRole.INVITEE_PREFIX}' || "id"` },
+      { for: "update", label: "invitee", where: `${ROLE} = '${TenantRole.INVITEE_PREFIX}' || "id"` },
+    ]),
+    unique("iam_invitation_organization_id_email_unique").on(t.organizationId, t.email),
+  ],
 );

@@ -1,5 +1,5 @@
 import { IamEntityIds } from "@beep/shared-domain";
-import { OrgTable } from "@beep/shared-tables";
+import { OrgTable, TenantRole } from "@beep/shared-tables";
 import { text, unique } from "drizzle-orm/pg-core";
 
 /** A custom role of one organization, with the permissions it grants. */
@@ -8,5 +8,8 @@ export const organizationRole = OrgTable.make(IamEntityIds.OrganizationRoleId)(
     name: text("name").notNull(),
     permissions: text("permissions").array().notNull().default([]),
   },
-  (t) => [unique("iam_organization_role_organization_id_name_unique").on(t.organizationId, t.name)],
+  (t) => [
+    ...OrgTable.roles(t, TenantRole.managed),
+    unique("iam_organization_role_organization_id_name_unique").on(t.organizationId, t.name),
+  ],
 );

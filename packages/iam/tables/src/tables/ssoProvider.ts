@@ -1,5 +1,5 @@
 import { IamEntityIds } from "@beep/shared-domain";
-import { OrgTable } from "@beep/shared-tables";
+import { OrgTable, TenantRole } from "@beep/shared-tables";
 import { text, unique } from "drizzle-orm/pg-core";
 
 /**
@@ -11,5 +11,8 @@ export const ssoProvider = OrgTable.make(IamEntityIds.SsoProviderId, { rlsPolicy
     domain: text("domain").notNull(),
     issuer: text("issuer").notNull(),
   },
-  (t) => [unique("iam_sso_provider_organization_id_domain_unique").on(t.organizationId, t.domain)],
+  (t) => [
+    ...OrgTable.roles(t, TenantRole.managed),
+    unique("iam_sso_provider_organization_id_domain_unique").on(t.organizationId, t.domain),
+  ],
 );

@@ -1,5 +1,5 @@
 import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { index, text, unique } from "drizzle-orm/pg-core";
 import { member } from "./member.ts";
 
@@ -10,6 +10,7 @@ export const teamMember = OrgTable.make(IamEntityIds.TeamMemberId)(
     memberId: text("member_id").$type<IamEntityIds.MemberId>().notNull(),
   },
   (t) => [
+    ...OrgTable.roles(t, TenantRole.managed),
     OrgTable.reference(t, { columns: [t.teamId], foreignColumns: [SharedTables.team.id] }).onDelete("cascade"),
     OrgTable.reference(t, { columns: [t.memberId], foreignColumns: [member.id] }).onDelete("cascade"),
     unique("iam_team_member_organization_id_team_id_member_id_unique").on(t.organizationId, t.teamId, t.memberId),

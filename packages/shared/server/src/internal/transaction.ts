@@ -115,14 +115,26 @@ export class Transaction {
   }
 
   /** Drizzle's entry point. Unprepared statements with parameters cost postgres.js an extra round trip. */
-  private readonly send = (statement: string, parameters: Array<unknown>, options: postgres.UnsafeQueryOptions) => {
+  private readonly send = (statement: string, parameters: Array<unknown>, options: postgres.UnsafeQueryOptions) =>
+    this.dispatch(statement, parameters, options, true);
+
+  /** A statement of the runtime's own (the context's): not subject to the refusals that guard the unit's statements. */
+  readonly sendOwn = (statement: string, parameters: Array<unknown>): Promise<postgres.RowList<postgres.Row[]>> =>
+    this.dispatch(statement, parameters, {}, false) as unknown as Promise<postgres.RowList<postgres.Row[]>>;
+
+  private dispatch(
+    statement: string,
+    parameters: Array<unknown>,
+    options: postgres.UnsafeQueryOptions,
+    guard: boolean,
+  ) {
     if (this.state !== "open") {
       return rejected(
         new TenantContextMissing({ detail: "the transaction has ended; run this inside its unit of work" }),
       );
     }
     if (!this.alive()) return rejected(new DatabaseUnavailable({ detail: "the connection was lost" }));
-    const refusal = this.refuse(statement);
+    const refusal = guard ? this.refuse(statement) : undefined;
     if (refusal !== undefined) return rejected(refusal);
     const query = this.track(
       this.reserved.unsafe(statement, parameters as Array<never>, { ...options, prepare: this.prepare }),
@@ -132,7 +144,7 @@ export class Transaction {
     // Drizzle awaits either this or `values()`: the other must not surface as an unhandled rejection.
     guarded.catch(() => {});
     return Object.assign(guarded, { values: () => Promise.race([query.values(), this.stall]) });
-  };
+  }
 
   /**
    * COMMIT or ROLLBACK, once, with the session cleanup in the same message. Returns the error, if it failed.
@@ -247,7 +259,7 @@ export interface RunOptions {
 export const run = <A, E, R>(
   pool: postgres.Sql,
   options: RunOptions,
-  body: (db: Drizzle) => Effect.Effect<A, E, R>,
+  body: (db: Drizzle, own: Transaction["sendOwn"]) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, R> =>
   Effect.acquireUseRelease(
     Effect.tryPromise({
@@ -258,7 +270,7 @@ export const run = <A, E, R>(
     (transaction) =>
       Effect.gen(function* () {
         // The body starts before the prelude answers, so its first statement shares that round trip.
-        const exit = yield* Effect.exit(body(transaction.db));
+        const exit = yield* Effect.exit(body(transaction.db, transaction.sendOwn));
         const results = yield* Effect.tryPromise({ try: () => transaction.prelude, catch: fromCause });
         yield* options.verify(results);
         const value = yield* exit;

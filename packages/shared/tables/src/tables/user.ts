@@ -1,6 +1,6 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { sql } from "drizzle-orm";
-import { pgPolicy, text } from "drizzle-orm/pg-core";
+import { boolean, pgPolicy, text, uniqueIndex } from "drizzle-orm/pg-core";
 import * as Table from "../Table.ts";
 import { CURRENT_USER_ID_SQL } from "../TenantContext.ts";
 
@@ -17,9 +17,15 @@ export const user = Table.withRls(
     {
       // Not unique: a sign-up must not reveal whether an address is taken, and only verified addresses count.
       email: text("email").notNull(),
+      /** Whether the identity provider vouched for `email` (`email_verified`): only a verified address accepts invitations. */
+      emailVerified: boolean("email_verified").notNull().default(false),
       name: text("name").notNull(),
+      /** The identity provider's issuer and subject of a user it signs in (the user's id is derived from them). */
+      issuer: text("issuer"),
+      subject: text("subject"),
     },
-    () => [
+    (t) => [
+      uniqueIndex("shared_user_issuer_subject_idx").on(t.issuer, t.subject),
       pgPolicy("user_select_self_shared_user", { as: "permissive", for: "select", to: "public", using: isCurrentUser }),
       pgPolicy("user_insert_self_shared_user", {
         as: "permissive",
