@@ -11,6 +11,7 @@ import {
 } from "./DbErrors.ts";
 import { run } from "./internal/transaction.ts";
 import { TenantTx, type TenantTxShape } from "./TenantTx.ts";
+import { UserTx } from "./UserTx.ts";
 
 export type WithOrgError = InvalidOrganizationId | DbError;
 
@@ -26,6 +27,13 @@ export interface TenantDbShape {
   readonly withContext: (
     scope: TenantScope,
   ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>>;
+  /**
+   * A unit of work as a user outside any organization: the context names the user only, so no tenant's rows are
+   * visible; only what the user owns (their user row) or is named in (their memberships, `userColumn`).
+   */
+  readonly withUser: (
+    userId: string,
+  ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | WithOrgError, Exclude<R, UserTx>>;
 }
 
 /** Runs units of work as one tenant, each in its own transaction with a signed context for that transaction only. */
@@ -77,6 +85,9 @@ const KEY_MISMATCH =
 export const PRELUDE_SQL =
   "select set_config($1, $2, true), set_config('search_path', 'public', true), set_config('statement_timeout', $3, true), set_config('lock_timeout', $4, true), set_config('idle_in_transaction_session_timeout', $5, true), beep.current_org_id() as org";
 
+/** The prelude of a user's own unit of work: the same, checked by the user the database reads from the ticket. */
+export const USER_PRELUDE_SQL = PRELUDE_SQL.replace("beep.current_org_id() as org", "beep.current_user_id() as usr");
+
 export const preludeParameters = (ticket: string, settings: ReturnType<typeof Db.unitSettings>): Array<string> => [
   TenantContext.SETTING,
   ticket,
@@ -98,20 +109,85 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
     // Once per pool, not per unit of work.
     const settings = Db.unitSettings(options);
     const replyTimeoutMs = Db.replyTimeoutMs(options);
+
+    /**
+     * One unit of work under `claims`: BEGIN, the prelude (the ticket, settings, and the check that the database
+     * accepted it: `check` names the prelude's column and the value it must hold), then `body`.
+     */
+    const unit = <A, E, R>(
+      claims: ContextTicket.Claims,
+      check: { readonly prelude: string; readonly column: string; readonly value: string },
+      body: (
+        db: Db.Drizzle,
+        resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>,
+      ) => Effect.Effect<A, E, R>,
+    ) =>
+      Effect.gen(function* () {
+        const ticket = sign(claims);
+        const parameters = preludeParameters(ticket, settings);
+        const onCitus = (yield* engine) === "citus";
+        const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
+        if (onCitus && citusContext === undefined) {
+          return yield* new TenantAccessDenied({ detail: "the ticket holds a character no SQL literal may carry" });
+        }
+        const prepare = options.poolMode === "direct";
+        return yield* run(
+          sql,
+          {
+            prelude: (reserved) =>
+              citusContext === undefined
+                ? [reserved.unsafe(check.prelude, parameters, { prepare })]
+                : [
+                    reserved.unsafe(TenantContext.CITUS_PROPAGATE_SQL, NO_PARAMETERS, { prepare: false }),
+                    reserved.unsafe(citusContext, NO_PARAMETERS, { prepare: false }),
+                    reserved.unsafe(check.prelude, parameters, { prepare }),
+                  ],
+            // The last result is the prelude's own check.
+            verify: (results) =>
+              results.at(-1)?.[0]?.[check.column] === check.value
+                ? Effect.void
+                : Effect.fail(new TenantContextMissing({ detail: KEY_MISMATCH })),
+            refuse,
+            acquireTimeoutMs: options.acquireTimeoutMs,
+            replyTimeoutMs,
+          },
+          (db, own) =>
+            body(db, (next) =>
+              Effect.gen(function* () {
+                // A new ticket for the rest of the transaction; on Citus the workers get it as SET LOCAL (propagated
+                // since the prelude). Either way the database's reading of its role is checked.
+                const renewed = sign(next);
+                const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
+                if (onCitus && literal === undefined) {
+                  return yield* new TenantAccessDenied({
+                    detail: "the ticket holds a character no SQL literal may carry",
+                  });
+                }
+                const rows = yield* Effect.tryPromise({
+                  try: async () => {
+                    if (literal !== undefined) await own(literal, NO_PARAMETERS);
+                    return literal === undefined
+                      ? await own(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed])
+                      : await own(CURRENT_ROLE_SQL, NO_PARAMETERS);
+                  },
+                  catch: fromCause,
+                });
+                if ((rows[0]?.role ?? undefined) !== next.role) {
+                  return yield* new TenantContextMissing({ detail: KEY_MISMATCH });
+                }
+              }),
+            ),
+        );
+      });
+
     return {
       withContext:
         (scope: TenantScope) =>
         <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> =>
           Effect.gen(function* () {
             const org = yield* parseOrganizationId(scope.organizationId);
-            const userId = scope.userId !== undefined && isUserId(scope.userId) ? scope.userId : undefined;
-            if (scope.userId !== undefined && userId === undefined) {
-              return yield* new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" });
-            }
-            const role = scope.role;
-            if (role !== undefined && !TenantRole.isContextRole(role)) {
-              return yield* new TenantAccessDenied({ detail: `"${String(role).slice(0, 40)}" is not a role` });
-            }
+            const userId = yield* parseUserId(scope.userId);
+            const role = yield* parseRole(scope.role);
             // Inside a unit of work for the same tenant, user and role, join it rather than take a second connection.
             const outer = yield* Effect.serviceOption(TenantTx);
             if (
@@ -122,68 +198,52 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
             ) {
               return yield* Effect.provideService(effect, TenantTx, outer.value);
             }
-            const ticket = sign({ organizationId: org, userId, role });
-            const parameters = preludeParameters(ticket, settings);
-            const onCitus = (yield* engine) === "citus";
-            const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
-            if (onCitus && citusContext === undefined) {
-              return yield* new TenantAccessDenied({ detail: "the ticket holds a character no SQL literal may carry" });
-            }
-            return yield* run(
-              sql,
-              {
-                prelude: (reserved) =>
-                  citusContext === undefined
-                    ? [reserved.unsafe(PRELUDE_SQL, parameters, { prepare: options.poolMode === "direct" })]
-                    : [
-                        reserved.unsafe(TenantContext.CITUS_PROPAGATE_SQL, NO_PARAMETERS, { prepare: false }),
-                        reserved.unsafe(citusContext, NO_PARAMETERS, { prepare: false }),
-                        reserved.unsafe(PRELUDE_SQL, parameters, { prepare: options.poolMode === "direct" }),
-                      ],
-                // The last result is the prelude's own check.
-                verify: (results) =>
-                  results.at(-1)?.[0]?.org === org
-                    ? Effect.void
-                    : Effect.fail(new TenantContextMissing({ detail: KEY_MISMATCH })),
-                refuse,
-                acquireTimeoutMs: options.acquireTimeoutMs,
-                replyTimeoutMs,
-              },
-              (db, own) => {
+            return yield* unit(
+              { organizationId: org, userId, role },
+              { prelude: PRELUDE_SQL, column: "org", value: org },
+              (db, resign) => {
                 const shape = (current: string | undefined): TenantTxShape => ({
                   organizationId: org,
                   userId,
                   role: current,
                   db,
                   assumeRole: (next) =>
-                    Effect.gen(function* () {
-                      if (!TenantRole.isContextRole(next)) {
-                        return yield* new TenantAccessDenied({
-                          detail: `"${String(next).slice(0, 40)}" is not a role`,
-                        });
-                      }
-                      const renewed = sign({ organizationId: org, userId, role: next });
-                      const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
-                      const rows = yield* Effect.tryPromise({
-                        try: async () => {
-                          // On Citus the workers get it as SET LOCAL (propagated since the prelude); the check follows.
-                          if (literal !== undefined) await own(literal, NO_PARAMETERS);
-                          return literal === undefined
-                            ? await own(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed])
-                            : await own(CURRENT_ROLE_SQL, NO_PARAMETERS);
-                        },
-                        catch: fromCause,
-                      });
-                      if (rows[0]?.role !== next) return yield* new TenantContextMissing({ detail: KEY_MISMATCH });
-                      return shape(next);
-                    }),
+                    Effect.flatMap(parseRole(next), (checked) =>
+                      Effect.as(resign({ organizationId: org, userId, role: checked }), shape(checked)),
+                    ),
                 });
                 return Effect.provideService(effect, TenantTx, shape(role));
               },
             );
           }),
+      withUser:
+        (userId: string) =>
+        <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, UserTx>> =>
+          Effect.gen(function* () {
+            const user = yield* parseUserId(userId);
+            if (user === undefined) return yield* new TenantAccessDenied({ detail: "no user" });
+            return yield* unit(
+              { organizationId: "", userId: user },
+              { prelude: USER_PRELUDE_SQL, column: "usr", value: user },
+              (db) => Effect.provideService(effect, UserTx, { userId: user, db }),
+            );
+          }),
     };
   });
+
+const parseUserId = (
+  input: string | undefined,
+): Effect.Effect<SharedEntityIds.UserId | undefined, TenantAccessDenied> =>
+  input === undefined
+    ? Effect.succeed(undefined)
+    : isUserId(input)
+      ? Effect.succeed(input)
+      : Effect.fail(new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" }));
+
+const parseRole = (input: string | undefined): Effect.Effect<string | undefined, TenantAccessDenied> =>
+  input === undefined || TenantRole.isContextRole(input)
+    ? Effect.succeed(input)
+    : Effect.fail(new TenantAccessDenied({ detail: `"${String(input).slice(0, 40)}" is not a role` }));
 
 /** The key the runtime signs tickets with: `BEEP_CONTEXT_KEY`, at least 32 characters. */
 export const contextKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("BEEP_CONTEXT_KEY").pipe(
@@ -215,6 +275,12 @@ export const withContext =
   (scope: TenantScope) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, TenantDb | Exclude<R, TenantTx>> =>
     Effect.flatMap(TenantDb, (tenantDb) => tenantDb.withContext(scope)(effect));
+
+/** Runs `effect` as `userId` outside any organization (`TenantDbShape.withUser`), in one transaction. */
+export const withUser =
+  (userId: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, TenantDb | Exclude<R, UserTx>> =>
+    Effect.flatMap(TenantDb, (tenantDb) => tenantDb.withUser(userId)(effect));
 
 /** Runs `effect` as `organizationId` with no user, in one transaction. Invalid ids fail before any SQL. */
 export const withOrg = (organizationId: string) => withContext({ organizationId });

@@ -5,3 +5,4 @@ export * as SystemDb from "./SystemDb.ts";
 export * as TenantDb from "./TenantDb.ts";
 export * as TenantQuery from "./TenantQuery.ts";
 export * as TenantTx from "./TenantTx.ts";
+export * as UserTx from "./UserTx.ts";

@@ -76,7 +76,10 @@ const field = (name: string, value: string | undefined) => {
 export const signer = (key: string) => {
   const secret = keyBytes(key);
   return (claims: Claims, nowMs: number = Date.now(), ttlMs: number = DEFAULT_TTL_MS): string => {
-    if (claims.organizationId === "") throw new InvalidClaims({ reason: "no organization" });
+    // A user's own context (their user row, their memberships) names no organization: tenant rows stay invisible.
+    if (claims.organizationId === "" && (claims.userId ?? "") === "") {
+      throw new InvalidClaims({ reason: "no organization and no user" });
+    }
     const body = [
       VERSION,
       field("organization", claims.organizationId),

@@ -24,6 +24,8 @@ export type { RlsMode } from "./TenantPolicy.ts";
 export interface Options<M extends RlsMode> {
   /** Default `"standard"`. */
   readonly rlsPolicy?: M;
+  /** `standard` only: the column naming a user who may also read the row from any context (`TenantPolicy`). */
+  readonly userColumn?: string;
 }
 
 // Inside a tenant transaction the organization may be omitted: it defaults to the context. Shared rows of a
@@ -80,6 +82,17 @@ export const make =
     const name = entityId.tableName;
     const mode: RlsMode = options?.rlsPolicy ?? "standard";
     assertNoDefaultColumnNames(name, columns);
+    if (options?.userColumn !== undefined) {
+      const named = Object.values(columns).some(
+        (column) => (column as unknown as { config?: { name?: string } }).config?.name === options.userColumn,
+      );
+      if (mode !== "standard" || !named) {
+        throw new UnsafeTenantKey({
+          table: name,
+          detail: `userColumn "${options.userColumn}": a column of a standard table`,
+        });
+      }
+    }
     const defaults = {
       id: idColumn(entityId),
       organizationId: organizationIdColumn(),
@@ -92,7 +105,10 @@ export const make =
       return [
         primaryKey({ name: `${name}_pkey`, columns: [self.organizationId, self.id] }),
         ...own,
-        ...drizzlePolicies(name, mode, { baseline: !ownPermissive }),
+        ...drizzlePolicies(name, mode, {
+          baseline: !ownPermissive,
+          ...(options?.userColumn === undefined ? {} : { userColumn: options.userColumn }),
+        }),
       ];
     });
     if (mode !== "none") table.enableRLS();

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type PgPolicy, pgPolicy } from "drizzle-orm/pg-core";
-import { CURRENT_ORG_ID_SQL, SHARED_ORGANIZATION_ID_SQL } from "./TenantContext.ts";
+import { CURRENT_ORG_ID_SQL, CURRENT_USER_ID_SQL, SHARED_ORGANIZATION_ID_SQL } from "./TenantContext.ts";
 
 /**
  * How a table is isolated:
@@ -27,6 +27,11 @@ export interface PolicyOptions {
   readonly column?: string;
   /** Add the permissive baseline (default true); leave it out when the table brings its own permissive policies. */
   readonly baseline?: boolean;
+  /**
+   * `standard` only: rows are also readable by the user this column names, from any context (a membership is seen by
+   * its organization and by its user). Writes stay bounded by the organization.
+   */
+  readonly userColumn?: string;
 }
 
 export const tenantPolicyName = (table: string) => `tenant_isolation_${table}`;
@@ -45,18 +50,24 @@ export const specs = (table: string, mode: RlsMode, options: PolicyOptions = {})
   const own = `${column} = ${CURRENT_ORG_ID_SQL}`;
   const name = tenantPolicyName(table);
   // Restrictive: ANDed with every other policy, so nothing a team adds can widen access past the tenant.
+  const readable =
+    mode === "nullable"
+      ? `(${own} OR ${column} = ${SHARED_ORGANIZATION_ID_SQL})`
+      : options.userColumn !== undefined
+        ? `(${own} OR "${options.userColumn}" = ${CURRENT_USER_ID_SQL})`
+        : undefined;
   const tenant: Array<PolicySpec> =
-    mode === "standard"
+    readable === undefined
       ? [{ name, as: "restrictive", for: "all", using: own, withCheck: own }]
       : [
           {
             name,
             as: "restrictive",
             for: "all",
-            using: `(${own} OR ${column} = ${SHARED_ORGANIZATION_ID_SQL})`,
+            using: readable,
             withCheck: own,
           },
-          // Shared rows pass the read check above, so updates and deletes need their own, narrower one.
+          // Shared (or the user's) rows pass the read check above, so updates and deletes need their own, narrower one.
           { name: `${name}_update`, as: "restrictive", for: "update", using: own },
           { name: `${name}_delete`, as: "restrictive", for: "delete", using: own },
         ];
