@@ -1,5 +1,12 @@
 import { HttpApi, OpenApi } from "@effect/platform";
-import { NotFound, PayloadTooLarge, ServiceUnavailable, UnsupportedMediaType } from "./ApiErrors.ts";
+import {
+  BadRequest,
+  Forbidden,
+  NotFound,
+  PayloadTooLarge,
+  ServiceUnavailable,
+  UnsupportedMediaType,
+} from "./ApiErrors.ts";
 import { AuditEventsGroup } from "./groups/AuditEvents.ts";
 import { SignupGroup, TokensGroup } from "./groups/Auth.ts";
 import { DiscussionsGroup } from "./groups/Discussions.ts";
@@ -18,6 +25,8 @@ export class Api extends HttpApi.make("beep")
   .prefix("/v1")
   .add(HealthGroup)
   .addError(NotFound)
+  .addError(Forbidden)
+  .addError(BadRequest)
   .addError(ServiceUnavailable)
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)

@@ -8,6 +8,20 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>()(
   HttpApiSchema.annotations({ status: 401, description: "Missing, invalid or expired bearer token" }),
 ) {}
 
+/** Well-formed credentials, but the caller's role may not do this to a resource it can see. */
+export class Forbidden extends Schema.TaggedError<Forbidden>()(
+  "Forbidden",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 403, description: "The caller's role may not do this" }),
+) {}
+
+/** The request is missing something it needs that no schema can say (e.g. which organization it acts in). */
+export class BadRequest extends Schema.TaggedError<BadRequest>()(
+  "BadRequest",
+  { message: Schema.String },
+  HttpApiSchema.annotations({ status: 400 }),
+) {}
+
 /** Not found, or belongs to another organization: the two are indistinguishable on purpose. */
 export class NotFound extends Schema.TaggedError<NotFound>()(
   "NotFound",

@@ -2,7 +2,6 @@ import { SharedEntityIds } from "@beep/shared-domain";
 import { type DbErrors, TenantTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
 import { Effect } from "effect";
-import { CurrentSession } from "./CurrentSession.ts";
 
 export interface Entry {
   /** `<entity>.<verb>`, e.g. `document.updated`. */
@@ -17,7 +16,7 @@ export interface Entry {
  * commits exactly when the change it describes commits, and never without it.
  */
 export const record = (
-  actorId: SharedEntityIds.UserId,
+  actorId: SharedEntityIds.UserId | null,
   entry: Entry,
 ): Effect.Effect<void, DbErrors.DbError, TenantTx.TenantTx> =>
   TenantTx.use((db, organizationId) =>
@@ -31,6 +30,6 @@ export const record = (
     }),
   ).pipe(Effect.asVoid);
 
-/** `record` with the authenticated caller as the actor. */
+/** `record` with the transaction's user (none for an API key) as the actor. */
 export const recordForSession = (entry: Entry) =>
-  Effect.flatMap(CurrentSession, (session) => record(session.userId, entry));
+  Effect.flatMap(TenantTx.TenantTx, (tx) => record(tx.userId ?? null, entry));

@@ -1,10 +1,12 @@
 import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
 import { TenantDb, TenantTx } from "@beep/shared-server";
+import { TenantRole } from "@beep/shared-tables";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
-import { NotFound, ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
-import { CurrentSession } from "./CurrentSession.ts";
+import { BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
+import * as ApiKeys from "./ApiKeys.ts";
+import { CurrentSession, type Session } from "./CurrentSession.ts";
 import * as RequestLog from "./RequestLog.ts";
 
 type DbFailure = TenantDb.WithOrgError;
@@ -22,12 +24,16 @@ const DB_FAILURES: ReadonlySet<string> = new Set([
 const isDbFailure = (error: unknown): error is DbFailure =>
   typeof error === "object" && error !== null && "_tag" in error && DB_FAILURES.has(String(error._tag));
 
+/** SQLSTATE of a row-level security check that refused a row: the role's grants did not allow the write. */
+const POLICY_REFUSED = "42501";
+
 /**
- * What a database error the handler did not handle means to the client: unreachable or too slow is 503;
- * refused by the tenant's policies is 404 (existence does not leak); anything else is a bug (500). The client
- * gets a short, generic answer; the request log line of a 5xx gets the error's tag, SQLSTATE and message.
+ * What a database error the handler did not handle means to the client: unreachable or too slow is 503; a write
+ * the role's grants refused is 403; any other refusal by the tenant's policies is 404 (existence does not leak);
+ * anything else is a bug (500). The client gets a short, generic answer; the request log line of a 5xx gets the
+ * error's tag, SQLSTATE and message.
  */
-const toHttp = (error: DbFailure): Effect.Effect<never, ServiceUnavailable | NotFound> => {
+const toHttp = (error: DbFailure): Effect.Effect<never, ServiceUnavailable | NotFound | Forbidden> => {
   switch (error._tag) {
     case "DatabaseUnavailable":
     case "QueryTimeout":
@@ -36,51 +42,112 @@ const toHttp = (error: DbFailure): Effect.Effect<never, ServiceUnavailable | Not
         Effect.fail(new ServiceUnavailable({ message: "database unavailable" })),
       );
     case "TenantAccessDenied":
-      return Effect.fail(new NotFound({ message: "not found" }));
+      return Effect.fail(
+        error.code === POLICY_REFUSED
+          ? new Forbidden({ message: "your role may not do this" })
+          : new NotFound({ message: "not found" }),
+      );
     default:
       return Effect.zipRight(RequestLog.annotateError(error), Effect.die(error));
   }
 };
 
-/** Inside the tenant transaction, RLS shows only this organization's memberships. */
-const assertMember = (userId: SharedEntityIds.UserId) =>
-  TenantTx.use((db) =>
-    db.select({ id: IamTables.member.id }).from(IamTables.member).where(eq(IamTables.member.userId, userId)).limit(1),
-  ).pipe(
-    Effect.filterOrFail(
-      (rows) => rows.length === 1,
-      () => new Unauthorized({ message: "user is not a member of the token's organization" }),
-    ),
-  );
+type HttpFailure = ServiceUnavailable | NotFound | Forbidden;
 
 /**
- * Runs `effect` in one transaction of `organizationId` as `userId` (`TenantDb.withContext`): committed when it
- * succeeds, rolled back on any failure. Database errors it leaves unhandled become HTTP errors.
+ * Runs `effect` in one transaction of `scope` (`TenantDb.withContext`): committed when it succeeds, rolled back on
+ * any failure. Database errors it leaves unhandled become HTTP errors.
  */
-export const inOrganization =
-  (organizationId: SharedEntityIds.OrganizationId, userId: SharedEntityIds.UserId) =>
+export const inContext =
+  (scope: TenantDb.TenantScope) =>
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
-  ): Effect.Effect<
-    A,
-    Exclude<E, DbFailure> | ServiceUnavailable | NotFound,
-    Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb
-  > =>
-    TenantDb.withContext({ organizationId, userId })(effect).pipe(
+  ): Effect.Effect<A, Exclude<E, DbFailure> | HttpFailure, Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb> =>
+    TenantDb.withContext(scope)(effect).pipe(
       Effect.catchAll(
-        (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | ServiceUnavailable | NotFound> =>
+        (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | HttpFailure> =>
           isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
       ),
     );
 
-/** Runs the caller's request in its organization, after checking that it is still a member there. */
+/** `inContext` as `userId` in `organizationId`, with no role yet. */
+export const inOrganization = (organizationId: SharedEntityIds.OrganizationId, userId: SharedEntityIds.UserId) =>
+  inContext({ organizationId, userId });
+
+/** The caller's role in the context's organization: their own membership row, which every context may read. */
+export const membershipRole = (userId: SharedEntityIds.UserId) =>
+  TenantTx.use((db) =>
+    db
+      .select({ role: IamTables.member.role })
+      .from(IamTables.member)
+      .where(eq(IamTables.member.userId, userId))
+      .limit(1),
+  ).pipe(Effect.map((rows) => rows[0]?.role));
+
+/** A person's role: their membership in the context's organization (none: 401). */
+const memberRole = (userId: SharedEntityIds.UserId) =>
+  Effect.flatMap(membershipRole(userId), (role) =>
+    role === undefined
+      ? Effect.fail(new Unauthorized({ message: "not a member of this organization" }))
+      : Effect.succeed(role),
+  );
+
+/** The organization the session names, or 400 saying how to name one. */
+export const organizationOf = (session: Session): Effect.Effect<SharedEntityIds.OrganizationId, BadRequest> =>
+  session.organizationId === undefined
+    ? Effect.fail(new BadRequest({ message: "name the organization: send the X-Organization-Id header" }))
+    : Effect.succeed(session.organizationId);
+
+/**
+ * Runs the caller's request in its organization, in one transaction: the caller's role is read there (a person's
+ * membership; an API key's own role, `ApiKeys.authorize`), the context is re-signed with it, then `effect` runs as
+ * that role.
+ */
 export const run = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
 ): Effect.Effect<
   A,
-  Exclude<E, DbFailure> | ServiceUnavailable | NotFound | Unauthorized,
+  Exclude<E, DbFailure> | HttpFailure | Unauthorized | BadRequest,
   Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb | CurrentSession
 > =>
-  Effect.flatMap(CurrentSession, (session) =>
-    inOrganization(session.organizationId, session.userId)(Effect.zipRight(assertMember(session.userId), effect)),
+  Effect.gen(function* () {
+    const session = yield* CurrentSession;
+    const organizationId = yield* organizationOf(session);
+    const { apiKey, userId } = session;
+    const role =
+      apiKey !== undefined
+        ? ApiKeys.authorize(apiKey)
+        : userId !== undefined
+          ? memberRole(userId)
+          : Effect.fail(new Unauthorized({ message: "no user and no API key" }));
+    return yield* inContext({ organizationId, userId })(
+      Effect.flatMap(role, (found) => TenantTx.asRole(found)(effect)),
+    );
+  });
+
+/** The role the request acts as (inside `run`). */
+export const currentRole: Effect.Effect<TenantRole.Role, never, TenantTx.TenantTx> = Effect.flatMap(
+  TenantTx.TenantTx,
+  (tx) => (TenantRole.isRole(tx.role) ? Effect.succeed(tx.role) : Effect.die("the request acts with no role")),
+);
+
+/** The acting user (inside `run`), or null for an API key: what authorship and audit columns record. */
+export const actor: Effect.Effect<SharedEntityIds.UserId | null, never, TenantTx.TenantTx> = Effect.map(
+  TenantTx.TenantTx,
+  (tx) => tx.userId ?? null,
+);
+
+/** Fails 403 unless the request's role covers `needed`. */
+export const requireRole = (needed: TenantRole.Role, what: string) =>
+  Effect.flatMap(currentRole, (role) =>
+    TenantRole.covers(role, needed)
+      ? Effect.void
+      : Effect.fail(new Forbidden({ message: `only ${TenantRole.atLeast(needed).join(" or ")} may ${what}` })),
   );
+
+/**
+ * A write that changed no row: 403 when the caller can see the resource (its role may not change it), 404 when it
+ * cannot (missing, or another organization's).
+ */
+export const refusedOrMissing = <E, R>(find: Effect.Effect<unknown, E, R>, what: string) =>
+  Effect.flatMap(find, () => Effect.fail(new Forbidden({ message: `your role may not ${what}` })));

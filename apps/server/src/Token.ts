@@ -1,7 +1,6 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { Context, Data, Effect, Layer, Redacted, Schema } from "effect";
 import { errors as JoseErrors, jwtVerify, SignJWT } from "jose";
-import type { Session } from "./CurrentSession.ts";
 
 /** Why a bearer token was refused; the reason is safe to show (it never contains the token). */
 export class InvalidToken extends Data.TaggedError("InvalidToken")<{ readonly reason: string }> {
@@ -32,9 +31,15 @@ export interface Issued {
   readonly expiresAt: Date;
 }
 
+/** Whom a token names: a user, in an organization. */
+export interface Subject {
+  readonly userId: SharedEntityIds.UserId;
+  readonly organizationId: SharedEntityIds.OrganizationId;
+}
+
 export interface TokensShape {
-  readonly issue: (session: Session, ttlSeconds?: number) => Effect.Effect<Issued>;
-  readonly verify: (token: string) => Effect.Effect<Session, InvalidToken>;
+  readonly issue: (subject: Subject, ttlSeconds?: number) => Effect.Effect<Issued>;
+  readonly verify: (token: string) => Effect.Effect<Subject, InvalidToken>;
 }
 
 /** Signs and verifies HS256 tokens with claims `sub` (user), `org_id` and `exp`. */
@@ -55,12 +60,12 @@ export const make = (secret: Redacted.Redacted<string>): Effect.Effect<TokensSha
     const key = new TextEncoder().encode(value);
     const decodeClaims = Schema.decodeUnknown(Claims);
     return {
-      issue: (session, ttlSeconds = DEFAULT_TTL_SECONDS) =>
+      issue: (subject, ttlSeconds = DEFAULT_TTL_SECONDS) =>
         Effect.promise(async () => {
           const exp = Math.floor(Date.now() / 1000) + ttlSeconds;
-          const token = await new SignJWT({ org_id: session.organizationId })
+          const token = await new SignJWT({ org_id: subject.organizationId })
             .setProtectedHeader({ alg: ALGORITHM, typ: "JWT" })
-            .setSubject(session.userId)
+            .setSubject(subject.userId)
             .setIssuedAt()
             .setExpirationTime(exp)
             .sign(key);

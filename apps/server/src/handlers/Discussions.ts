@@ -7,7 +7,6 @@ import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { notFound } from "../ApiErrors.ts";
 import * as AuditLog from "../AuditLog.ts";
-import { CurrentSession } from "../CurrentSession.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 import { findDocument } from "./Documents.ts";
@@ -54,13 +53,10 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
     .handle("create", ({ path, payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
-          const session = yield* CurrentSession;
+          const authorId = yield* RequestTenant.actor;
           yield* findDocument(path.id);
           const [created] = yield* TenantTx.use((db) =>
-            db
-              .insert(discussion)
-              .values({ documentId: path.id, title: payload.title, authorId: session.userId })
-              .returning(),
+            db.insert(discussion).values({ documentId: path.id, title: payload.title, authorId }).returning(),
           );
           if (created === undefined) return yield* Effect.die("insert returned no row");
           yield* AuditLog.recordForSession({
@@ -96,13 +92,10 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
     .handle("createComment", ({ path, payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
-          const session = yield* CurrentSession;
+          const authorId = yield* RequestTenant.actor;
           yield* findDiscussion(path.id, path.discussionId);
           const [created] = yield* TenantTx.use((db) =>
-            db
-              .insert(comment)
-              .values({ discussionId: path.discussionId, body: payload.body, authorId: session.userId })
-              .returning(),
+            db.insert(comment).values({ discussionId: path.discussionId, body: payload.body, authorId }).returning(),
           );
           if (created === undefined) return yield* Effect.die("insert returned no row");
           yield* AuditLog.recordForSession({

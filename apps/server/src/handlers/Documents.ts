@@ -7,7 +7,6 @@ import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { Conflict, notFound } from "../ApiErrors.ts";
 import * as AuditLog from "../AuditLog.ts";
-import { CurrentSession } from "../CurrentSession.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
 
@@ -38,7 +37,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
     .handle("create", ({ payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
-          const session = yield* CurrentSession;
+          const authorId = yield* RequestTenant.actor;
           const [created] = yield* TenantTx.use((db) =>
             db
               .insert(document)
@@ -46,7 +45,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
                 title: payload.title,
                 ...(payload.content === undefined ? {} : { content: payload.content }),
                 ...(payload.status === undefined ? {} : { status: payload.status }),
-                authorId: session.userId,
+                authorId,
               })
               .returning(),
           );
@@ -71,7 +70,8 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
               .where(eq(document.id, path.id))
               .returning(),
           );
-          if (updated === undefined) return yield* notFound("document");
+          if (updated === undefined)
+            return yield* RequestTenant.refusedOrMissing(findDocument(path.id), "change this document");
           yield* AuditLog.recordForSession({ action: "document.updated", entityType: DOCUMENT, entityId: updated.id });
           return updated;
         }),
@@ -83,7 +83,8 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
           const [deleted] = yield* TenantTx.use((db) =>
             db.delete(document).where(eq(document.id, path.id)).returning({ id: document.id }),
           );
-          if (deleted === undefined) return yield* notFound("document");
+          if (deleted === undefined)
+            return yield* RequestTenant.refusedOrMissing(findDocument(path.id), "delete this document");
           yield* AuditLog.recordForSession({ action: "document.deleted", entityType: DOCUMENT, entityId: deleted.id });
         }),
       ),
@@ -112,7 +113,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
     .handle("createVersion", ({ path }) =>
       RequestTenant.run(
         Effect.gen(function* () {
-          const session = yield* CurrentSession;
+          const authorId = yield* RequestTenant.actor;
           const current = yield* findDocument(path.id);
           const [latest] = yield* TenantTx.use((db) =>
             db
@@ -128,7 +129,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
                 version: (latest?.version ?? 0) + 1,
                 title: current.title,
                 content: current.content,
-                authorId: session.userId,
+                authorId,
               })
               .returning(),
           ).pipe(

@@ -24,7 +24,7 @@ export type { RlsMode } from "./TenantPolicy.ts";
 export interface Options<M extends RlsMode> {
   /** Default `"standard"`. */
   readonly rlsPolicy?: M;
-  /** `standard` only: the column naming a user who may also read the row from any context (`TenantPolicy`). */
+  /** `standard` only: the column naming a user who may also read the row in their own context (`TenantPolicy`). */
   readonly userColumn?: string;
 }
 

@@ -28,8 +28,9 @@ export interface PolicyOptions {
   /** Add the permissive baseline (default true); leave it out when the table brings its own permissive policies. */
   readonly baseline?: boolean;
   /**
-   * `standard` only: rows are also readable by the user this column names, from any context (a membership is seen by
-   * its organization and by its user). Writes stay bounded by the organization.
+   * `standard` only: rows are also readable by the user this column names, in that user's own context (one naming
+   * no organization: `TenantDb.withUser`): a membership is seen by its organization and by its user. Writes stay
+   * bounded by the organization.
    */
   readonly userColumn?: string;
 }
@@ -54,7 +55,8 @@ export const specs = (table: string, mode: RlsMode, options: PolicyOptions = {})
     mode === "nullable"
       ? `(${own} OR ${column} = ${SHARED_ORGANIZATION_ID_SQL})`
       : options.userColumn !== undefined
-        ? `(${own} OR "${options.userColumn}" = ${CURRENT_USER_ID_SQL})`
+        ? // Only where the context names no organization: inside one, a user's other memberships stay out of sight.
+          `(${own} OR (${CURRENT_ORG_ID_SQL} IS NULL AND "${options.userColumn}" = ${CURRENT_USER_ID_SQL}))`
         : undefined;
   const tenant: Array<PolicySpec> =
     readable === undefined
