@@ -50,7 +50,7 @@ describe("authentication", () => {
         const reply = yield* call("GET", "/v1/documents", { token });
         assert.deepStrictEqual(reply.body, {
           _tag: "Unauthorized",
-          message: "user is not a member of the token's organization",
+          message: "not a member of this organization",
         });
         assert.strictEqual(reply.status, 401);
         const write = yield* call("POST", "/v1/documents", { token, body: { title: "intrusion" } });
