@@ -21,7 +21,7 @@ export const APP_PRIVILEGES_BY_TABLE: Readonly<Record<string, ReadonlyArray<Priv
  */
 export const APP_FIXED_COLUMNS: Readonly<Record<string, ReadonlyArray<string>>> = {
   iam_member: ["user_id"],
-  // Every context of a tenant may record a key's use (its policies allow it before any role is known): nothing else.
+  // A key's own context records its use (`TenantRole.apiKey`); admins manage keys by creating and deleting them.
   iam_api_key: ["name", "prefix", "key_hash", "role", "created_by", "expires_at"],
 };
 

@@ -24,11 +24,18 @@ export const covers = (held: Role, needed: Role): boolean => ROLES.indexOf(held)
 export const INVITEE_PREFIX = "invitee.";
 export const invitee = (invitationId: string): string => `${INVITEE_PREFIX}${invitationId}`;
 
-const INVITEE = /^invitee\.[a-z_]+__[0-9a-f-]{36}$/;
+/**
+ * The context role of a request presenting an API key, while the key is looked up and its use recorded: it sees
+ * that key only. The request then goes on as the key's own role.
+ */
+export const API_KEY_PREFIX = "apikey.";
+export const apiKey = (keyId: string): string => `${API_KEY_PREFIX}${keyId}`;
 
-/** A role the context may carry: one of `ROLES`, or an invitee's. Nothing else reaches a ticket. */
+const SCOPED = /^(invitee|apikey)\.[a-z_]+__[0-9a-f-]{36}$/;
+
+/** A role the context may carry: one of `ROLES`, an invitee's or an API key's. Nothing else reaches a ticket. */
 export const isContextRole = (value: unknown): value is string =>
-  isRole(value) || (typeof value === "string" && INVITEE.test(value));
+  isRole(value) || (typeof value === "string" && SCOPED.test(value));
 
 export type Command = "select" | "insert" | "update" | "delete";
 

@@ -1,14 +1,14 @@
 import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables, TenantContext, type TenantRole } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantContext, TenantRole } from "@beep/shared-tables";
 import { text, timestamp, unique } from "drizzle-orm/pg-core";
 
 const ROLE = TenantContext.CURRENT_ROLE_SQL;
 
 /**
  * An API key: it authenticates as its organization with its role. Only a hash of the secret is stored; `prefix` lets
- * a person recognise the key. Finding a key (and recording its use) happens before any role is known, so every
- * context of the tenant reads keys and may touch `last_used_at` (the runtime role may update no other column);
- * admins manage keys up to their own role, owners every key.
+ * a person recognise the key. A request presenting a key first acts as that key (`TenantRole.apiKey(id)`): it reads
+ * that key only and may touch `last_used_at` only (the runtime role may update no other column); admins manage keys
+ * up to their own role, owners every key.
  */
 export const apiKey = OrgTable.make(IamEntityIds.ApiKeyId)(
   {
@@ -24,8 +24,8 @@ export const apiKey = OrgTable.make(IamEntityIds.ApiKeyId)(
   },
   (t) => [
     ...OrgTable.roles(t, [
-      { for: "select" },
-      { for: "update" },
+      { for: "select", label: "key", where: `${ROLE} = '${TenantRole.API_KEY_PREFIX}' || "id"` },
+      { for: "update", label: "key", where: `${ROLE} = '${TenantRole.API_KEY_PREFIX}' || "id"` },
       { for: "all", to: "admin", where: `"role" <> 'owner' OR ${ROLE} = 'owner'` },
     ]),
     unique("iam_api_key_organization_id_key_hash_unique").on(t.organizationId, t.keyHash),
