@@ -38,7 +38,10 @@ const organizational = (writers: string): RoleRules.TableRules => ({
   delete: { any: ADMINS },
 });
 
-/** The invitation an invitee context acts for (`TenantRole.invitee(id)`): the row labelled so in iam_invitation. */
+/**
+ * The invitation an invitee context acts for (`TenantRole.invitee(id)`), and the key an API key's context acts for
+ * (`TenantRole.apiKey(id)`): the rows labelled so in iam_invitation and iam_api_key.
+ */
 const THEIRS = "theirs";
 
 /**
@@ -69,7 +72,7 @@ const ORACLE: RoleRules.Oracle = {
       joiningAsOwner: { userId: "@newcomer", role: "owner" },
       someoneElse: { userId: "@stranger", role: "member" },
     },
-    select: { own: `none invitee ${MEMBERS}`, member: MEMBERS, admin: MEMBERS, owner: MEMBERS },
+    select: { own: `none invitee apikey ${MEMBERS}`, member: MEMBERS, admin: MEMBERS, owner: MEMBERS },
     insert: { joining: "owner invitee", joiningAsOwner: "owner", someoneElse: "" },
     update: { own: ADMINS, member: ADMINS, admin: ADMINS, owner: "owner" },
     delete: { own: ADMINS, member: ADMINS, admin: ADMINS, owner: "owner" },
@@ -88,12 +91,17 @@ const ORACLE: RoleRules.Oracle = {
     delete: { [THEIRS]: ADMINS, admin: ADMINS, owner: "owner" },
   },
   iam_api_key: {
-    rows: { member: { role: "member" }, admin: { role: "admin" }, owner: { role: "owner" } },
-    // Members read the keys (the grants say so); managing them is for admins, owner-role keys for owners.
-    select: { member: MEMBERS, admin: MEMBERS, owner: MEMBERS },
+    rows: {
+      [THEIRS]: { role: "member" },
+      member: { role: "member" },
+      admin: { role: "admin" },
+      owner: { role: "owner" },
+    },
+    // A key's own context reads it and records its use; managing keys is for admins, owner-role keys for owners.
+    select: { [THEIRS]: `${ADMINS} apikey`, admin: ADMINS, owner: "owner" },
     insert: { member: ADMINS, admin: ADMINS, owner: "owner" },
-    update: { member: ADMINS, admin: ADMINS, owner: "owner" },
-    delete: { member: ADMINS, admin: ADMINS, owner: "owner" },
+    update: { [THEIRS]: `${ADMINS} apikey`, admin: ADMINS, owner: "owner" },
+    delete: { [THEIRS]: ADMINS, admin: ADMINS, owner: "owner" },
   },
 };
 
@@ -114,6 +122,7 @@ interface Org {
   readonly id: SharedEntityIds.OrganizationId;
   readonly rows: ReadonlyMap<string, ReadonlyMap<string, Row>>;
   readonly invitation: string;
+  readonly apiKey: string;
 }
 
 /** Rows the statement saw or changed (an INSERT without error: one). */
@@ -236,10 +245,12 @@ const roleMatrix = (runtimeLayer: ReturnType<typeof runtime>, engine: string) =>
                 rows.set(entry.name, byLabel);
               }
               const theirs = rows.get("iam_invitation")?.get(THEIRS)?.id;
+              const key = rows.get("iam_api_key")?.get(THEIRS)?.id;
               return {
                 id,
                 rows,
                 invitation: typeof theirs === "string" ? theirs : IamEntityIds.InvitationId.create(),
+                apiKey: typeof key === "string" ? key : IamEntityIds.ApiKeyId.create(),
               } satisfies Org;
             });
           const A = yield* createOrg("A");
@@ -264,7 +275,13 @@ const roleMatrix = (runtimeLayer: ReturnType<typeof runtime>, engine: string) =>
                 actingUser = resolved.actingUser;
               } else row = org.rows.get(c.table)?.get(c.target) as Row;
               const role =
-                c.role === "none" ? undefined : c.role === "invitee" ? TenantRole.invitee(org.invitation) : c.role;
+                c.role === "none"
+                  ? undefined
+                  : c.role === "invitee"
+                    ? TenantRole.invitee(org.invitation)
+                    : c.role === "apikey"
+                      ? TenantRole.apiKey(org.apiKey)
+                      : c.role;
               const reread = org === A && (c.command === "update" || c.command === "delete");
               return yield* TenantDb.withContext({ organizationId: A.id, userId: actingUser, role })(
                 Effect.gen(function* () {

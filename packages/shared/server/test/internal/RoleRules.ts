@@ -2,8 +2,11 @@ import { Registry } from "@beep/db-admin";
 import { TenantPolicy } from "@beep/shared-tables";
 import { getTableConfig } from "drizzle-orm/pg-core";
 
-/** The roles a context may carry, as the role matrix names them: `none` is no role, `invitee` an invitee's. */
-export const CONTEXT_ROLES = ["none", "member", "admin", "owner", "invitee"] as const;
+/**
+ * The roles a context may carry, as the role matrix names them: `none` is no role, `invitee` an invitee's,
+ * `apikey` an API key's own (while it is looked up).
+ */
+export const CONTEXT_ROLES = ["none", "member", "admin", "owner", "invitee", "apikey"] as const;
 export type ContextRole = (typeof CONTEXT_ROLES)[number];
 
 export const COMMANDS = ["select", "insert", "update", "delete"] as const;
