@@ -12,13 +12,16 @@ import { SignupGroup, TokensGroup } from "./groups/Auth.ts";
 import { DiscussionsGroup } from "./groups/Discussions.ts";
 import { DocumentsGroup } from "./groups/Documents.ts";
 import { HealthGroup } from "./groups/Health.ts";
-import { OrganizationGroup } from "./groups/Organization.ts";
+import { AccountGroup, InvitationsGroup, MembersGroup, OrganizationGroup } from "./groups/Organization.ts";
 
 /** The whole HTTP surface: every group under `/v1`, plus `/health`. */
 export class Api extends HttpApi.make("beep")
   .add(SignupGroup)
   .add(TokensGroup)
+  .add(AccountGroup)
   .add(OrganizationGroup)
+  .add(MembersGroup)
+  .add(InvitationsGroup)
   .add(DocumentsGroup)
   .add(DiscussionsGroup)
   .add(AuditEventsGroup)

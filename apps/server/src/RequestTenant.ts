@@ -1,6 +1,6 @@
 import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
-import { TenantDb, TenantTx } from "@beep/shared-server";
+import { TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
@@ -69,6 +69,28 @@ export const inContext =
           isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
       ),
     );
+
+/** Runs `effect` as `userId` outside any organization (`TenantDb.withUser`), database errors as HTTP errors. */
+export const asUser =
+  (userId: SharedEntityIds.UserId) =>
+  <A, E, R>(
+    effect: Effect.Effect<A, E, R>,
+  ): Effect.Effect<A, Exclude<E, DbFailure> | HttpFailure, Exclude<R, UserTx.UserTx> | TenantDb.TenantDb> =>
+    TenantDb.withUser(userId)(effect).pipe(
+      Effect.catchAll(
+        (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | HttpFailure> =>
+          isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
+      ),
+    );
+
+/** The calling person's user id; an API key, which acts for no person, gets 403. */
+export const person: Effect.Effect<SharedEntityIds.UserId, Forbidden, CurrentSession> = Effect.flatMap(
+  CurrentSession,
+  (session) =>
+    session.userId === undefined
+      ? Effect.fail(new Forbidden({ message: "this needs a person's sign-in, not an API key" }))
+      : Effect.succeed(session.userId),
+);
 
 /** `inContext` as `userId` in `organizationId`, with no role yet. */
 export const inOrganization = (organizationId: SharedEntityIds.OrganizationId, userId: SharedEntityIds.UserId) =>

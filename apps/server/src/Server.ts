@@ -6,12 +6,15 @@ import { Duration, Effect, Layer } from "effect";
 import { Api } from "./Api.ts";
 import * as DecodeErrors from "./DecodeErrors.ts";
 import * as HealthCheck from "./HealthCheck.ts";
+import { AccountLive } from "./handlers/Account.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
 import { AuthenticationLive } from "./handlers/Authentication.ts";
 import { DiscussionsLive } from "./handlers/Discussions.ts";
 import { DocumentsLive } from "./handlers/Documents.ts";
 import { HealthLive } from "./handlers/Health.ts";
+import { InvitationsLive } from "./handlers/Invitations.ts";
+import { MembersLive } from "./handlers/Members.ts";
 import { OrganizationLive } from "./handlers/Organization.ts";
 import * as RequestBody from "./RequestBody.ts";
 import * as RequestLog from "./RequestLog.ts";
@@ -25,7 +28,10 @@ export const ApiLive = HttpApiBuilder.api(Api).pipe(
     HealthLive,
     SignupLive,
     TokensLive,
+    AccountLive,
     OrganizationLive,
+    MembersLive,
+    InvitationsLive,
     DocumentsLive,
     DiscussionsLive,
     AuditEventsLive,

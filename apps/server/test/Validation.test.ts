@@ -74,7 +74,7 @@ describe("request validation", () => {
             { body: { email: "not-an-email", role: "member" } },
             "email must be an email address",
           ],
-          ["POST", "/v1/invitations", { body: { email: "x@y.example", role: "owner" } }, 'Expected "admin"'],
+          ["POST", "/v1/invitations", { body: { email: "x@y.example", role: "superuser" } }, 'Expected "member"'],
           [
             "POST",
             "/v1/signup",
