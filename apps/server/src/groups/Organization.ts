@@ -43,17 +43,24 @@ export const Invitation = Schema.Struct({
 export type Invitation = typeof Invitation.Type;
 
 export class OrganizationGroup extends HttpApiGroup.make("organization")
-  .add(HttpApiEndpoint.get("get", "/organization").addSuccess(Organization))
+  .add(
+    HttpApiEndpoint.get("get", "/organization")
+      .addSuccess(Organization)
+      .annotate(OpenApi.Summary, "Read the token's organization"),
+  )
   .add(
     HttpApiEndpoint.get("members", "/members")
       .setUrlParams(Pagination.params(IamEntityIds.MemberId.schema))
-      .addSuccess(Pagination.page(Member)),
+      .addSuccess(Pagination.page(Member))
+      .annotate(OpenApi.Summary, "List members"),
   )
   .add(
     HttpApiEndpoint.post("invite", "/invitations")
       .setPayload(CreateInvitation)
       .addSuccess(Invitation, { status: 201 })
-      .addError(Conflict),
+      .addError(Conflict)
+      .annotate(OpenApi.Summary, "Invite someone by email"),
   )
   .middleware(Authentication)
-  .annotate(OpenApi.Title, "Organization") {}
+  .annotate(OpenApi.Title, "Organization")
+  .annotate(OpenApi.Description, "The token's organization, its members and invitations") {}
