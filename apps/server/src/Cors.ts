@@ -12,8 +12,8 @@ const isPreflight = (request: HttpServerRequest.HttpServerRequest) =>
 /**
  * CORS for exactly `origins` (`CORS_ORIGINS`). None: the app unchanged, no CORS header on any response. Else a
  * request whose `Origin` is listed gets `access-control-allow-origin: <that origin>` on every answer, refusals
- * and failures included (a pre-response handler), and its preflight is answered 204 here; any other origin gets
- * no CORS header and its preflight goes to the router like any `OPTIONS` (404). No credentials: tokens travel
+ * and failures included, and its preflight is answered 204 here; any other origin gets no CORS header (only
+ * `vary: Origin`) and its preflight goes to the router like any `OPTIONS` (404). No credentials: tokens travel
  * in `Authorization`, never in cookies.
  */
 export const middleware = (

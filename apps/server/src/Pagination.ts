@@ -20,9 +20,8 @@ const Limit = Schema.NumberFromString.pipe(
 /** `?cursor=<id>&limit=<n>`: ids are time-ordered (uuid v7), so the last id of a page is the next cursor. */
 export const params = <I extends string>(id: Schema.Schema<I, string>) =>
   Schema.Struct({
-    cursor: Schema.optional(
-      id.annotations({ description: "The previous page's `nextCursor`; omit it for the first page" }),
-    ),
+    // No description here: the decode error would name the field by it instead of by the id it expects.
+    cursor: Schema.optional(id),
     limit: Schema.optionalWith(Limit, { default: () => DEFAULT_LIMIT }),
   });
 

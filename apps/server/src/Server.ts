@@ -58,8 +58,8 @@ const queryRoutes = QueryParams.routes(OpenApi.fromApi(Api), [OPENAPI_PATH, DOCS
 
 /**
  * The app with its docs, request logging, CORS, body checks and query check, served by whatever `HttpServer` is
- * provided. Outermost first: the log sees every answer, CORS headers reach every refusal, the body is checked
- * before the query (a refusal before reading the body closes the connection; see `RequestBody`).
+ * provided. Outermost first: the log sees every answer, CORS headers reach every refusal, and the query is
+ * checked once the body is read (a refusal over an unread upload needs `RequestBody`'s connection handling).
  */
 const httpLive = (drain: Drain, settings: HttpSettings) => {
   const cors = Cors.middleware(settings.corsOrigins);
