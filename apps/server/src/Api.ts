@@ -1,4 +1,5 @@
 import { HttpApi, OpenApi } from "@effect/platform";
+import * as ApiDocument from "./ApiDocument.ts";
 import {
   BadRequest,
   Forbidden,
@@ -34,4 +35,5 @@ export class Api extends HttpApi.make("beep")
   .addError(PayloadTooLarge)
   .addError(UnsupportedMediaType)
   .annotate(OpenApi.Title, "beep")
-  .annotate(OpenApi.Description, "Multi-tenant documents API; every request runs inside its organization's tenant") {}
+  .annotate(OpenApi.Description, "Multi-tenant documents API; every request runs inside its organization's tenant")
+  .annotate(OpenApi.Transform, ApiDocument.tidy) {}

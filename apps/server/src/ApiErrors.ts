@@ -26,33 +26,39 @@ export class BadRequest extends Schema.TaggedError<BadRequest>()(
 export class NotFound extends Schema.TaggedError<NotFound>()(
   "NotFound",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 404 }),
+  HttpApiSchema.annotations({
+    status: 404,
+    description: "Not found; another organization's resources are not found either",
+  }),
 ) {}
 
 export class Conflict extends Schema.TaggedError<Conflict>()(
   "Conflict",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 409 }),
+  HttpApiSchema.annotations({
+    status: 409,
+    description: "Conflicts with the current state; retry or change the request",
+  }),
 ) {}
 
 export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>()(
   "PayloadTooLarge",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 413 }),
+  HttpApiSchema.annotations({ status: 413, description: "The request body is larger than 1 MiB" }),
 ) {}
 
 /** A request body that is not JSON (`application/json` or a `+json` type): refused before it is read. */
 export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaType>()(
   "UnsupportedMediaType",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 415 }),
+  HttpApiSchema.annotations({ status: 415, description: "The request body is not JSON" }),
 ) {}
 
 /** The database cannot be reached or did not answer in time. */
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()(
   "ServiceUnavailable",
   { message: Schema.String },
-  HttpApiSchema.annotations({ status: 503 }),
+  HttpApiSchema.annotations({ status: 503, description: "The database is unreachable or did not answer in time" }),
 ) {}
 
 export const notFound = (entity: string) => new NotFound({ message: `${entity} not found` });

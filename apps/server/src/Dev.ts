@@ -83,7 +83,7 @@ export const program = Effect.gen(function* () {
     seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
   );
   const context = yield* Layer.build(
-    Server.layer({ port: config.port, host: config.host }).pipe(
+    Server.layer({ port: config.port, host: config.host, ...config.http }).pipe(
       Layer.provide(Server.database(urls.appUrl, urls.contextKey)),
       Layer.provide(Layer.succeed(Token.Tokens, tokens)),
     ),

@@ -1,5 +1,6 @@
 import { TenantDb } from "@beep/shared-server";
 import { Config, type Option, type Redacted } from "effect";
+import * as HttpConfig from "./HttpConfig.ts";
 
 /**
  * Public, so for the embedded development database only: `bun run dev` warns whenever it uses it and refuses
@@ -24,6 +25,8 @@ export interface DevConfig {
   readonly contextKey: Option.Option<Redacted.Redacted<string>>;
   /** Required with `DATABASE_URL`; unset with the embedded database: `DEV_AUTH_SECRET`. */
   readonly authSecret: Option.Option<Redacted.Redacted<string>>;
+  /** `CORS_ORIGINS` and `PUBLIC_URL`. */
+  readonly http: HttpConfig.HttpSettings;
 }
 
 export const config: Config.Config<DevConfig> = Config.all({
@@ -34,4 +37,5 @@ export const config: Config.Config<DevConfig> = Config.all({
   appPassword: Config.option(Config.redacted("BEEP_APP_PASSWORD")),
   contextKey: Config.option(TenantDb.contextKeyConfig),
   authSecret: Config.option(Config.redacted("AUTH_SECRET")),
+  http: HttpConfig.config,
 });

@@ -3,14 +3,24 @@ import { Schema } from "effect";
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
 
+/** Decoded from the query string's text, documented as the integer it stands for. */
 const Limit = Schema.NumberFromString.pipe(
   Schema.int({ message: () => "limit must be an integer" }),
   Schema.between(1, MAX_LIMIT, { message: () => `limit must be between 1 and ${MAX_LIMIT}` }),
-);
+).annotations({
+  jsonSchema: {
+    type: "integer",
+    minimum: 1,
+    maximum: MAX_LIMIT,
+    default: DEFAULT_LIMIT,
+    description: `How many items to return, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT})`,
+  },
+});
 
 /** `?cursor=<id>&limit=<n>`: ids are time-ordered (uuid v7), so the last id of a page is the next cursor. */
 export const params = <I extends string>(id: Schema.Schema<I, string>) =>
   Schema.Struct({
+    // No description here: the decode error would name the field by it instead of by the id it expects.
     cursor: Schema.optional(id),
     limit: Schema.optionalWith(Limit, { default: () => DEFAULT_LIMIT }),
   });
@@ -19,7 +29,9 @@ export const page = <A, I>(item: Schema.Schema<A, I>) =>
   Schema.Struct({
     items: Schema.Array(item),
     /** Pass as `cursor` to get the next page; null on the last page. */
-    nextCursor: Schema.NullOr(Schema.String),
+    nextCursor: Schema.NullOr(Schema.String).annotations({
+      description: "Pass as `cursor` to get the next page; null on the last page",
+    }),
   });
 
 export interface Page<A> {

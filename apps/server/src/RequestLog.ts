@@ -169,7 +169,9 @@ export const middleware = HttpMiddleware.make((app) =>
     };
     if (exit._tag === "Success") {
       write(exit.value.status, undefined);
-      return exit.value;
+      // A refusal made by a middleware (`RequestBody`, `QueryParams`) never reaches the pre-response handlers,
+      // which run around the router only: it gets the header here. The router's own answers are sent already.
+      return HttpServerResponse.setHeader(exit.value, REQUEST_ID_HEADER, facts.requestId);
     }
     // The response the server sends for this cause; a client gone mid-request is a 499, not a 500.
     const [response] = yield* HttpServerError.causeResponse(exit.cause);

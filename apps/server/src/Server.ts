@@ -1,11 +1,14 @@
 import { createServer } from "node:http";
 import { Db, TenantDb } from "@beep/shared-server";
-import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse } from "@effect/platform";
+import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse, OpenApi } from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
-import { Duration, Effect, Layer } from "effect";
+import { Duration, Effect, Layer, Option } from "effect";
 import { Api } from "./Api.ts";
+import * as ApiDocument from "./ApiDocument.ts";
+import * as Cors from "./Cors.ts";
 import * as DecodeErrors from "./DecodeErrors.ts";
 import * as HealthCheck from "./HealthCheck.ts";
+import type { HttpSettings } from "./HttpConfig.ts";
 import { AccountLive } from "./handlers/Account.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
@@ -16,6 +19,7 @@ import { HealthLive } from "./handlers/Health.ts";
 import { InvitationsLive } from "./handlers/Invitations.ts";
 import { MembersLive } from "./handlers/Members.ts";
 import { OrganizationLive } from "./handlers/Organization.ts";
+import * as QueryParams from "./QueryParams.ts";
 import * as RequestBody from "./RequestBody.ts";
 import * as RequestLog from "./RequestLog.ts";
 
@@ -55,19 +59,31 @@ const closeWhenDraining = (drain: Drain) =>
     ),
   );
 
-/** The app with its docs, request logging and body limit, served by whatever `HttpServer` is provided. */
-const httpLive = (drain: Drain) =>
-  HttpApiBuilder.serve((app) => RequestLog.middleware(closeWhenDraining(drain)(RequestBody.middleware(app)))).pipe(
+/** What each route accepts in its query string: `Api`'s operations, and the two document routes (none). */
+const queryRoutes = QueryParams.routes(OpenApi.fromApi(Api), [OPENAPI_PATH, DOCS_PATH]);
+
+/**
+ * The app with its docs, request logging, CORS, body checks and query check, served by whatever `HttpServer` is
+ * provided. Outermost first: the log sees every answer, CORS headers reach every refusal, and the query is
+ * checked once the body is read (a refusal over an unread upload needs `RequestBody`'s connection handling).
+ */
+const httpLive = (drain: Drain, settings: HttpSettings) => {
+  const cors = Cors.middleware(settings.corsOrigins);
+  const checkQuery = QueryParams.middleware(queryRoutes);
+  return HttpApiBuilder.serve((app) =>
+    RequestLog.middleware(cors(closeWhenDraining(drain)(RequestBody.middleware(checkQuery(app))))),
+  ).pipe(
     Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
-    Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
+    Layer.provide(ApiDocument.layer({ path: OPENAPI_PATH, publicUrl: settings.publicUrl })),
     Layer.provide(DecodeErrors.layer),
     Layer.provide(ApiLive),
   );
+};
 
 /** How long shutdown waits for in-flight requests before it destroys their connections. */
 export const DRAIN_DEADLINE: Duration.DurationInput = "10 seconds";
 
-export interface ListenOptions {
+export interface ListenOptions extends Partial<HttpSettings> {
   readonly port: number;
   readonly host?: string;
   /** `DRAIN_DEADLINE` unless given. */
@@ -97,7 +113,12 @@ export const layer = (options: ListenOptions) => {
     ),
   );
   return startDraining.pipe(
-    Layer.provideMerge(httpLive(drain)),
+    Layer.provideMerge(
+      httpLive(drain, {
+        corsOrigins: options.corsOrigins ?? [],
+        publicUrl: options.publicUrl ?? Option.none(),
+      }),
+    ),
     Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "0.0.0.0" })),
   );
 };

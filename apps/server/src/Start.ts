@@ -19,6 +19,7 @@ import {
   Schedule,
 } from "effect";
 import postgres from "postgres";
+import * as HttpConfig from "./HttpConfig.ts";
 import * as PortCheck from "./PortCheck.ts";
 import * as Server from "./Server.ts";
 import * as Token from "./Token.ts";
@@ -49,6 +50,8 @@ export interface StartConfig {
   readonly settings: Db.DbSettings;
   /** `DB_STARTUP_WAIT_SECONDS`: how long an unreachable database is waited for before refusing. */
   readonly startupWait: Duration.Duration;
+  /** `CORS_ORIGINS` and `PUBLIC_URL`. */
+  readonly http: HttpConfig.HttpSettings;
 }
 
 export const DEFAULT_STARTUP_WAIT_SECONDS = 30;
@@ -95,6 +98,7 @@ const rest = Config.all({
     Config.validate({ message: "expected 0 or more seconds", validation: (seconds) => seconds >= 0 }),
     Config.withDefault(DEFAULT_STARTUP_WAIT_SECONDS),
   ),
+  http: HttpConfig.config,
 });
 
 /**
@@ -128,11 +132,12 @@ export const config: Effect.Effect<StartConfig, StartRefused> = Effect.gen(funct
   }
   if (Either.isLeft(others)) problems.push(describeConfigError(others.left));
   if (problems.length > 0 || Either.isLeft(others)) return yield* refuse(problems.join("; "));
-  const { host, port, settings, startupWaitSeconds } = others.right;
+  const { host, port, settings, startupWaitSeconds, http } = others.right;
   return {
     host,
     port,
     settings,
+    http,
     startupWait: Duration.seconds(startupWaitSeconds),
     appUrl: Redacted.make(Option.getOrThrow(appUrl)),
     contextKey: Redacted.make(Option.getOrThrow(contextKey)),
@@ -346,7 +351,7 @@ export const program = Effect.gen(function* () {
   ).pipe(Effect.mapError((error) => refuse(describeConfigError(error))));
   const checked = yield* Effect.provide(checkDatabase(startConfig, log), pools);
   const context = yield* Layer.build(
-    Server.layer({ port: startConfig.port, host: startConfig.host }).pipe(
+    Server.layer({ port: startConfig.port, host: startConfig.host, ...startConfig.http }).pipe(
       Layer.provide(Layer.succeedContext(pools)),
       Layer.provide(Layer.succeed(Token.Tokens, tokens)),
     ),

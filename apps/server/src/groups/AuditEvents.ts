@@ -21,7 +21,9 @@ export class AuditEventsGroup extends HttpApiGroup.make("auditEvents")
     HttpApiEndpoint.get("list", "/audit-events")
       .setUrlParams(Pagination.params(SharedEntityIds.AuditEventId.schema))
       .addSuccess(Pagination.page(AuditEvent))
+      .annotate(OpenApi.Summary, "List audit events")
       .annotate(OpenApi.Description, "The organization's audit trail: one event per change, oldest first"),
   )
   .middleware(Authentication)
-  .annotate(OpenApi.Title, "Audit events") {}
+  .annotate(OpenApi.Title, "Audit events")
+  .annotate(OpenApi.Description, "What changed in the organization, by whom and when; read-only") {}

@@ -32,9 +32,11 @@ export class SignupGroup extends HttpApiGroup.make("signup")
     HttpApiEndpoint.post("signup", "/signup")
       .setPayload(SignupRequest)
       .addSuccess(IssuedToken, { status: 201 })
+      .annotate(OpenApi.Summary, "Sign up")
       .annotate(OpenApi.Description, "Creates a user, an organization and the owner membership; returns a token"),
   )
-  .annotate(OpenApi.Title, "Signup") {}
+  .annotate(OpenApi.Title, "Signup")
+  .annotate(OpenApi.Description, "Creating an account and its first organization; no token needed") {}
 
 export class TokensGroup extends HttpApiGroup.make("tokens")
   .add(
@@ -42,7 +44,9 @@ export class TokensGroup extends HttpApiGroup.make("tokens")
       .setPayload(TokenRequest)
       .addSuccess(IssuedToken, { status: 201 })
       .addError(NotFound)
+      .annotate(OpenApi.Summary, "Exchange a token")
       .annotate(OpenApi.Description, "Exchanges a valid token for one of another organization the user belongs to"),
   )
   .middleware(Authentication)
-  .annotate(OpenApi.Title, "Tokens") {}
+  .annotate(OpenApi.Title, "Tokens")
+  .annotate(OpenApi.Description, "Bearer tokens: one organization per token") {}

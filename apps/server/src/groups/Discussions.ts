@@ -49,28 +49,33 @@ export class DiscussionsGroup extends HttpApiGroup.make("discussions")
       .setPath(DocumentPath)
       .setUrlParams(Pagination.params(DocumentsEntityIds.DiscussionId.schema))
       .addSuccess(Pagination.page(Discussion))
-      .addError(NotFound),
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "List a document's discussions"),
   )
   .add(
     HttpApiEndpoint.post("create", "/documents/:id/discussions")
       .setPath(DocumentPath)
       .setPayload(CreateDiscussion)
       .addSuccess(Discussion, { status: 201 })
-      .addError(NotFound),
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Start a discussion on a document"),
   )
   .add(
     HttpApiEndpoint.get("listComments", "/documents/:id/discussions/:discussionId/comments")
       .setPath(DiscussionPath)
       .setUrlParams(Pagination.params(DocumentsEntityIds.CommentId.schema))
       .addSuccess(Pagination.page(Comment))
-      .addError(NotFound),
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "List a discussion's comments"),
   )
   .add(
     HttpApiEndpoint.post("createComment", "/documents/:id/discussions/:discussionId/comments")
       .setPath(DiscussionPath)
       .setPayload(CreateComment)
       .addSuccess(Comment, { status: 201 })
-      .addError(NotFound),
+      .addError(NotFound)
+      .annotate(OpenApi.Summary, "Comment in a discussion"),
   )
   .middleware(Authentication)
-  .annotate(OpenApi.Title, "Discussions") {}
+  .annotate(OpenApi.Title, "Discussions")
+  .annotate(OpenApi.Description, "Discussions on a document and the comments in them") {}

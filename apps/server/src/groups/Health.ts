@@ -9,5 +9,11 @@ export const HealthStatus = Schema.Struct({
 export type HealthStatus = typeof HealthStatus.Type;
 
 export class HealthGroup extends HttpApiGroup.make("health")
-  .add(HttpApiEndpoint.get("health", "/health").addSuccess(HealthStatus).addError(ServiceUnavailable))
+  .add(
+    HttpApiEndpoint.get("health", "/health")
+      .addSuccess(HealthStatus)
+      .addError(ServiceUnavailable)
+      .annotate(OpenApi.Summary, "Check the service and its database"),
+  )
+  .annotate(OpenApi.Title, "Health")
   .annotate(OpenApi.Description, "Liveness and database reachability; no token needed") {}

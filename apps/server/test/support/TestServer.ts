@@ -30,7 +30,7 @@ export class TestServer extends Context.Tag("test/TestServer")<TestServer, TestS
 export const serve = (
   database: Layer.Layer<Db.Db | TenantDb.TenantDb | HealthCheck.HealthDb, unknown>,
   adminUrl: string,
-  options: Pick<Server.ListenOptions, "drainDeadline"> = {},
+  options: Omit<Server.ListenOptions, "port" | "host"> = {},
 ) =>
   Layer.scopedContext(
     Effect.gen(function* () {
@@ -70,6 +70,7 @@ export const layerWith = (
   settings: Partial<Db.DbSettings> = {},
   bouncer?: Bouncer,
   source: Layer.Layer<MigratedDatabase, unknown> = migratedDatabase,
+  listen: Omit<Server.ListenOptions, "port" | "host"> = {},
 ) =>
   Layer.unwrapEffect(
     Effect.gen(function* () {
@@ -79,12 +80,16 @@ export const layerWith = (
         bouncer === undefined
           ? Server.database(db.appUrl, db.contextKey, settings)
           : Server.database(bouncer.urlFor(db.appUrl), db.contextKey, { poolMode: "transaction", ...settings });
-      return serve(database, db.adminUrl);
+      return serve(database, db.adminUrl, listen);
     }),
   ).pipe(Layer.provide(source));
 
 /** The server on a fresh migrated database, connected as `beep_app` straight to PostgreSQL. */
 export const layer = layerWith();
+
+/** The server on a fresh migrated database with HTTP settings (`CORS_ORIGINS`, `PUBLIC_URL`) of its own. */
+export const layerWithHttp = (http: Omit<Server.ListenOptions, "port" | "host">) =>
+  layerWith({}, undefined, migratedDatabase, http);
 
 /** The same, with the runtime pool through `bouncer` (PgBouncer in transaction mode). */
 export const layerThrough = (bouncer: Bouncer) => layerWith({}, bouncer);
