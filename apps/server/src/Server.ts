@@ -1,14 +1,24 @@
 import { createServer } from "node:http";
 import { Db, TenantDb } from "@beep/shared-server";
-import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse } from "@effect/platform";
+import {
+  type HttpApi,
+  HttpApiBuilder,
+  HttpApiScalar,
+  HttpApp,
+  HttpMiddleware,
+  HttpServerResponse,
+} from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
 import { Duration, Effect, Layer } from "effect";
 import { Api } from "./Api.ts";
 import * as DecodeErrors from "./DecodeErrors.ts";
+import { DevApi } from "./DevApi.ts";
 import * as HealthCheck from "./HealthCheck.ts";
+import { ApiKeysLive } from "./handlers/ApiKeys.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
 import { AuthenticationLive } from "./handlers/Authentication.ts";
+import { DevSignInLive } from "./handlers/DevSignIn.ts";
 import { DiscussionsLive } from "./handlers/Discussions.ts";
 import { DocumentsLive } from "./handlers/Documents.ts";
 import { HealthLive } from "./handlers/Health.ts";
@@ -19,19 +29,26 @@ import * as RequestLog from "./RequestLog.ts";
 export const OPENAPI_PATH = "/openapi.json";
 export const DOCS_PATH = "/docs";
 
-/** Every group's handlers; needs `Tokens`, `TenantDb` and `HealthDb`. */
-export const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([
+/** Every group's handlers, with the authentication middleware; needs `Tokens`, `TenantDb` and `HealthDb`. */
+const GroupsLive = Layer.provide(
+  Layer.mergeAll(
     HealthLive,
     SignupLive,
     TokensLive,
+    ApiKeysLive,
     OrganizationLive,
     DocumentsLive,
     DiscussionsLive,
     AuditEventsLive,
-  ]),
-  Layer.provide(AuthenticationLive),
+  ),
+  AuthenticationLive,
 );
+
+/** `Api`, what `bun run start` serves. */
+export const ApiLive = HttpApiBuilder.api(Api).pipe(Layer.provide(GroupsLive));
+
+/** `DevApi`: `Api` and the dev sign-in, for `bun run dev` without an identity provider; needs `DevIssuer` too. */
+export const DevApiLive = HttpApiBuilder.api(DevApi).pipe(Layer.provide([GroupsLive, DevSignInLive]));
 
 /** Whether the server is shutting down: responses then close their connection instead of keeping it alive. */
 interface Drain {
@@ -50,22 +67,27 @@ const closeWhenDraining = (drain: Drain) =>
   );
 
 /** The app with its docs, request logging and body limit, served by whatever `HttpServer` is provided. */
-const httpLive = (drain: Drain) =>
+const httpLive = <R>(drain: Drain, api: Layer.Layer<HttpApi.Api, never, R>) =>
   HttpApiBuilder.serve((app) => RequestLog.middleware(closeWhenDraining(drain)(RequestBody.middleware(app)))).pipe(
     Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
     Layer.provide(HttpApiBuilder.middlewareOpenApi({ path: OPENAPI_PATH })),
     Layer.provide(DecodeErrors.layer),
-    Layer.provide(ApiLive),
+    Layer.provide(api),
   );
 
 /** How long shutdown waits for in-flight requests before it destroys their connections. */
 export const DRAIN_DEADLINE: Duration.DurationInput = "10 seconds";
 
-export interface ListenOptions {
+/** What `ApiLive` needs. */
+type ApiNeeds = Layer.Layer.Context<typeof ApiLive>;
+
+export interface ListenOptions<R = ApiNeeds> {
   readonly port: number;
   readonly host?: string;
   /** `DRAIN_DEADLINE` unless given. */
   readonly drainDeadline?: Duration.DurationInput;
+  /** The API served: `ApiLive` unless given (`bun run dev` may give `DevApiLive`). */
+  readonly api?: Layer.Layer<HttpApi.Api, never, R>;
 }
 
 /**
@@ -74,7 +96,7 @@ export interface ListenOptions {
  * up to the drain deadline, then destroys the connections still open, and only then releases what it was
  * given (the database pool).
  */
-export const layer = (options: ListenOptions) => {
+export const layer = <R = ApiNeeds>(options: ListenOptions<R>) => {
   const server = createServer();
   const drain: Drain = { draining: false };
   const deadline = Duration.toMillis(options.drainDeadline ?? DRAIN_DEADLINE);
@@ -91,7 +113,7 @@ export const layer = (options: ListenOptions) => {
     ),
   );
   return startDraining.pipe(
-    Layer.provideMerge(httpLive(drain)),
+    Layer.provideMerge(httpLive<R | ApiNeeds>(drain, options.api ?? ApiLive)),
     Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "0.0.0.0" })),
   );
 };
