@@ -1,18 +1,19 @@
 import { createHash } from "node:crypto";
 import type { SharedEntityIds } from "@beep/shared-domain";
+import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { personWithRole } from "./support/AuthFixtures.ts";
 import { adminQuery, call, signup } from "./support/Client.ts";
-import { layer } from "./support/TestServer.ts";
+import { layer, layerOnCitus } from "./support/TestServer.ts";
 
 const KEY = /^beep_key\.(shared_organization__[0-9a-f-]{36})\.(iam_api_key__[0-9a-f-]{36})\.([A-Za-z0-9_-]{43})$/;
 
 const createKey = (token: string, body: { name: string; role: string }) =>
   call("POST", "/v1/api-keys", { token, body });
 
-describe("API keys", () => {
-  it.layer(layer)((it) => {
+const suite = (server: typeof layer) =>
+  it.layer(server)((it) => {
     it.effect("created once (201) with its key; listed without it; stored as the secret's SHA-256", () =>
       Effect.gen(function* () {
         const a = yield* signup("Keys");
@@ -192,4 +193,7 @@ describe("API keys", () => {
       }),
     );
   });
-});
+
+describe("API keys", () => suite(layer));
+
+Testkit.describeWithCitus("API keys, on a Citus cluster", (citus) => suite(layerOnCitus(citus)));

@@ -1,4 +1,5 @@
 import { SharedEntityIds } from "@beep/shared-domain";
+import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { ConfigProvider, Effect, Either, Layer, Option } from "effect";
 import { SignJWT } from "jose";
@@ -17,13 +18,14 @@ import {
   TestProvider,
 } from "./support/AuthFixtures.ts";
 import { adminQuery, call, signup } from "./support/Client.ts";
-import { AUTH_SECRET, layerWith } from "./support/TestServer.ts";
+import { AUTH_SECRET, layerOnCitus, layerWith } from "./support/TestServer.ts";
 
 /** A second issuer whose JWKS URL answers nothing: its tokens meet an unreachable provider. */
 const DOWN_ISSUER = "https://down.test.example";
 const down = Oidc.remote({ ...settingsFor("http://127.0.0.1:9/jwks.json"), issuer: DOWN_ISSUER });
 
-const server = layerWith().pipe(Layer.provide(issuers([down])), Layer.provideMerge(provider));
+const withProvider = (server: ReturnType<typeof layerWith>) =>
+  server.pipe(Layer.provide(issuers([down])), Layer.provideMerge(provider));
 
 const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
 const now = () => Math.floor(Date.now() / 1000);
@@ -38,8 +40,8 @@ const refusal = (token: string, headers: Record<string, string> = {}) =>
 
 const wait = (seconds: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, seconds * 1000)));
 
-describe("identity provider tokens", () => {
-  it.layer(server, { timeout: 60_000 })((it) => {
+const suite = (server: ReturnType<typeof layerWith>) =>
+  it.layer(withProvider(server), { timeout: 60_000 })((it) => {
     it.effect("the first request of a new subject creates its user; a changed email updates it", () =>
       Effect.gen(function* () {
         const idp = yield* TestProvider;
@@ -215,7 +217,10 @@ describe("identity provider tokens", () => {
       }),
     );
   });
-});
+
+describe("identity provider tokens", () => suite(layerWith()));
+
+Testkit.describeWithCitus("identity provider tokens, on a Citus cluster", (citus) => suite(layerOnCitus(citus)));
 
 const withEnv = (env: Record<string, string>) =>
   Effect.withConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(env))));
