@@ -8,6 +8,7 @@ import {
   ServiceUnavailable,
   UnsupportedMediaType,
 } from "./ApiErrors.ts";
+import { ApiKeysGroup } from "./groups/ApiKeys.ts";
 import { AuditEventsGroup } from "./groups/AuditEvents.ts";
 import { SignupGroup, TokensGroup } from "./groups/Auth.ts";
 import { DiscussionsGroup } from "./groups/Discussions.ts";
@@ -26,6 +27,7 @@ export class Api extends HttpApi.make("beep")
   .add(DocumentsGroup)
   .add(DiscussionsGroup)
   .add(AuditEventsGroup)
+  .add(ApiKeysGroup)
   .prefix("/v1")
   .add(HealthGroup)
   .addError(NotFound)

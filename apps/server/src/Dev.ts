@@ -2,6 +2,8 @@ import { AppRole, DevDatabase, Seed, Upgrade } from "@beep/db-admin";
 import { HttpServer } from "@effect/platform";
 import { Console, Data, Effect, Layer, Option, Redacted } from "effect";
 import * as DevConfig from "./DevConfig.ts";
+import * as DevIssuer from "./DevIssuer.ts";
+import * as Oidc from "./Oidc.ts";
 import * as PortCheck from "./PortCheck.ts";
 import * as Server from "./Server.ts";
 import * as Token from "./Token.ts";
@@ -22,6 +24,29 @@ export class AuthSecretRequired extends Data.TaggedError("AuthSecretRequired")<R
 const DEV_TOKEN_TTL_SECONDS = 12 * 60 * 60;
 
 const curlLine = (baseUrl: string, token: string) => `curl -H "Authorization: Bearer ${token}" ${baseUrl}/v1/documents`;
+
+const signInLine = (baseUrl: string) =>
+  `curl -X POST -H 'content-type: application/json' -d '{"email":"you@example.com"}' ${baseUrl}/v1/dev/sign-in`;
+
+/**
+ * Who signs people in: the configured identity provider (`AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`), or, with
+ * none, dev's own issuer and its sign-in route (`DevApi`).
+ */
+const identity = Effect.gen(function* () {
+  const provider = yield* Oidc.settings;
+  if (Option.isSome(provider)) {
+    return { provider: provider.value, server: (options: Server.ListenOptions) => Server.layer(options) };
+  }
+  const issuer = yield* DevIssuer.make;
+  return {
+    provider: undefined,
+    server: (options: Server.ListenOptions) =>
+      Server.layer({ ...options, api: Server.DevApiLive }).pipe(
+        Layer.provide(Layer.succeed(DevIssuer.DevIssuer, issuer)),
+        Layer.provide(Layer.succeed(Oidc.Issuers, [issuer.issuer])),
+      ),
+  };
+});
 
 /** With `DATABASE_URL`, the runtime role's login and the context key come from the operator, never a default. */
 export class DevSettingMissing extends Data.TaggedError("DevSettingMissing")<{ readonly setting: string }> {
@@ -77,15 +102,18 @@ export const program = Effect.gen(function* () {
   const secret = yield* signingSecret(config);
   yield* PortCheck.ensureFree(config.host, config.port);
   const tokens = yield* Token.make(secret);
+  const signIn = yield* identity;
   const urls = yield* databaseUrls(config);
   const seeded = yield* Seed.run(urls.appUrl, urls.contextKey);
   yield* Console.error(
     seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
   );
+  const served = signIn.server({ port: config.port, host: config.host, ...config.http });
   const context = yield* Layer.build(
-    Server.layer({ port: config.port, host: config.host, ...config.http }).pipe(
+    served.pipe(
       Layer.provide(Server.database(urls.appUrl, urls.contextKey)),
       Layer.provide(Layer.succeed(Token.Tokens, tokens)),
+      Layer.provide(Oidc.layer(Option.fromNullable(signIn.provider))),
     ),
   );
   const { address } = yield* Effect.provide(HttpServer.HttpServer, context);
@@ -112,6 +140,12 @@ export const program = Effect.gen(function* () {
     );
     lines.push(`  # ${organization.name} (${organization.owner.email})`, `  ${curlLine(baseUrl, issued.token)}`);
   }
+  lines.push(
+    "",
+    signIn.provider === undefined
+      ? `sign in as anyone (dev only; then send X-Organization-Id): ${signInLine(baseUrl)}`
+      : `identity provider: ${signIn.provider.issuer} (send its tokens with X-Organization-Id)`,
+  );
   const stops = Option.isNone(config.databaseUrl)
     ? "the server and the embedded database (its data is kept)"
     : "the server";

@@ -1,18 +1,29 @@
 import { createServer } from "node:http";
 import { Db, TenantDb } from "@beep/shared-server";
-import { HttpApiBuilder, HttpApiScalar, HttpApp, HttpMiddleware, HttpServerResponse, OpenApi } from "@effect/platform";
+import {
+  type HttpApi,
+  HttpApiBuilder,
+  HttpApiScalar,
+  HttpApp,
+  HttpMiddleware,
+  HttpServerResponse,
+  OpenApi,
+} from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
 import { Duration, Effect, Layer, Option } from "effect";
 import { Api } from "./Api.ts";
 import * as ApiDocument from "./ApiDocument.ts";
 import * as Cors from "./Cors.ts";
 import * as DecodeErrors from "./DecodeErrors.ts";
+import { DevApi } from "./DevApi.ts";
 import * as HealthCheck from "./HealthCheck.ts";
 import type { HttpSettings } from "./HttpConfig.ts";
 import { AccountLive } from "./handlers/Account.ts";
+import { ApiKeysLive } from "./handlers/ApiKeys.ts";
 import { AuditEventsLive } from "./handlers/AuditEvents.ts";
 import { SignupLive, TokensLive } from "./handlers/Auth.ts";
 import { AuthenticationLive } from "./handlers/Authentication.ts";
+import { DevSignInLive } from "./handlers/DevSignIn.ts";
 import { DiscussionsLive } from "./handlers/Discussions.ts";
 import { DocumentsLive } from "./handlers/Documents.ts";
 import { HealthLive } from "./handlers/Health.ts";
@@ -26,22 +37,29 @@ import * as RequestLog from "./RequestLog.ts";
 export const OPENAPI_PATH = "/openapi.json";
 export const DOCS_PATH = "/docs";
 
-/** Every group's handlers; needs `Tokens`, `TenantDb` and `HealthDb`. */
-export const ApiLive = HttpApiBuilder.api(Api).pipe(
-  Layer.provide([
+/** Every group's handlers; needs `Tokens`, `TenantDb`, `HealthDb` and `Oidc`. */
+const GroupsLive = Layer.provide(
+  Layer.mergeAll(
     HealthLive,
     SignupLive,
     TokensLive,
     AccountLive,
+    ApiKeysLive,
     OrganizationLive,
     MembersLive,
     InvitationsLive,
     DocumentsLive,
     DiscussionsLive,
     AuditEventsLive,
-  ]),
-  Layer.provide(AuthenticationLive),
+  ),
+  AuthenticationLive,
 );
+
+/** `Api`, what `bun run start` serves. */
+export const ApiLive = HttpApiBuilder.api(Api).pipe(Layer.provide(GroupsLive));
+
+/** `DevApi`: `Api` and the dev sign-in, for `bun run dev` without an identity provider; needs `DevIssuer` too. */
+export const DevApiLive = HttpApiBuilder.api(DevApi).pipe(Layer.provide([GroupsLive, DevSignInLive]));
 
 /** Whether the server is shutting down: responses then close their connection instead of keeping it alive. */
 interface Drain {
@@ -67,7 +85,7 @@ const queryRoutes = QueryParams.routes(OpenApi.fromApi(Api), [OPENAPI_PATH, DOCS
  * provided. Outermost first: the log sees every answer, CORS headers reach every refusal, and the query is
  * checked once the body is read (a refusal over an unread upload needs `RequestBody`'s connection handling).
  */
-const httpLive = (drain: Drain, settings: HttpSettings) => {
+const httpLive = <R>(drain: Drain, settings: HttpSettings, api: Layer.Layer<HttpApi.Api, never, R>) => {
   const cors = Cors.middleware(settings.corsOrigins);
   const checkQuery = QueryParams.middleware(queryRoutes);
   return HttpApiBuilder.serve((app) =>
@@ -76,18 +94,23 @@ const httpLive = (drain: Drain, settings: HttpSettings) => {
     Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
     Layer.provide(ApiDocument.layer({ path: OPENAPI_PATH, publicUrl: settings.publicUrl })),
     Layer.provide(DecodeErrors.layer),
-    Layer.provide(ApiLive),
+    Layer.provide(api),
   );
 };
 
 /** How long shutdown waits for in-flight requests before it destroys their connections. */
 export const DRAIN_DEADLINE: Duration.DurationInput = "10 seconds";
 
-export interface ListenOptions extends Partial<HttpSettings> {
+/** What `ApiLive` needs. */
+type ApiNeeds = Layer.Layer.Context<typeof ApiLive>;
+
+export interface ListenOptions<R = ApiNeeds> extends Partial<HttpSettings> {
   readonly port: number;
   readonly host?: string;
   /** `DRAIN_DEADLINE` unless given. */
   readonly drainDeadline?: Duration.DurationInput;
+  /** The API served: `ApiLive` unless given (`bun run dev` may give `DevApiLive`). */
+  readonly api?: Layer.Layer<HttpApi.Api, never, R>;
 }
 
 /**
@@ -96,7 +119,7 @@ export interface ListenOptions extends Partial<HttpSettings> {
  * up to the drain deadline, then destroys the connections still open, and only then releases what it was
  * given (the database pool).
  */
-export const layer = (options: ListenOptions) => {
+export const layer = <R = ApiNeeds>(options: ListenOptions<R>) => {
   const server = createServer();
   const drain: Drain = { draining: false };
   const deadline = Duration.toMillis(options.drainDeadline ?? DRAIN_DEADLINE);
@@ -114,10 +137,11 @@ export const layer = (options: ListenOptions) => {
   );
   return startDraining.pipe(
     Layer.provideMerge(
-      httpLive(drain, {
-        corsOrigins: options.corsOrigins ?? [],
-        publicUrl: options.publicUrl ?? Option.none(),
-      }),
+      httpLive<R | ApiNeeds>(
+        drain,
+        { corsOrigins: options.corsOrigins ?? [], publicUrl: options.publicUrl ?? Option.none() },
+        options.api ?? ApiLive,
+      ),
     ),
     Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "0.0.0.0" })),
   );

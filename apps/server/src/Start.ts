@@ -20,6 +20,7 @@ import {
 } from "effect";
 import postgres from "postgres";
 import * as HttpConfig from "./HttpConfig.ts";
+import * as Oidc from "./Oidc.ts";
 import * as PortCheck from "./PortCheck.ts";
 import * as Server from "./Server.ts";
 import * as Token from "./Token.ts";
@@ -46,6 +47,8 @@ export interface StartConfig {
   readonly appUrl: Redacted.Redacted<string>;
   readonly contextKey: Redacted.Redacted<string>;
   readonly authSecret: Redacted.Redacted<string>;
+  /** The identity provider (`AUTH_JWKS_URL`, `AUTH_ISSUER`, `AUTH_AUDIENCE`, ...), if one is configured. */
+  readonly identityProvider: Option.Option<Oidc.Settings>;
   /** The runtime pool's settings (`DATABASE_POOL_MODE`, `DB_POOL_MAX`, timeouts). */
   readonly settings: Db.DbSettings;
   /** `DB_STARTUP_WAIT_SECONDS`: how long an unreachable database is waited for before refusing. */
@@ -103,13 +106,15 @@ const rest = Config.all({
 
 /**
  * Every setting, checked together: the line names each one missing or invalid (required: `AUTH_SECRET`,
- * `APP_DATABASE_URL`, `BEEP_CONTEXT_KEY`), so one failed start shows everything to fix.
+ * `APP_DATABASE_URL`, `BEEP_CONTEXT_KEY`; the identity provider's three together or none), so one failed start
+ * shows everything to fix.
  */
 export const config: Effect.Effect<StartConfig, StartRefused> = Effect.gen(function* () {
   const authSecret = yield* Effect.orDie(setting("AUTH_SECRET"));
   const appUrl = yield* Effect.orDie(setting("APP_DATABASE_URL"));
   const contextKey = yield* Effect.orDie(setting("BEEP_CONTEXT_KEY"));
   const others = yield* Effect.either(rest);
+  const identityProvider = yield* Effect.either(Oidc.settings);
   const problems: Array<string> = [];
   if (Option.isNone(authSecret)) {
     problems.push(`AUTH_SECRET is not set (tokens are signed with it: at least ${Token.MIN_SECRET_LENGTH} characters)`);
@@ -130,8 +135,11 @@ export const config: Effect.Effect<StartConfig, StartRefused> = Effect.gen(funct
       `BEEP_CONTEXT_KEY must be at least ${ContextTicket.MIN_KEY_LENGTH} characters (got ${contextKey.value.length})`,
     );
   }
+  if (Either.isLeft(identityProvider)) problems.push(...identityProvider.left.problems);
   if (Either.isLeft(others)) problems.push(describeConfigError(others.left));
-  if (problems.length > 0 || Either.isLeft(others)) return yield* refuse(problems.join("; "));
+  if (problems.length > 0 || Either.isLeft(others) || Either.isLeft(identityProvider)) {
+    return yield* refuse(problems.join("; "));
+  }
   const { host, port, settings, startupWaitSeconds, http } = others.right;
   return {
     host,
@@ -142,6 +150,7 @@ export const config: Effect.Effect<StartConfig, StartRefused> = Effect.gen(funct
     appUrl: Redacted.make(Option.getOrThrow(appUrl)),
     contextKey: Redacted.make(Option.getOrThrow(contextKey)),
     authSecret: Redacted.make(Option.getOrThrow(authSecret)),
+    identityProvider: identityProvider.right,
   };
 });
 
@@ -354,6 +363,7 @@ export const program = Effect.gen(function* () {
     Server.layer({ port: startConfig.port, host: startConfig.host, ...startConfig.http }).pipe(
       Layer.provide(Layer.succeedContext(pools)),
       Layer.provide(Layer.succeed(Token.Tokens, tokens)),
+      Layer.provide(Oidc.layer(startConfig.identityProvider)),
     ),
   );
   const { address } = yield* Effect.provide(HttpServer.HttpServer, context);
