@@ -69,9 +69,10 @@ export const parse = (credential: string): Option.Option<Presented> => {
 const USE_RECORDED_EVERY = sql`now() - interval '1 minute'`;
 
 /**
- * Checks an API key in the request's transaction (its organization's context, before any role: every context of
- * the organization may read keys and touch `last_used_at`) and returns its role. Unknown, revoked or expired: 401.
- * Records its use, unless recorded in the last minute; a request that fails rolls that back with the rest.
+ * Checks an API key in the request's transaction and returns its role. The lookup acts as that key
+ * (`TenantRole.apiKey(id)`): it sees that key's row only and may touch only its `last_used_at`. Unknown, revoked or
+ * expired: 401. Records its use, unless recorded in the last minute; a request that fails rolls that back with the
+ * rest.
  */
 export const authorize = (presented: {
   readonly id: string;
@@ -81,11 +82,16 @@ export const authorize = (presented: {
     const invalid = new Unauthorized({ message: "API key is not valid" });
     const id = presented.id;
     if (!IamEntityIds.ApiKeyId.is(id)) return yield* invalid;
+    return yield* TenantTx.asRole(TenantRole.apiKey(id))(lookUp(id, presented.secretHash, invalid));
+  });
+
+const lookUp = (id: IamEntityIds.ApiKeyId, secretHash: string, invalid: Unauthorized) =>
+  Effect.gen(function* () {
     const [found] = yield* TenantTx.use((db) =>
       db
         .select({ role: apiKey.role, expired: sql<boolean>`coalesce(${apiKey.expiresAt} <= now(), false)` })
         .from(apiKey)
-        .where(and(eq(apiKey.id, id), eq(apiKey.keyHash, presented.secretHash)))
+        .where(and(eq(apiKey.id, id), eq(apiKey.keyHash, secretHash)))
         .limit(1),
     );
     if (found === undefined || !TenantRole.isRole(found.role)) return yield* invalid;

@@ -84,8 +84,8 @@ const ORACLE: RoleRules.Oracle = {
       admin: { role: "admin" },
       owner: { role: "owner" },
     },
-    // Members do not read invitations (the grants say so too).
-    select: { [THEIRS]: `${ADMINS} invitee`, admin: ADMINS, owner: "owner" },
+    // Members do not read invitations; admins see every one, owner invitations included, and manage those below owner.
+    select: { [THEIRS]: `${ADMINS} invitee`, admin: ADMINS, owner: ADMINS },
     insert: { member: ADMINS, admin: ADMINS, owner: "owner" },
     update: { [THEIRS]: `${ADMINS} invitee`, admin: ADMINS, owner: "owner" },
     delete: { [THEIRS]: ADMINS, admin: ADMINS, owner: "owner" },
@@ -97,8 +97,8 @@ const ORACLE: RoleRules.Oracle = {
       admin: { role: "admin" },
       owner: { role: "owner" },
     },
-    // A key's own context reads it and records its use; managing keys is for admins, owner-role keys for owners.
-    select: { [THEIRS]: `${ADMINS} apikey`, admin: ADMINS, owner: "owner" },
+    // A key's own context reads it and records its use; admins see every key and manage those below owner.
+    select: { [THEIRS]: `${ADMINS} apikey`, admin: ADMINS, owner: ADMINS },
     insert: { member: ADMINS, admin: ADMINS, owner: "owner" },
     update: { [THEIRS]: `${ADMINS} apikey`, admin: ADMINS, owner: "owner" },
     delete: { [THEIRS]: ADMINS, admin: ADMINS, owner: "owner" },

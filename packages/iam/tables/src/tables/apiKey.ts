@@ -26,6 +26,8 @@ export const apiKey = OrgTable.make(IamEntityIds.ApiKeyId)(
     ...OrgTable.roles(t, [
       { for: "select", label: "key", where: `${ROLE} = '${TenantRole.API_KEY_PREFIX}' || "id"` },
       { for: "update", label: "key", where: `${ROLE} = '${TenantRole.API_KEY_PREFIX}' || "id"` },
+      // Admins see every one (so refusing them an owner's is a 403, not a 404), and change those below owner.
+      { for: "select", to: "admin" },
       { for: "all", to: "admin", where: `"role" <> 'owner' OR ${ROLE} = 'owner'` },
     ]),
     unique("iam_api_key_organization_id_key_hash_unique").on(t.organizationId, t.keyHash),

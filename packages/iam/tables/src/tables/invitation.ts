@@ -24,6 +24,8 @@ export const invitation = OrgTable.make(IamEntityIds.InvitationId)(
   },
   (t) => [
     ...OrgTable.roles(t, [
+      // Admins see every one (so refusing them an owner's is a 403, not a 404), and change those below owner.
+      { for: "select", to: "admin" },
       { for: "all", to: "admin", where: `"role" <> 'owner' OR ${ROLE} = 'owner'` },
       { for: "select", label: "invitee", where: `${ROLE} = '${TenantRole.INVITEE_PREFIX}' || "id"` },
       { for: "update", label: "invitee", where: `${ROLE} = '${TenantRole.INVITEE_PREFIX}' || "id"` },
