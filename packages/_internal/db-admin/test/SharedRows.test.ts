@@ -94,7 +94,10 @@ Testkit.describeWithCitus("shared rows on a Citus cluster", (citus) => {
       }
     });
 
-  /** As the app's role through the coordinator, with the context as the runtime sends it on Citus. */
+  /**
+   * As the app's role through the coordinator, with the context as the runtime sends it on Citus, as the
+   * organization's owner (the strongest role: no role of a tenant may change the shared rows).
+   */
   const asTenant = <A>(
     appUrl: string,
     org: string,
@@ -106,7 +109,7 @@ Testkit.describeWithCitus("shared rows on a Citus cluster", (citus) => {
         sql.begin(async (tx) => {
           await tx.unsafe("SET LOCAL citus.propagate_set_commands TO 'local'");
           await tx.unsafe(
-            `SET LOCAL ${TenantContext.SETTING} TO '${ContextTicket.signer(key)({ organizationId: org })}'`,
+            `SET LOCAL ${TenantContext.SETTING} TO '${ContextTicket.signer(key)({ organizationId: org, role: "owner" })}'`,
           );
           return work(tx as never);
         }) as Promise<A>,
