@@ -42,11 +42,7 @@ describe("iam tables", () => {
   it("invitation: admins manage it, its invitee sees and accepts it", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.invitation), {
       ...standard("iam_invitation"),
-      policies: withGrants("iam_invitation", [
-        "all_admin all",
-        "select_invitee select",
-        "update_invitee update",
-      ]),
+      policies: withGrants("iam_invitation", ["all_admin all", "select_invitee select", "update_invitee update"]),
       uniques: [["organization_id", "email"]],
       foreignKeys: [ORG_FK, "(invited_by) -> shared_user(id)"].sort(),
     });
@@ -56,11 +52,7 @@ describe("iam tables", () => {
     const shape = TableShape.of(IamTables.apiKey);
     assert.deepStrictEqual(shape, {
       ...standard("iam_api_key"),
-      policies: withGrants("iam_api_key", [
-        "select_any select",
-        "update_any update",
-        "all_admin all",
-      ]),
+      policies: withGrants("iam_api_key", ["select_any select", "update_any update", "all_admin all"]),
       uniques: [["organization_id", "key_hash"]],
       foreignKeys: [ORG_FK, "(created_by) -> shared_user(id)"].sort(),
     });
