@@ -29,9 +29,13 @@ const BYPASS = "rls_handbook_bypass";
 const OPERATOR = "rls_handbook_operator";
 const PASSWORD = "rls_handbook";
 
-// The key this file's first database checks tickets with; `sign` is what the runtime does with its key.
+// The key this file's first database checks tickets with; `sign` is what the runtime does with its key. Every
+// ticket of this file claims the owner's role, the strongest, unless it names another: what the handbook claims of
+// isolation must hold for every role of a tenant, and a forgery asks for the most.
 const KEY = "rls-handbook-context-key-of-at-least-32-characters";
-const sign = ContextTicket.signer(KEY);
+const signWithKey = ContextTicket.signer(KEY);
+const sign = (claims: ContextTicket.Claims, nowMs?: number, ttlMs?: number) =>
+  signWithKey({ role: "owner", ...claims }, nowMs, ttlMs);
 
 const orgA = SharedEntityIds.OrganizationId.create();
 const orgB = SharedEntityIds.OrganizationId.create();
@@ -44,6 +48,7 @@ const newDoc = () => DocumentsEntityIds.DocumentId.create();
 const newDiscussion = () => DocumentsEntityIds.DiscussionId.create();
 const newUser = () => SharedEntityIds.UserId.create();
 const newMember = () => IamEntityIds.MemberId.create();
+const newTeam = () => SharedEntityIds.TeamId.create();
 
 type Sql = postgres.Sql;
 type Query = postgres.Sql | postgres.TransactionSql | postgres.ReservedSql;
@@ -71,7 +76,10 @@ const withTicket = <T>(sql: Sql, ticket: string, work: (tx: postgres.Transaction
     return work(tx);
   }) as Promise<T>;
 
-/** One transaction as `org` (and `user`, when given), with a ticket signed by this file's key. */
+/**
+ * One transaction as `org` (and `user`, when given), with a ticket signed by this file's key, as the organization's
+ * owner: the strongest role, so what the handbook claims of isolation holds for every role of a tenant.
+ */
 const asTenant = <T>(sql: Sql, org: string, work: (tx: postgres.TransactionSql) => Promise<T>, user?: string) =>
   withTicket(sql, sign({ organizationId: org, userId: user }), work);
 
@@ -136,6 +144,10 @@ beforeAll(async () => {
   const tenantContext = Generate.CODE_MIGRATIONS.find((migration) => migration.name === "tenant_context");
   assert.isDefined(tenantContext);
   for (const statement of tenantContext?.statements() ?? []) await admin.unsafe(statement);
+  // The per-role policies call beep.current_role(): the code migration that adds the role claim.
+  const tenantRoles = Generate.CODE_MIGRATIONS.find((migration) => migration.name === "tenant_roles");
+  assert.isDefined(tenantRoles);
+  for (const statement of tenantRoles?.statements() ?? []) await admin.unsafe(statement);
   const out = mkdtempSync(join(tmpdir(), "beep-rls-handbook-"));
   try {
     await DrizzleKit.generateInto(out);
@@ -219,8 +231,10 @@ describe("docs/rls.md", () => {
     const forged: Record<string, string> = {
       "signed with another key": ContextTicket.signer("another-key-that-is-at-least-32-characters")({
         organizationId: orgB,
+        role: "owner",
       }),
-      "a MAC of zeros": `v1:${orgB}:::${expires}:${"0".repeat(64)}`,
+      "a MAC of zeros": `v1:${orgB}::owner:${expires}:${"0".repeat(64)}`,
+      "A's ticket with another role": valid.replace(":owner:", ":superuser:"),
       "A's ticket with B's organization": valid.replace(orgA, orgB),
       "A's ticket with a later expiry": valid.replace(/:\d{16}:/, ":9999999999999999:"),
       "expired a second ago": sign({ organizationId: orgB }, Date.now() - 61_000),
@@ -241,7 +255,8 @@ describe("docs/rls.md", () => {
             tx`insert into documents_document (id, organization_id, title) values (${newDoc()}, ${orgB}, 'forged')`,
         ),
       );
-      assert.include(write, 'new row violates row-level security policy "tenant_isolation_documents_document"', name);
+      // No grant holds without a valid ticket's role, and PostgreSQL checks the grants first: it names no policy.
+      assert.include(write, 'new row violates row-level security policy for table "documents_document"', name);
       // A session-level SET of the same ticket gets no further.
       await app.unsafe(`set beep.context = '${ticket}'`);
       assert.deepStrictEqual(
@@ -318,9 +333,12 @@ describe("docs/rls.md", () => {
         tx`insert into documents_document (id, title) values (${newDoc()}, 'by default') returning organization_id`,
     );
     assert.strictEqual(inserted?.organization_id, orgA);
-    // With no ticket the default is NULL, which the policy's check refuses before NOT NULL is checked.
+    // With no ticket the default is NULL, which the policies refuse before NOT NULL is checked: on a table with
+    // per-role grants no grant holds without a role, and PostgreSQL names no policy; on one without, the tenant policy.
     const noContext = await errorOf(app`insert into documents_document (id, title) values (${newDoc()}, 'nobody')`);
-    assert.include(noContext, 'new row violates row-level security policy "tenant_isolation_documents_document"');
+    assert.include(noContext, 'new row violates row-level security policy for table "documents_document"');
+    const noTeam = await errorOf(app`insert into shared_team (id, name) values (${newTeam()}, 'nobody')`);
+    assert.include(noTeam, 'new row violates row-level security policy "tenant_isolation_shared_team"');
     await admin`delete from documents_document where title = 'by default'`;
   });
 
@@ -541,6 +559,12 @@ describe("docs/rls.md", () => {
           proconfig: ["search_path=pg_catalog, pg_temp"],
         },
         {
+          proname: "current_role",
+          prosecdef: true,
+          provolatile: "s",
+          proconfig: ["search_path=pg_catalog, pg_temp"],
+        },
+        {
           proname: "current_user_id",
           prosecdef: true,
           provolatile: "s",
@@ -551,7 +575,7 @@ describe("docs/rls.md", () => {
     );
     // A superuser (or beep_admin) opens a tenant's context in the database; as the app role, exactly that tenant.
     const seen = await admin.begin(async (tx) => {
-      await tx`select beep.enter_tenant(${orgB})`;
+      await tx`select beep.enter_tenant(${orgB}, null, 'owner')`;
       await tx.unsafe(`set local role ${APP}`);
       return { ...(await context(tx)), rows: (await tx`select id from documents_document`).map((row) => row.id) };
     });
@@ -596,12 +620,17 @@ describe("docs/rls.md", () => {
     const app = connectAs(APP);
     await admin`insert into documents_document (id, organization_id, title)
       select 'bulk_' || g, ${orgB}, 'bulk' from generate_series(1, 40) g`;
+    await admin`insert into shared_team (id, organization_id, name)
+      select 'bulk_' || g, ${orgB}, 'bulk ' || g from generate_series(1, 40) g`;
     try {
       await admin`analyze documents_document`;
-      const [ofB] = await admin`select count(*)::int as n from documents_document where organization_id = ${orgB}`;
+      await admin`analyze shared_team`;
+      const [ofB] = await admin`select count(*)::int as n from shared_team where organization_id = ${orgB}`;
       const total = await count(admin, "documents_document");
       const seen = await asTenant(app, orgA, async (tx) => {
-        const byB = `select * from documents_document where organization_id = '${orgB}'`;
+        // A table without per-role grants: its estimate is B's count itself (with grants, the role check's default
+        // selectivity scales it down).
+        const byB = `select * from shared_team where organization_id = '${orgB}'`;
         const estimate = (await explain(tx, byB))["Plan Rows"];
         const returned = (await tx.unsafe(byB)).length;
         await tx`set local enable_indexscan = off`;
@@ -617,6 +646,7 @@ describe("docs/rls.md", () => {
       assert.deepStrictEqual(seen, { estimate: ofB?.n, returned: 0, removed: total - 1, own: 1 });
     } finally {
       await admin`delete from documents_document where title = 'bulk'`;
+      await admin`delete from shared_team where name like 'bulk %'`;
     }
   });
 
@@ -884,6 +914,8 @@ describe("docs/rls.md, on a migrated database", () => {
   let A: Organizations.Created;
   let B: Organizations.Created;
 
+  /** A unit of work as the organization's owner, the strongest role (the tables with grants refuse no role). */
+  const asOwner = (organizationId: string) => TenantDb.withContext({ organizationId, role: "owner" });
   const runtimeWith = (key: string, poolMax = 1) =>
     TenantDb.layerWithKey(key).pipe(Layer.provideMerge(Db.layerFromUrl(migrated.appUrl, { poolMax })));
   const run = <X, E>(effect: Effect.Effect<X, E, TenantDb.TenantDb | Db.Db>, key = migrated.contextKey) =>
@@ -900,7 +932,7 @@ describe("docs/rls.md, on a migrated database", () => {
             name,
             owner: { email: `${name.toLowerCase()}@handbook.example`, name },
           });
-          yield* TenantDb.withOrg(organization.organizationId)(
+          yield* asOwner(organization.organizationId)(
             TenantTx.use((db) => db.insert(document).values({ title: `of ${name}` })),
           );
           created.push(organization);
@@ -967,8 +999,8 @@ describe("docs/rls.md, on a migrated database", () => {
       has_schema_privilege('beep_app', 'beep_private', 'USAGE') as app_beep_private,
       has_function_privilege('beep_app', 'beep.current_org_id()', 'EXECUTE') as app_current_org_id,
       has_function_privilege('beep_app', 'beep.current_user_id()', 'EXECUTE') as app_current_user_id,
-      has_function_privilege('beep_app', 'beep.enter_tenant(text, text)', 'EXECUTE') as app_enter_tenant,
-      has_function_privilege('beep_admin', 'beep.enter_tenant(text, text)', 'EXECUTE') as admin_enter_tenant,
+      has_function_privilege('beep_app', 'beep.enter_tenant(text, text, text)', 'EXECUTE') as app_enter_tenant,
+      has_function_privilege('beep_admin', 'beep.enter_tenant(text, text, text)', 'EXECUTE') as admin_enter_tenant,
       has_table_privilege('beep_admin', 'beep_private.context_key', 'SELECT') as admin_reads_key`;
     assert.deepStrictEqual(
       { ...reach },
@@ -1026,7 +1058,7 @@ describe("docs/rls.md, on a migrated database", () => {
     try {
       const moved = await errorOf(
         app.begin(async (tx) => {
-          await tx.unsafe(...MigratedDatabase.enter(migrated.contextKey, A.organizationId, A.ownerId));
+          await tx.unsafe(...MigratedDatabase.enter(migrated.contextKey, A.organizationId, A.ownerId, "owner"));
           await tx`update iam_member set user_id = ${B.ownerId} where user_id = ${A.ownerId}`;
         }),
       );
@@ -1045,7 +1077,7 @@ describe("docs/rls.md, on a migrated database", () => {
   it("the request path: withOrg as beep_app sees one tenant, and the connection returns with no context", async () => {
     const program = Effect.gen(function* () {
       // No WHERE: row-level security alone keeps B's document out.
-      const seen = yield* TenantDb.withOrg(A.organizationId)(
+      const seen = yield* asOwner(A.organizationId)(
         TenantTx.use((db) => db.select({ organizationId: document.organizationId }).from(document)),
       );
       assert.deepStrictEqual(
@@ -1070,9 +1102,7 @@ describe("docs/rls.md, on a migrated database", () => {
       );
       assert.deepStrictEqual({ ...after }, { role: "beep_app", ticket: "", org: null });
       const refused = yield* Effect.flip(
-        TenantDb.withOrg(A.organizationId)(
-          TenantTx.use((db) => db.execute("select set_config('beep.context', 'x', true)")),
-        ),
+        asOwner(A.organizationId)(TenantTx.use((db) => db.execute("select set_config('beep.context', 'x', true)"))),
       );
       assert.instanceOf(refused, DbErrors.TenantAccessDenied);
       const invalid = yield* Effect.flip(TenantDb.withOrg("not an id")(Effect.void));
@@ -1095,7 +1125,7 @@ describe("docs/rls.md, on a migrated database", () => {
       const pid = () => Effect.promise(() => sql`select pg_backend_pid() as pid`.then((rows) => rows[0]?.pid));
       // SQL in A's unit of work that builds the setting's name from pieces passes the runtime's refusal and can
       // keep its own ticket for the session; the closing message's RESET ALL ends it with the unit.
-      yield* TenantDb.withOrg(A.organizationId)(
+      yield* asOwner(A.organizationId)(
         TenantTx.use((db) =>
           db.execute(
             "select set_config('beep.' || 'context', current_setting('beep.' || 'context'), false), set_config('search_path', 'pg_catalog', false)",
@@ -1106,16 +1136,16 @@ describe("docs/rls.md, on a migrated database", () => {
         () => sql`select beep.current_org_id() as org, current_setting('search_path') as path`,
       );
       assert.deepStrictEqual({ ...after }, { org: null, path: '"$user", public' });
-      yield* TenantDb.withOrg(A.organizationId)(
+      yield* asOwner(A.organizationId)(
         TenantTx.use((db) =>
           db.execute("declare handbook_cursor cursor with hold for select id from documents_document"),
         ),
       );
       const fetched = yield* Effect.flip(
-        TenantDb.withOrg(B.organizationId)(TenantTx.use((db) => db.execute("fetch all from handbook_cursor"))),
+        asOwner(B.organizationId)(TenantTx.use((db) => db.execute("fetch all from handbook_cursor"))),
       );
       assert.include(fetched.message, 'cursor "handbook_cursor" does not exist');
-      yield* TenantDb.withOrg(A.organizationId)(
+      yield* asOwner(A.organizationId)(
         TenantTx.use(async (db) => {
           await db.execute("listen handbook_channel");
           await db.execute("select pg_advisory_lock(4243)");
@@ -1127,9 +1157,7 @@ describe("docs/rls.md, on a migrated database", () => {
       );
       assert.deepStrictEqual({ ...leftover }, { channels: 0, advisory: 0 });
       const before = yield* pid();
-      yield* TenantDb.withOrg(A.organizationId)(
-        TenantTx.use((db) => db.execute("prepare handbook_statement as select 1")),
-      );
+      yield* asOwner(A.organizationId)(TenantTx.use((db) => db.execute("prepare handbook_statement as select 1")));
       const next = yield* pid();
       assert.notStrictEqual(next, before, "the connection with a prepared statement was closed, not reused");
       const [prepared] = yield* Effect.promise(
@@ -1147,7 +1175,7 @@ describe("docs/rls.md, on a migrated database", () => {
       // watcher is another session of the same login, as two beep_app sessions are in a deployment.
       await watcher`set role none`;
       const shown = await run(
-        TenantDb.withOrg(A.organizationId)(
+        asOwner(A.organizationId)(
           Effect.promise(async () => {
             // The body starts before the prelude is answered: wait until the unit sits idle after it.
             for (let attempt = 0; attempt < 100; attempt++) {
@@ -1169,7 +1197,7 @@ describe("docs/rls.md, on a migrated database", () => {
 
   it("support work: beep.enter_tenant, then SET LOCAL ROLE beep_app, sees exactly one tenant", async () => {
     const seen = await owner.begin(async (tx) => {
-      await tx`select beep.enter_tenant(${A.organizationId}, ${A.ownerId})`;
+      await tx`select beep.enter_tenant(${A.organizationId}, ${A.ownerId}, 'owner')`;
       await tx`set local role beep_app`;
       return {
         ...(await context(tx)),
@@ -1191,7 +1219,7 @@ describe("docs/rls.md, on a migrated database", () => {
     const asOperator = (work: (tx: postgres.TransactionSql) => Promise<unknown>) =>
       operator.begin(async (tx) => {
         await tx`set local role beep_admin`;
-        await tx`select beep.enter_tenant(${B.organizationId})`;
+        await tx`select beep.enter_tenant(${B.organizationId}, null, 'owner')`;
         return work(tx);
       });
     try {
@@ -1222,7 +1250,7 @@ describe("docs/rls.md, on a migrated database", () => {
       const program = Effect.gen(function* () {
         const { sql } = yield* Db.Db;
         const [plain] = yield* Effect.promise(() => sql`show search_path`);
-        const seen = yield* TenantDb.withOrg(A.organizationId)(
+        const seen = yield* asOwner(A.organizationId)(
           TenantTx.use((db) => db.select({ organizationId: document.organizationId }).from(document)),
         );
         return { plain: plain?.search_path, seen: seen.map((row) => row.organizationId) };
@@ -1248,12 +1276,12 @@ describe("docs/rls.md, on a migrated database", () => {
         await Effect.runPromise(ContextKey.install(migrated.adminUrl, Option.some(Redacted.make(newKey)))),
         "changed",
       );
-      const stale = await run(Effect.flip(TenantDb.withOrg(A.organizationId)(Effect.void)));
+      const stale = await run(Effect.flip(asOwner(A.organizationId)(Effect.void)));
       assert.instanceOf(stale, DbErrors.TenantContextMissing);
       assert.include(stale.message, "BEEP_CONTEXT_KEY differs from the key db:migrate installed");
       assert.include(stale.message, "clock");
       const fresh = await run(
-        TenantDb.withOrg(A.organizationId)(TenantTx.use((db) => db.select({ id: document.id }).from(document))),
+        asOwner(A.organizationId)(TenantTx.use((db) => db.select({ id: document.id }).from(document))),
         newKey,
       );
       assert.lengthOf(fresh, 1);

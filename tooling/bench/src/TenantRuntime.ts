@@ -1,10 +1,18 @@
 import { Db, TenantDb, TenantTx } from "@beep/shared-server";
+import type { TenantRole } from "@beep/shared-tables";
 import { Effect, Layer, ManagedRuntime, type Scope } from "effect";
 import { DatabaseUnavailable } from "./BenchErrors.ts";
 import type * as Queries from "./Queries.ts";
 
 /** Which `withOrg` produced the figures; the report names it. */
 export const IMPLEMENTATION = "TenantDb.withOrg of @beep/shared-server (the tenant runtime itself)";
+
+/**
+ * The role every tenant unit of work of the bench carries in its ticket, on every side: without one the tables
+ * with per-role grants (documents among them) refuse everything. The owner's: what it may do covers every read
+ * and write the bench makes.
+ */
+export const ROLE: TenantRole.Role = "owner";
 
 /** The tenant runtime over one login's pool, driven from the plain async loops of the harness. */
 export interface Runner {
@@ -13,7 +21,7 @@ export interface Runner {
 }
 
 /**
- * `TenantDb.withOrg` over a pool of `poolMax` connections to `url`, signing tickets with `contextKey` (the key
+ * `TenantDb.withContext` as `ROLE` over a pool of `poolMax` connections to `url`, signing tickets with `contextKey` (the key
  * installed in that database), closed with the scope. Used for every side of a comparison that runs in a tenant
  * transaction, so the sides share the runtime's exact protocol: BEGIN, the signed ticket with its check and the
  * statement written together, then the session cleanup and COMMIT in one message.
@@ -36,7 +44,7 @@ export const make = (
     return {
       run: (statement, args) =>
         runtime.runPromise(
-          TenantDb.withOrg(args.organizationId)(
+          TenantDb.withContext({ organizationId: args.organizationId, role: ROLE })(
             TenantTx.use((db) =>
               statement.build(db).execute({ organizationId: args.organizationId, documentId: args.documentId }),
             ),

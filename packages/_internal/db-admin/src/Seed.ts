@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { DocumentsTables } from "@beep/documents-tables";
 import { IamTables } from "@beep/iam-tables";
 import { DocumentsEntityIds, type EntityId, IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
-import { ContextTicket, SharedTables, TenantContext } from "@beep/shared-tables";
+import { ContextTicket, SharedTables, TenantContext, type TenantRole } from "@beep/shared-tables";
 import { sql as drizzleSql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Data, Effect } from "effect";
@@ -89,6 +89,9 @@ const userIdOf = (org: DemoOrganization, user: DemoUser) => stableId(SharedEntit
 
 type Sign = ReturnType<typeof ContextTicket.signer>;
 
+/** The role every demo write carries in its ticket. */
+const OWNER: TenantRole.Role = "owner";
+
 /** Seeds one organization in one transaction under its tenant context; returns the rows it inserted. */
 const seedOrganization = async (
   db: ReturnType<typeof drizzle>,
@@ -106,15 +109,20 @@ const seedOrganization = async (
       [org.member, "member"],
     ];
     let created = 0;
-    // Each user signs up and joins as themselves: only a user creates their own row and membership.
-    for (const [user, role] of users) {
-      const ticket = sign({ organizationId: orgId, userId: userIdOf(org, user) });
+    // Every demo write carries the organization's strongest role, its owner's: the tables' grants let an owner add
+    // their own membership, and the demo has no invitation for the member to accept.
+    const enter = async (userId: SharedEntityIds.UserId) => {
+      const ticket = sign({ organizationId: orgId, userId, role: OWNER });
       await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${ticket}, true)`);
       const onWorkers = citus ? TenantContext.citusContextSql(ticket) : undefined;
       if (onWorkers !== undefined) {
         await tx.execute(drizzleSql.raw(TenantContext.CITUS_PROPAGATE_SQL));
         await tx.execute(drizzleSql.raw(onWorkers));
       }
+    };
+    // Each user signs up and joins as themselves: only a user creates their own row and membership.
+    for (const [user, role] of users) {
+      await enter(userIdOf(org, user));
       if (role === "owner") {
         created += await counted(
           tx.insert(SharedTables.organization).values({ id: orgId, name: org.name }).onConflictDoNothing(),
@@ -139,6 +147,8 @@ const seedOrganization = async (
           .onConflictDoNothing(),
       );
     }
+    // The documents, discussions and comments are written by the owner.
+    await enter(owner);
     for (const document of org.documents) {
       const key = `${org.key}/${document.key}`;
       const documentId = stableId(DocumentsEntityIds.DocumentId, key);

@@ -325,8 +325,15 @@ const checkRoleSettings = (name: string, app: Catalog.AppReach): Subject => {
  * can read what the runtime role cannot (the context key). The check functions are the only ones meant to be
  * called that way; any other the role can execute is a way around the policies.
  */
-const checkDefinerFunctions = (name: string, app: Catalog.AppReach, allowed: ReadonlyArray<string>): Subject => {
-  const offenders = app.executableDefiners.filter((fn) => !allowed.includes(fn));
+const checkDefinerFunctions = (
+  name: string,
+  app: Catalog.AppReach,
+  checks: ReadonlyArray<Catalog.CheckFunction>,
+): Subject => {
+  const allowed = checks.map((fn) => fn.name);
+  // Compared as PostgreSQL prints them: `beep."current_role"()` is `beep.current_role()`.
+  const printed = new Set(checks.flatMap((fn) => (fn.printed === null ? [] : [fn.printed])));
+  const offenders = app.executableDefiners.filter((fn) => !printed.has(fn));
   return subject(
     "check",
     name,
@@ -378,7 +385,7 @@ const checkCheckFunctions = (name: string, functions: ReadonlyArray<Catalog.Chec
  * let the role sign a ticket for any organization. `enter_tenant` opens any organization's context, so it is
  * for `beep_admin` only.
  */
-const checkContextKey = (name: string, role: string, hardening: Catalog.Hardening, enterTenant: string): Subject => {
+const checkContextKey = (name: string, role: string, hardening: Catalog.Hardening): Subject => {
   const { app, contextKey } = hardening;
   const readable = [
     ...(app.privateSchemaUsage ? [`USAGE on schema ${TenantContext.PRIVATE_SCHEMA}`] : []),
@@ -405,11 +412,11 @@ const checkContextKey = (name: string, role: string, hardening: Catalog.Hardenin
           ),
         ]
       : []),
-    ...(app.enterTenantExecute
+    ...(app.enterTenantExecutable.length > 0
       ? [
           problem(
             "enter-tenant-executable",
-            `${role} can execute ${enterTenant}, which opens any organization's context: only ${ADMIN_ROLE} may`,
+            `${role} can execute ${list(app.enterTenantExecutable)}, which opens any organization's context: only ${ADMIN_ROLE} may`,
           ),
         ]
       : []),
@@ -496,13 +503,13 @@ const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Readonl
     }
     tables.push(subject(parent === undefined ? "table" : "partition", table.display, problems));
   }
-  const enterTenant = `${TenantContext.ENTER_TENANT}(text, text)`;
   const hardening = await Catalog.readHardening(sql, {
     appRole,
     checkFunctions: TenantContext.CHECK_FUNCTIONS,
     privateSchema: TenantContext.PRIVATE_SCHEMA,
     contextKeyTable: "context_key",
-    enterTenant,
+    // Every overload: the one without a role (0003) as much as the one with it.
+    enterTenant: TenantContext.ENTER_TENANT,
   });
   const names = checkNames(appRole);
   return [
@@ -512,9 +519,9 @@ const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<Readonl
     checkRole(catalog.appRole),
     checkCreateOrTemporary(names.createOrTemporary, hardening.app),
     checkRoleSettings(names.roleSettings, hardening.app),
-    checkDefinerFunctions(names.definerFunctions, hardening.app, TenantContext.CHECK_FUNCTIONS),
+    checkDefinerFunctions(names.definerFunctions, hardening.app, hardening.checkFunctions),
     checkCheckFunctions(names.checkFunctions, hardening.checkFunctions),
-    checkContextKey(names.contextKey, appRole, hardening, enterTenant),
+    checkContextKey(names.contextKey, appRole, hardening),
   ];
 };
 

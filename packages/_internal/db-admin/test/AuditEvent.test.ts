@@ -115,7 +115,7 @@ describe("AuditEvent", () => {
             });
             await orm.transaction(async (tx) => {
               await tx.execute(
-                drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: org })}, true)`,
+                drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: org, role: "owner" })}, true)`,
               );
               await tx.insert(SharedTables.auditEvent).values([
                 { action: "document.created", entityType: "documents_document", entityId: `doc of ${org}` },
@@ -128,7 +128,7 @@ describe("AuditEvent", () => {
         const seenByA = yield* withSql(db.appUrl, (sql) =>
           drizzle(sql).transaction(async (tx) => {
             await tx.execute(
-              drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: orgA })}, true)`,
+              drizzleSql`select set_config('beep.context', ${ContextTicket.signer(db.contextKey)({ organizationId: orgA, role: "owner" })}, true)`,
             );
             return tx.select().from(SharedTables.auditEvent);
           }),

@@ -117,9 +117,10 @@ Testkit.describeWithCitus("db:migrate on a Citus cluster", (citus) => {
         for (const org of orgs) {
           const seen = await sql.begin(async (tx) => {
             await tx.unsafe("SET LOCAL citus.propagate_set_commands TO 'local'");
-            // What the runtime sends on Citus (each its own statement): set_config alone never reaches a worker.
+            // What the runtime sends on Citus (each its own statement): set_config alone never reaches a worker. As
+            // the organization's owner, the strongest role.
             await tx.unsafe(
-              `SET LOCAL ${TenantContext.SETTING} TO '${ContextTicket.signer(key)({ organizationId: org })}'`,
+              `SET LOCAL ${TenantContext.SETTING} TO '${ContextTicket.signer(key)({ organizationId: org, role: "owner" })}'`,
             );
             return tx`select organization_id from documents_document`;
           });

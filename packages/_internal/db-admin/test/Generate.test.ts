@@ -39,7 +39,16 @@ describe("drizzle-kit generate", () => {
           continue;
         }
         assert.include(generated, enable);
-        for (const policy of TableShape.expectedTenantPolicies(shape.name, shape.rlsPolicy as "standard")) {
+        // The tenant policies of its mode (restrictive), and every permissive one: the baseline, or its grants.
+        const isolation = TableShape.expectedTenantPolicies(shape.name, shape.rlsPolicy as "standard").filter(
+          (policy) => policy.includes(" restrictive "),
+        );
+        for (const policy of isolation) assert.include(shape.policies, policy);
+        assert.isTrue(
+          shape.policies.some((policy) => policy.includes(" permissive ")),
+          `${shape.name} has a permissive policy`,
+        );
+        for (const policy of shape.policies) {
           const [name, as, command] = policy.split(" ");
           assert.include(
             generated,

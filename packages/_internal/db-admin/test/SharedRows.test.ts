@@ -94,7 +94,10 @@ Testkit.describeWithCitus("shared rows on a Citus cluster", (citus) => {
       }
     });
 
-  /** As the app's role through the coordinator, with the context as the runtime sends it on Citus. */
+  /**
+   * As the app's role through the coordinator, with the context as the runtime sends it on Citus, as the
+   * organization's owner (the strongest role: no role of a tenant may change the shared rows).
+   */
   const asTenant = <A>(
     appUrl: string,
     org: string,
@@ -106,7 +109,7 @@ Testkit.describeWithCitus("shared rows on a Citus cluster", (citus) => {
         sql.begin(async (tx) => {
           await tx.unsafe("SET LOCAL citus.propagate_set_commands TO 'local'");
           await tx.unsafe(
-            `SET LOCAL ${TenantContext.SETTING} TO '${ContextTicket.signer(key)({ organizationId: org })}'`,
+            `SET LOCAL ${TenantContext.SETTING} TO '${ContextTicket.signer(key)({ organizationId: org, role: "owner" })}'`,
           );
           return work(tx as never);
         }) as Promise<A>,
@@ -169,7 +172,7 @@ Testkit.describeWithCitus("shared rows on a Citus cluster", (citus) => {
     );
     assert.deepStrictEqual(
       result.applied.map((tag) => tag.replace(/^\d+_/, "")),
-      ["shared_rows", "schema"],
+      ["shared_rows", "schema", "tenant_roles", "schema", "enforce_rls"],
     );
     assert.deepStrictEqual(await placementOf(database.url, "iam_sso_provider"), [
       { column: "organization_id", colocated: true },
@@ -194,7 +197,7 @@ Testkit.describeWithCitus("shared rows on a Citus cluster", (citus) => {
     const result = await Effect.runPromise(Migrator.migrate({ url: database.url }));
     assert.deepStrictEqual(
       result.applied.map((tag) => tag.replace(/^\d+_/, "")),
-      ["shared_rows", "schema"],
+      ["shared_rows", "schema", "tenant_roles", "schema", "enforce_rls"],
     );
     // FORCE, lifted on the distributed tables for the move, is back on every shard before anything repairs it.
     const differences = await Effect.runPromise(ShardPolicies.differences(database.url));

@@ -49,6 +49,9 @@ describe("upgrading a database migrated before the signed context", () => {
         "audit_event_partition_move",
         "shared_rows",
         "schema",
+        "tenant_roles",
+        "schema",
+        "enforce_rls",
       ],
     );
     assert.strictEqual(result.contextKey, "installed");
@@ -65,7 +68,7 @@ describe("upgrading a database migrated before the signed context", () => {
     const sign = ContextTicket.signer(key);
     const seen = await query(appUrl, (sql) =>
       sql.begin(async (tx) => {
-        await tx`select set_config('beep.context', ${sign({ organizationId: org, userId: user })}, true)`;
+        await tx`select set_config('beep.context', ${sign({ organizationId: org, userId: user, role: "owner" })}, true)`;
         return {
           documents: (await tx`select title from documents_document`).map((row) => row.title),
           members: (await tx`select role from iam_member`).map((row) => row.role),

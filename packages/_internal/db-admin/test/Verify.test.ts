@@ -45,6 +45,10 @@ const failures = (report: Verify.Report) =>
       .map((subject) => [subject.name, subject.problems.map((problem) => problem.code)]),
   );
 
+/** `n` unbounded permissive policies, as `failures` lists them. */
+const unbounded = (n: number): ReadonlyArray<Verify.ProblemCode> =>
+  Array.from({ length: n }, (): Verify.ProblemCode => "unbounded-permissive");
+
 const messagesOf = (report: Verify.Report, name: string) =>
   report.subjects.find((subject) => subject.name === name)?.problems.map((problem) => problem.message) ?? [];
 
@@ -93,8 +97,14 @@ describe("Verify.verify", () => {
       `ALTER POLICY "tenant_isolation_documents_comment" ON "documents_comment"
         USING (organization_id = current_setting('app.current_org_id', true))`,
     ]);
-    // The changed policy no longer bounds the baseline either.
-    assert.deepStrictEqual(failures(report), { documents_comment: ["policy-differs", "unbounded-permissive"] });
+    // The changed policy no longer bounds the table's permissive policies either: each of its six grants.
+    assert.deepStrictEqual(failures(report), {
+      documents_comment: ["policy-differs", ...unbounded(6)],
+    });
+    assert.include(
+      messagesOf(report, "documents_comment"),
+      'permissive policy "update_admin_documents_comment" (FOR UPDATE) is not bounded by a restrictive tenant policy of documents_comment: it can widen access beyond the tenant',
+    );
     const [differs] = messagesOf(report, "documents_comment");
     assert.include(differs, 'policy "tenant_isolation_documents_comment" differs from the schema: USING is');
     assert.include(differs, "declared ((organization_id = beep.current_org_id()))");
@@ -146,8 +156,9 @@ describe("Verify.verify", () => {
       'DROP POLICY "tenant_isolation_documents_document" ON "documents_document"',
       'CREATE POLICY "open_all" ON "documents_document" AS PERMISSIVE FOR SELECT TO public USING (true)',
     ]);
+    // open_all and the table's six grants.
     assert.deepStrictEqual(failures(report), {
-      documents_document: ["policy-missing", "policy-undeclared", "unbounded-permissive", "unbounded-permissive"],
+      documents_document: ["policy-missing", "policy-undeclared", ...unbounded(7)],
     });
     const messages = messagesOf(report, "documents_document");
     assert.include(messages, 'policy "tenant_isolation_documents_document" is missing');
@@ -163,7 +174,8 @@ describe("Verify.verify", () => {
       `CREATE POLICY "tenant_isolation_iam_api_key" ON "iam_api_key" AS RESTRICTIVE FOR SELECT TO public
         USING ("organization_id" = beep.current_org_id())`,
     ]);
-    assert.deepStrictEqual(failures(report), { iam_api_key: ["policy-differs", "unbounded-permissive"] });
+    // A restrictive policy that differs from the declared one bounds nothing: the key's three grants.
+    assert.deepStrictEqual(failures(report), { iam_api_key: ["policy-differs", ...unbounded(3)] });
     assert.deepStrictEqual(
       messagesOf(report, "iam_api_key")[0],
       'policy "tenant_isolation_iam_api_key" differs from the schema: is FOR SELECT, declared FOR ALL; WITH CHECK is none, declared ((organization_id = beep.current_org_id()))',
@@ -374,7 +386,7 @@ describe("Verify.verify: the runtime role and the signed tenant context", () => 
     ]);
     failsOnly(report, checks.definerFunctions, ["app-executes-definer"]);
     assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
-      "can execute SECURITY DEFINER public.f(): only beep.current_org_id(), beep.current_user_id() may run with their owner's rights for it",
+      "can execute SECURITY DEFINER public.f(): only beep.current_org_id(), beep.current_user_id(), beep.current_role() may run with their owner's rights for it",
     ]);
   });
 
@@ -403,7 +415,7 @@ describe("Verify.verify: the runtime role and the signed tenant context", () => 
     ]);
     // Still SECURITY DEFINER and executable by beep_app, but no longer a check function.
     assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
-      "can execute SECURITY DEFINER beep.current_org_id_old(): only beep.current_org_id(), beep.current_user_id() may run with their owner's rights for it",
+      "can execute SECURITY DEFINER beep.current_org_id_old(): only beep.current_org_id(), beep.current_user_id(), beep.current_role() may run with their owner's rights for it",
     ]);
     // The declared tenant policies name the function, so they no longer fit any table either.
     assert.deepStrictEqual(failed.documents_document, ["policy-invalid"]);
@@ -429,12 +441,34 @@ describe("Verify.verify: the runtime role and the signed tenant context", () => 
   it("SELECT on one column of the key, and EXECUTE on beep.enter_tenant, for beep_app", async () => {
     const report = await verifyBroken([
       "GRANT SELECT (inner_pad) ON TABLE beep_private.context_key TO beep_app",
-      "GRANT EXECUTE ON FUNCTION beep.enter_tenant(text, text) TO beep_app",
+      "GRANT EXECUTE ON FUNCTION beep.enter_tenant(text, text, text) TO beep_app",
     ]);
     failsOnly(report, checks.contextKey, ["context-key-readable", "enter-tenant-executable"]);
     assert.deepStrictEqual(messagesOf(report, checks.contextKey), [
       "beep_app has SELECT on beep_private.context_key: with the key it could sign a ticket for any organization",
-      "beep_app can execute beep.enter_tenant(text, text), which opens any organization's context: only beep_admin may",
+      "beep_app can execute beep.enter_tenant(text,text,text), which opens any organization's context: only beep_admin may",
+    ]);
+  });
+
+  it("any overload of beep.enter_tenant beep_app can execute, such as one without a role left behind", async () => {
+    const report = await verifyBroken([
+      `CREATE FUNCTION beep.enter_tenant(organization_id text, user_id text) RETURNS text LANGUAGE sql
+        SET search_path = pg_catalog, pg_temp AS $$ SELECT beep.enter_tenant(organization_id, user_id, NULL) $$`,
+    ]);
+    // A new function is executable by PUBLIC, and so by beep_app: the one with a role stays beep_admin's.
+    failsOnly(report, checks.contextKey, ["enter-tenant-executable"]);
+    assert.deepStrictEqual(messagesOf(report, checks.contextKey), [
+      "beep_app can execute beep.enter_tenant(text,text), which opens any organization's context: only beep_admin may",
+    ]);
+  });
+
+  it("beep.current_role() is allowed by what it is, not by its printed name: a look-alike elsewhere is not", async () => {
+    const body =
+      "RETURNS text LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$ SELECT 'owner' $$";
+    const report = await verifyBroken([`CREATE FUNCTION public."current_role"() ${body}`]);
+    failsOnly(report, checks.definerFunctions, ["app-executes-definer"]);
+    assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
+      `can execute SECURITY DEFINER public."current_role"(): only beep.current_org_id(), beep.current_user_id(), beep.current_role() may run with their owner's rights for it`,
     ]);
   });
 });

@@ -19,7 +19,10 @@ export const query = async <A>(url: string, f: (sql: postgres.Sql) => Promise<A>
 
 export const withSql = <A>(url: string, f: (sql: postgres.Sql) => Promise<A>) => Effect.promise(() => query(url, f));
 
-/** One transaction with a ticket signed by `key`, the way the runtime sets it (or none, for `null`). */
+/**
+ * One transaction with a ticket signed by `key`, the way the runtime sets it (or none, for `null`), as the
+ * organization's owner: the strongest role, so what these tests prove holds for every role of the tenant.
+ */
 export const asTenant = <A>(
   sql: postgres.Sql,
   key: string,
@@ -27,9 +30,11 @@ export const asTenant = <A>(
   f: (tx: postgres.TransactionSql) => Promise<A>,
 ) =>
   sql.begin(async (tx) => {
-    if (org !== null) await tx.unsafe(...enter(key, org));
+    if (org !== null) await tx.unsafe(...enter(key, org, undefined, OWNER));
     return f(tx);
   }) as Promise<A>;
+
+const OWNER = "owner";
 
 /** The error a promise rejects with, or undefined when it resolves. */
 export const failureOf = (promise: Promise<unknown>) =>

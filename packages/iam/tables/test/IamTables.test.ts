@@ -1,33 +1,58 @@
-import { TableShape } from "@beep/shared-tables";
+import { TableShape, TenantRole } from "@beep/shared-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { IamTables } from "../src/index.ts";
 
 const ORG_FK = TableShape.ORGANIZATION_FOREIGN_KEY;
 const standard = TableShape.standardTenant;
 
+/**
+ * A table's per-role policies (its grants replace the baseline) beside the tenant policy, in `TableShape` form:
+ * `"select_member select"` is the `select_member_<table>` for SELECT.
+ */
+const withGrants = (table: string, grants: ReadonlyArray<string>) =>
+  [
+    ...grants.map((grant) => {
+      const [name, command] = grant.split(" ");
+      return `${name}_${table} permissive ${command}`;
+    }),
+    `tenant_isolation_${table} restrictive all`,
+  ].sort();
+
 describe("iam tables", () => {
-  it("member: unique per organization and user; only its own user creates it", () => {
-    const base = standard("iam_member");
+  it("member: unique per organization and user; only its own user creates it; per-role grants", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.member), {
-      ...base,
+      ...standard("iam_member"),
       uniques: [["organization_id", "user_id"]],
       foreignKeys: [ORG_FK, "(user_id) -> shared_user(id)"],
-      policies: ["member_insert_self_iam_member restrictive insert", ...base.policies],
+      policies: [
+        "member_insert_self_iam_member restrictive insert",
+        ...withGrants("iam_member", [
+          "select_any_own select",
+          "select_member select",
+          "insert_owner insert",
+          "insert_invitee insert",
+          "update_admin update",
+          "delete_admin delete",
+        ]),
+      ].sort(),
     });
+    assert.deepStrictEqual(IamTables.MEMBER_ROLES, TenantRole.ROLES);
   });
 
-  it("invitation", () => {
+  it("invitation: admins manage it, its invitee sees and accepts it", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.invitation), {
       ...standard("iam_invitation"),
+      policies: withGrants("iam_invitation", ["all_admin all", "select_invitee select", "update_invitee update"]),
       uniques: [["organization_id", "email"]],
       foreignKeys: [ORG_FK, "(invited_by) -> shared_user(id)"].sort(),
     });
   });
 
-  it("api_key: stores a hash, never the key", () => {
+  it("api_key: stores a hash, never the key; carries a role; admins manage keys", () => {
     const shape = TableShape.of(IamTables.apiKey);
     assert.deepStrictEqual(shape, {
       ...standard("iam_api_key"),
+      policies: withGrants("iam_api_key", ["select_any select", "update_any update", "all_admin all"]),
       uniques: [["organization_id", "key_hash"]],
       foreignKeys: [ORG_FK, "(created_by) -> shared_user(id)"].sort(),
     });
@@ -37,21 +62,23 @@ describe("iam tables", () => {
         : [],
     );
     assert.include(columns, "key_hash");
+    assert.include(columns, "role");
     assert.notInclude(columns, "key");
     assert.notInclude(columns, "secret");
   });
 
-  it("organization_role", () => {
+  it("organization_role: managed (members read, admins write)", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.organizationRole), {
-      ...standard("iam_organization_role"),
+      ...standard("iam_organization_role", TenantRole.managed),
+      policies: withGrants("iam_organization_role", ["select_member select", "all_admin all"]),
       uniques: [["organization_id", "name"]],
       foreignKeys: [ORG_FK],
     });
   });
 
-  it("team_member: composite references to team and member", () => {
+  it("team_member: composite references to team and member; managed", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.teamMember), {
-      ...standard("iam_team_member"),
+      ...standard("iam_team_member", TenantRole.managed),
       uniques: [["organization_id", "team_id", "member_id"]],
       foreignKeys: [
         ORG_FK,
@@ -66,7 +93,7 @@ describe("iam tables", () => {
       name: "iam_sso_provider",
       rlsPolicy: "nullable",
       rlsEnabled: true,
-      policies: TableShape.expectedTenantPolicies("iam_sso_provider", "nullable"),
+      policies: TableShape.expectedTenantPolicies("iam_sso_provider", "nullable", TenantRole.managed),
       primaryKey: ["organization_id", "id"],
       uniques: [["organization_id", "domain"]],
       foreignKeys: [ORG_FK],

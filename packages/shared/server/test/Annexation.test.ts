@@ -15,7 +15,10 @@ import * as TenantTx from "../src/TenantTx.ts";
 import { drizzleOver, rawClient, twoOrganizations, whoAmI } from "./internal/Attack.ts";
 import { runtime, runtimeOnCitus, withAdmin } from "./internal/layers.ts";
 
-/** One unit of work as an organization (and user, when given), with Drizzle on its connection. */
+/**
+ * One unit of work as an organization (and user, when given), with Drizzle on its connection. Every unit acts as
+ * an owner, the strongest role: no role of a tenant may annex a user.
+ */
 type Unit = (
   organizationId: string,
   userId?: string,
@@ -23,7 +26,7 @@ type Unit = (
 
 /** The runtime: `TenantDb.withContext`, as application code would. */
 const throughRuntime: Effect.Effect<Unit> = Effect.succeed(
-  (organizationId, userId) => (f) => TenantDb.withContext({ organizationId, userId })(TenantTx.use(f)),
+  (organizationId, userId) => (f) => TenantDb.withContext({ organizationId, userId, role: "owner" })(TenantTx.use(f)),
 );
 
 /** Raw SQL on a beep_app connection, in a transaction with a valid ticket: what injected SQL in a unit would have. */
@@ -36,7 +39,7 @@ const throughRawSql = Effect.gen(function* () {
     Effect.tryPromise({
       try: () =>
         raw.begin(async (tx) => {
-          await enterTenant(tx, contextKey, organizationId, userId);
+          await enterTenant(tx, contextKey, organizationId, userId, "owner");
           return [await f(drizzleOver(raw, tx))];
         }) as unknown as Promise<[never]>,
       catch: fromCause,
@@ -230,7 +233,7 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>) =>
       Effect.gen(function* () {
         const { A, ownerA, ownerB, B } = yield* twoOrganizations;
         const error = yield* Effect.flip(
-          TenantDb.withContext({ organizationId: A, userId: ownerA })(
+          TenantDb.withContext({ organizationId: A, userId: ownerA, role: "owner" })(
             TenantQuery.insert(member, { userId: ownerB, role: "member" }),
           ),
         );

@@ -9,6 +9,7 @@ import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import { runtime, runtimeOnCitus, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 const valid = SharedEntityIds.OrganizationId.create();
 const uuid = valid.slice("shared_organization__".length);
@@ -38,7 +39,7 @@ const BAD_IDS: ReadonlyArray<readonly [string, string]> = [
   ["the shared organization", sharedOrganization],
 ];
 
-const unit = (id: string) => TenantDb.withOrg(id)(TenantQuery.insert(document, { title: "should-never-exist" }));
+const unit = (id: string) => asOwner(id)(TenantQuery.insert(document, { title: "should-never-exist" }));
 
 describe("bad organization ids", () => {
   it.effect("the shared organization is refused as a tenant, by name", () =>

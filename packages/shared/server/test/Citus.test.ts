@@ -5,11 +5,11 @@ import { assert, layer } from "@effect/vitest";
 import { and, eq, sql } from "drizzle-orm";
 import { Effect } from "effect";
 import * as Db from "../src/Db.ts";
-import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { runtimeOnCitus } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 const planOf = (rows: ReadonlyArray<Record<string, unknown>>) =>
   rows.map((row) => String(row["QUERY PLAN"])).join("\n");
@@ -23,7 +23,7 @@ Testkit.describeWithCitus("the runtime on a Citus cluster", (citus) =>
           name: "Routed",
           owner: { email: "routed@example.com", name: "r" },
         });
-        const plan = yield* TenantDb.withOrg(organizationId)(
+        const plan = yield* asOwner(organizationId)(
           Effect.gen(function* () {
             const [row] = yield* TenantQuery.insert(document, { title: "routed" });
             assert.isDefined(row);

@@ -11,6 +11,7 @@ import * as Db from "../src/Db.ts";
 import * as SystemDb from "../src/SystemDb.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import { asOwner } from "./internal/Tenant.ts";
 import * as Units from "./internal/Units.ts";
 
 const ORGANIZATIONS = 8;
@@ -56,7 +57,7 @@ Testkit.describeWithCitus("a Citus worker stopped mid-load", () => {
         );
         // Two rows per unit, in one transaction: a document and its discussion.
         const unit = (i: number) =>
-          TenantDb.withOrg(orgs[i % ORGANIZATIONS] ?? "")(Units.documentWithDiscussion(i)).pipe(
+          asOwner(orgs[i % ORGANIZATIONS] ?? "")(Units.documentWithDiscussion(i)).pipe(
             Effect.provide(runtime),
             Effect.either,
             Effect.timed,

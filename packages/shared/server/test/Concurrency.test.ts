@@ -6,10 +6,10 @@ import { assert, describe, layer } from "@effect/vitest";
 import { and, eq, ne } from "drizzle-orm";
 import { Effect } from "effect";
 import * as Db from "../src/Db.ts";
-import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { runtime, runtimeOnCitus, runtimeThrough, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 const ORGANIZATIONS = 20;
 const CONCURRENCY = 200;
@@ -39,7 +39,7 @@ const underLoad = ({ units: UNITS, pool: POOL, runtime: runtimeLayer, timeoutMs 
           yield* Effect.forEach(
             orgs,
             (org) =>
-              TenantDb.withOrg(org)(
+              asOwner(org)(
                 TenantTx.use((db) =>
                   db
                     .insert(document)
@@ -63,7 +63,7 @@ const underLoad = ({ units: UNITS, pool: POOL, runtime: runtimeLayer, timeoutMs 
           const unit = (i: number) => {
             const org = orgs[i % ORGANIZATIONS] as SharedEntityIds.OrganizationId;
             const other = orgs[(i + 1) % ORGANIZATIONS] as SharedEntityIds.OrganizationId;
-            return TenantDb.withOrg(org)(
+            return asOwner(org)(
               TenantTx.use(async (db) => {
                 const [tenants, all, foreign, [created]] = await Promise.all([
                   db.select().from(SharedTables.organization),

@@ -9,6 +9,7 @@ import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as OwnServer from "./internal/OwnServer.ts";
 import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 
@@ -48,7 +49,7 @@ describe("faults", () => {
         for (let round = 0; round < KILL_ROUNDS; round++) {
           const variant = round % 2 === 0 ? "busy" : "idle";
           const error = yield* Effect.flip(
-            TenantDb.withOrg(organizationId)(
+            asOwner(organizationId)(
               Effect.gen(function* () {
                 yield* TenantTx.use((db) => db.insert(document).values({ title: `killed-${round}` }));
                 yield* terminate(yield* backendPid);
@@ -58,7 +59,7 @@ describe("faults", () => {
             ),
           );
           assert.strictEqual(error._tag, "DatabaseUnavailable", `${variant}: ${error.message}`);
-          const after = yield* TenantDb.withOrg(organizationId)(
+          const after = yield* asOwner(organizationId)(
             TenantTx.use((db) => db.select().from(document).where(like(document.title, "killed-%"))),
           );
           assert.lengthOf(after, 0);
@@ -79,7 +80,7 @@ describe("faults", () => {
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({ name: "Pipe", owner: owner("pipe") });
         const error = yield* Effect.flip(
-          TenantDb.withOrg(organizationId)(
+          asOwner(organizationId)(
             TenantTx.use((db) =>
               Promise.all([
                 db.insert(document).values({ title: "pipelined-1" }),
@@ -94,7 +95,7 @@ describe("faults", () => {
         assert.strictEqual(error._tag === "QueryFailed" ? error.code : "", "22012");
         assert.strictEqual(yield* committed("pipelined-%"), 0);
         for (let i = 0; i < 2; i++) assert.include(["", null], (yield* poolSetting).setting);
-        const rows = yield* TenantDb.withOrg(organizationId)(TenantTx.use((db) => db.select().from(document)));
+        const rows = yield* asOwner(organizationId)(TenantTx.use((db) => db.select().from(document)));
         assert.lengthOf(rows, 0);
         recovered();
       }),
@@ -106,11 +107,11 @@ describe("faults", () => {
         const { organizationId } = yield* Organizations.create({ name: "Slow", owner: owner("slow") });
         const slow = Effect.gen(function* () {
           const error = yield* Effect.flip(
-            TenantDb.withOrg(organizationId)(TenantTx.use((db) => db.execute(sql`select pg_sleep(5)`))),
+            asOwner(organizationId)(TenantTx.use((db) => db.execute(sql`select pg_sleep(5)`))),
           );
           tally.faults += 1;
           assert.strictEqual(error._tag, "QueryTimeout");
-          const [pid, state] = yield* Effect.all([TenantDb.withOrg(organizationId)(backendPid), poolSetting]);
+          const [pid, state] = yield* Effect.all([asOwner(organizationId)(backendPid), poolSetting]);
           assert.strictEqual(state.pid, pid);
           assert.include(["", null], state.setting);
           recovered();
@@ -144,7 +145,7 @@ describe("faults", () => {
             ),
           );
           // The body's statement answers; then the server goes silent, so COMMIT is written and never answered.
-          const hung = TenantDb.withOrg(organizationId)(
+          const hung = asOwner(organizationId)(
             TenantTx.use((db) => db.insert(document).values({ title: "maybe" })).pipe(
               Effect.tap(() => Effect.sync(() => proxy.hold(true))),
             ),
@@ -156,7 +157,7 @@ describe("faults", () => {
           assert.include(error.message, "COMMIT did not answer within 1500 ms");
           assert.isBelow(performance.now() - started, 3_000);
           proxy.hold(false);
-          const rows = yield* TenantDb.withOrg(organizationId)(
+          const rows = yield* asOwner(organizationId)(
             TenantTx.use((db) => db.select({ id: document.id }).from(document)),
           ).pipe(Effect.provide(context));
           assert.isAtMost(rows.length, 1);
@@ -178,7 +179,7 @@ describe("faults", () => {
         Effect.provide(context),
       );
       const unit = (title: string) =>
-        TenantDb.withOrg(organizationId)(TenantTx.use((db) => db.insert(document).values({ title }).returning())).pipe(
+        asOwner(organizationId)(TenantTx.use((db) => db.insert(document).values({ title }).returning())).pipe(
           Effect.provide(context),
         );
 
@@ -192,7 +193,7 @@ describe("faults", () => {
       const [row] = yield* unit("after");
       assert.strictEqual(row?.organizationId, organizationId);
       recovered();
-      const titles = yield* TenantDb.withOrg(organizationId)(
+      const titles = yield* asOwner(organizationId)(
         TenantTx.use((db) => db.select({ title: document.title }).from(document)),
       ).pipe(Effect.provide(context));
       assert.sameMembers(

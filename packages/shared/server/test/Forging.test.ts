@@ -7,7 +7,6 @@ import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Context, Effect, Layer } from "effect";
 import type postgres from "postgres";
-import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import {
@@ -22,6 +21,7 @@ import {
   whoAmI,
 } from "./internal/Attack.ts";
 import { runtime, runtimeOnCitus, withAdmin } from "./internal/layers.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 type Loose = any;
 
@@ -60,7 +60,7 @@ const fixtureOn = (runtimeLayer: ReturnType<typeof runtime>) =>
       const { A, ownerA, B, ownerB } = yield* twoOrganizations;
       for (const organizationId of [A, B]) {
         yield* seedEveryTable(organizationId);
-        yield* TenantDb.withOrg(organizationId)(
+        yield* asOwner(organizationId)(
           TenantQuery.insert(document, [{ title: `${organizationId}-1` }, { title: `${organizationId}-2` }]),
         );
       }
@@ -105,8 +105,18 @@ const noneOrDenied = (label: string, outcome: Outcome, problems: Array<string>) 
  */
 const probeB = async (tx: postgres.TransactionSql, f: FixtureShape): Promise<Array<string>> => {
   const problems: Array<string> = [];
-  const context = await attempt(tx, "select beep.current_org_id() as org, beep.current_user_id() as usr");
-  if (!context.ok || context.rows[0]?.org === f.B || context.rows[0]?.usr === f.ownerB) {
+  const context = await attempt(
+    tx,
+    "select beep.current_org_id() as org, beep.current_user_id() as usr, beep.current_role() as role",
+  );
+  const claims = context.ok ? context.rows[0] : undefined;
+  // The role holds only with the organization it was signed with: with B's organization refused, none either.
+  if (
+    !context.ok ||
+    claims?.org === f.B ||
+    claims?.usr === f.ownerB ||
+    (claims?.org === null && claims?.role !== null)
+  ) {
     problems.push(`context: ${show(context)}`);
   }
   const reads: ReadonlyArray<readonly [string, string, string]> = [
@@ -251,7 +261,7 @@ const FORGERIES: ReadonlyArray<Forgery> = [
   },
   {
     name: "beep.enter_tenant(B) as beep_app",
-    statement: (x) => ["select beep.enter_tenant($1, $2)", [x.f.B, x.f.ownerB]],
+    statement: (x) => ["select beep.enter_tenant($1, $2, 'owner')", [x.f.B, x.f.ownerB]],
     refused: "42501",
   },
   {
@@ -293,13 +303,17 @@ const FORGERIES: ReadonlyArray<Forgery> = [
 ];
 
 const forged = (f: FixtureShape, ticketA: string): Forged => {
-  const wrongKey = ContextTicket.signer(OTHER_KEY)({ organizationId: f.B, userId: f.ownerB });
+  // Every forged ticket claims the strongest role: what an attacker would ask for.
+  const wrongKey = ContextTicket.signer(OTHER_KEY)({ organizationId: f.B, userId: f.ownerB, role: "owner" });
   return {
     f,
     ticketA,
     wrongKey,
     zeroMac: `${wrongKey.slice(0, -64)}${"0".repeat(64)}`,
-    expired: ContextTicket.signer(f.contextKey)({ organizationId: f.B, userId: f.ownerB }, Date.now() - 120_000),
+    expired: ContextTicket.signer(f.contextKey)(
+      { organizationId: f.B, userId: f.ownerB, role: "owner" },
+      Date.now() - 120_000,
+    ),
     hexName: Buffer.from("beep.context", "utf8").toString("hex"),
     superuser: decodeURIComponent(new URL(f.adminUrl).username),
   };
@@ -325,7 +339,7 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>, engine: Engine) =>
       it.effect(forgery.name, () =>
         Effect.gen(function* () {
           const f = yield* Fixture;
-          const entry = enter(f.contextKey, f.A, f.ownerA);
+          const entry = enter(f.contextKey, f.A, f.ownerA, "owner");
           const x = forged(f, entry[1][1] ?? "");
           const raw = yield* rawClient(f.appUrl);
           const result = yield* Effect.promise(() =>
@@ -335,7 +349,7 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>, engine: Engine) =>
               const [statement, params] = forgery.statement(x);
               const outcome = await attempt(tx, statement, params);
               const [state] = await tx`select current_setting('beep.context', true) as setting,
-                beep.current_org_id() as org, current_user as role`;
+                beep.current_org_id() as org, beep.current_role() as claimed, current_user as role`;
               return { who, outcome, state, problems: await probeB(tx, f) };
             }),
           );
@@ -349,6 +363,8 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>, engine: Engine) =>
           // The attempt did reach the setting when it meant to: what stops it is the check, not a typo.
           assert.strictEqual(result.state?.setting, forgery.setting === undefined ? x.ticketA : forgery.setting(x));
           assert.strictEqual(result.state?.org, forgery.setting === undefined ? f.A : null);
+          // Every forged ticket claims "owner": the role claim is refused with the rest of the ticket.
+          assert.strictEqual(result.state?.claimed, forgery.setting === undefined ? "owner" : null);
           assert.strictEqual(result.state?.role, "beep_app");
           assert.deepStrictEqual(result.problems, []);
 
@@ -364,7 +380,10 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>, engine: Engine) =>
       Effect.gen(function* () {
         const f = yield* Fixture;
         const x = forged(f, "");
-        const [state, documents] = yield* TenantDb.withContext({ organizationId: f.A, userId: f.ownerA })(
+        const [state, documents] = yield* asOwner(
+          f.A,
+          f.ownerA,
+        )(
           TenantTx.use(async (db) => [
             await db.execute(
               sql`select set_config('beep.' || 'context', ${x.wrongKey}, true) as setting, beep.current_org_id() as org`,
@@ -384,7 +403,7 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>, engine: Engine) =>
         const problems = yield* Effect.promise(() =>
           raw
             .begin(async (tx) => {
-              await enterTenant(tx, f.contextKey, f.B, f.ownerB);
+              await enterTenant(tx, f.contextKey, f.B, f.ownerB, "owner");
               const found = await probeB(tx, f);
               throw Object.assign(new Error("rolled back"), { found });
             })
@@ -456,7 +475,7 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>, engine: Engine) =>
         const admin = yield* rawClient(f.adminUrl);
         const entered = yield* Effect.promise(() =>
           admin.begin(async (tx) => {
-            await tx`select beep.enter_tenant(${f.B})`;
+            await tx`select beep.enter_tenant(${f.B}, null, 'owner')`;
             if (engine === "citus") {
               // docs/scale-out.md's support path: the ticket enter_tenant set, sent again so the workers see it.
               const [ticket] = await tx`select current_setting('beep.context') as value`;
@@ -532,7 +551,7 @@ const suite = (runtimeLayer: ReturnType<typeof runtime>, engine: Engine) =>
           const raw = yield* rawClient(f.appUrl);
           const seen = yield* Effect.promise(() =>
             raw.begin(async (tx) => {
-              await enterTenant(tx, f.contextKey, f.A, f.ownerA);
+              await enterTenant(tx, f.contextKey, f.A, f.ownerA, "owner");
               return [
                 ...(await tx`select tablename, attname from pg_stats
                 where schemaname = 'public' and tablename in ${tx(tables)}`),

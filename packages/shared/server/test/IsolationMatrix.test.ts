@@ -11,12 +11,12 @@ import * as Db from "../src/Db.ts";
 import type { DbError } from "../src/DbErrors.ts";
 import * as DbErrors from "../src/DbErrors.ts";
 import * as SystemDb from "../src/SystemDb.ts";
-import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime, runtimeOnCitus, runtimeThrough, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as Seed from "./internal/Seed.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 type Row = Seed.Row;
 type Loose = any;
@@ -88,9 +88,10 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
             const planned = Seed.planRow(entry, parents);
             parents.set(entry.table, planned.row);
             yield* insertGlobals(planned.globals);
-            yield* TenantDb.withContext({ organizationId, userId: actorOf([planned.row]) })(
-              TenantTx.use((db) => db.insert(entry.table).values(planned.row as Loose)),
-            );
+            yield* asOwner(
+              organizationId,
+              actorOf([planned.row]),
+            )(TenantTx.use((db) => db.insert(entry.table).values(planned.row as Loose)));
           }
         }
         // Shared rows of nullable tables, the shared organization's: written by the system role, never by a tenant.
@@ -126,7 +127,7 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
         const before = yield* snapshot;
 
         // The pool has one connection: after each unit of work it must be the same backend, with no context.
-        const pid = yield* TenantDb.withOrg(A)(TenantTx.use((db) => db.execute(sql`select pg_backend_pid() as pid`)));
+        const pid = yield* asOwner(A)(TenantTx.use((db) => db.execute(sql`select pg_backend_pid() as pid`)));
         const expectedPid = Number(pid[0]?.pid);
         const assertClean = (label: string) =>
           Effect.flatMap(Db.Db, ({ sql: pool }) =>
@@ -145,7 +146,7 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
           );
 
         /**
-         * One unit of work as A, always rolled back so that every case starts from the seeded rows:
+         * One unit of work as A's owner (the strongest role: isolation must hold for it), always rolled back so that every case starts from the seeded rows:
          * `fresh` rows are inserted first, then the statement under test; its rows are checked for leaks.
          */
         const asA = (
@@ -160,7 +161,10 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
             yield* insertGlobals(prerequisites.filter((p) => !tenantSet.has(p.table)));
             // A membership is only ever its own user's: the unit acts as the user its new rows name.
             const userId = actorOf([...tenantRows.map((p) => p.row), ...(fresh === undefined ? [] : [fresh.row])]);
-            return yield* TenantDb.withContext({ organizationId: A, userId })(
+            return yield* asOwner(
+              A,
+              userId,
+            )(
               Effect.gen(function* () {
                 yield* TenantTx.use(async (db) => {
                   for (const prerequisite of tenantRows) {
@@ -395,7 +399,7 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
               true,
             );
             // Every tenant reads them, not only the one the matrix runs as.
-            const seenByB = yield* TenantDb.withOrg(B)(TenantTx.use((db) => db.select().from(t).where(byId)));
+            const seenByB = yield* asOwner(B)(TenantTx.use((db) => db.select().from(t).where(byId)));
             tally.check(
               `${name}: shared row readable by B too`,
               seenByB.length === 1 && seenByB[0]?.organizationId === SHARED,
@@ -510,7 +514,7 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
         const after = yield* snapshot;
         tally.check("B's rows and the shared rows are exactly as seeded", after === before);
         // The runtime accepted A's inserts (and ON CONFLICT) as A's and nothing else.
-        const countsA = yield* TenantDb.withOrg(A)(
+        const countsA = yield* asOwner(A)(
           Effect.forEach(tables, (entry) =>
             TenantQuery.select(entry.table as TenantQuery.AnyOrgTable).pipe(Effect.map((rows) => rows.length)),
           ),

@@ -30,7 +30,9 @@ describe("Organizations.create", () => {
           members: TenantQuery.select(member),
         });
         // The organization sees its owner's profile on the membership; the user row is the user's own.
-        const asTenant = yield* TenantDb.withOrg(created.organizationId)(inOrganization);
+        const asTenant = yield* TenantDb.withContext({ organizationId: created.organizationId, role: "owner" })(
+          inOrganization,
+        );
         assert.deepStrictEqual(asTenant.users, []);
         assert.deepStrictEqual(
           asTenant.members.map((row) => [row.id, row.role, row.email, row.name]),
@@ -39,6 +41,7 @@ describe("Organizations.create", () => {
         const asOwner = yield* TenantDb.withContext({
           organizationId: created.organizationId,
           userId: created.ownerId,
+          role: "owner",
         })(inOrganization);
         assert.deepStrictEqual(
           asOwner.users.map((user) => user.id),

@@ -14,6 +14,7 @@ import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as OwnServer from "./internal/OwnServer.ts";
+import { asOwner } from "./internal/Tenant.ts";
 import * as Units from "./internal/Units.ts";
 
 const owner = (tag: string) => ({ email: `${tag}@pooler.example`, name: tag });
@@ -67,13 +68,13 @@ Testkit.describeWithPgBouncer("faults through PgBouncer in transaction mode", ()
         );
         const started = performance.now();
         const error = yield* Effect.flip(
-          TenantDb.withOrg(organizationId)(TenantTx.use((db) => db.execute(sql`select pg_sleep(5)`))).pipe(
+          asOwner(organizationId)(TenantTx.use((db) => db.execute(sql`select pg_sleep(5)`))).pipe(
             Effect.provide(runtime),
           ),
         );
         assert.strictEqual(error._tag, "QueryTimeout");
         assert.isBelow(performance.now() - started, 2_000);
-        const [row] = yield* TenantDb.withOrg(organizationId)(
+        const [row] = yield* asOwner(organizationId)(
           TenantTx.use((db) => db.insert(document).values({ title: "after" }).returning()),
         ).pipe(Effect.provide(runtime));
         assert.strictEqual(row?.organizationId, organizationId);
@@ -84,9 +85,9 @@ Testkit.describeWithPgBouncer("faults through PgBouncer in transaction mode", ()
       Effect.gen(function* () {
         const first = yield* throughOwnBouncer();
         const unit = (organizationId: string, title: string) =>
-          TenantDb.withOrg(organizationId)(
-            TenantTx.use((db) => db.insert(document).values({ title }).returning()),
-          ).pipe(Effect.provide(first.runtime));
+          asOwner(organizationId)(TenantTx.use((db) => db.insert(document).values({ title }).returning())).pipe(
+            Effect.provide(first.runtime),
+          );
         const { organizationId } = yield* Organizations.create({ name: "Bounce", owner: owner("bounce") }).pipe(
           Effect.provide(first.runtime),
         );
@@ -106,7 +107,7 @@ Testkit.describeWithPgBouncer("faults through PgBouncer in transaction mode", ()
           Effect.retry({ schedule: Schedule.spaced("200 millis"), times: 10 }),
         );
         assert.strictEqual(row?.organizationId, organizationId);
-        const titles = yield* TenantDb.withOrg(organizationId)(
+        const titles = yield* asOwner(organizationId)(
           TenantTx.use((db) => db.select({ title: document.title }).from(document)),
         ).pipe(Effect.provide(first.runtime));
         assert.sameMembers(
@@ -133,7 +134,7 @@ Testkit.describeWithPgBouncer("PostgreSQL stopped mid-load behind PgBouncer", ()
         );
         // Two rows per unit of work, in one transaction: a document and its discussion.
         const unit = (i: number) =>
-          TenantDb.withOrg(organizationId)(Units.documentWithDiscussion(i)).pipe(
+          asOwner(organizationId)(Units.documentWithDiscussion(i)).pipe(
             Effect.provide(runtime),
             Effect.either,
             Effect.timed,

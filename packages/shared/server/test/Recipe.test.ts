@@ -16,13 +16,15 @@ describe("the AGENTS.md recipe", () => {
   it.layer(runtime())((it) => {
     it.effect("runs as written", () =>
       Effect.gen(function* () {
-        const { organizationId } = yield* Organizations.create({
+        const { organizationId, ownerId } = yield* Organizations.create({
           name: "Recipe",
           owner: { email: "recipe@example.com", name: "r" },
         });
-        const drafts = yield* draftAndPublish(organizationId, "hello");
+        const drafts = yield* draftAndPublish({ organizationId, userId: ownerId, role: "owner" }, "hello");
         assert.deepStrictEqual(drafts, []);
-        const error = yield* Effect.flip(draftAndPublish("not-an-organization", "x"));
+        const error = yield* Effect.flip(
+          draftAndPublish({ organizationId: "not-an-organization", role: "owner" }, "x"),
+        );
         assert.strictEqual(error._tag, "InvalidOrganizationId");
       }),
     );

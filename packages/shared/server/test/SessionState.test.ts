@@ -5,11 +5,11 @@ import { assert, describe, it } from "@effect/vitest";
 import { type SQL, sql } from "drizzle-orm";
 import { Effect, Exit } from "effect";
 import * as Db from "../src/Db.ts";
-import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { rawClient, twoOrganizations, whoAmI } from "./internal/Attack.ts";
 import { runtime, withAdmin } from "./internal/layers.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 /** What a session carries from one transaction to the next, as the session itself sees it. */
 const STATE_SQL = `select pg_catalog.pg_backend_pid() as pid,
@@ -45,7 +45,7 @@ const toState = (row: Record<string, unknown> | undefined): SessionState => ({
 
 /** The session state inside a unit of work of `organizationId`. */
 const stateInUnit = (organizationId: string) =>
-  TenantDb.withOrg(organizationId)(TenantTx.use((db) => db.execute(sql.raw(STATE_SQL)))).pipe(
+  asOwner(organizationId)(TenantTx.use((db) => db.execute(sql.raw(STATE_SQL)))).pipe(
     Effect.map((rows) => toState(rows[0])),
   );
 
@@ -56,7 +56,7 @@ const stateBetweenUnits = Effect.flatMap(Db.Db, ({ sql: pool }) => Effect.promis
 
 /** Runs statements, in order, in one unit of work of `organizationId`; returns each one's rows. */
 const unitOf = (organizationId: string, ...statements: ReadonlyArray<SQL>) =>
-  TenantDb.withOrg(organizationId)(
+  asOwner(organizationId)(
     TenantTx.use(async (db) => {
       const results: Array<ReadonlyArray<Record<string, unknown>>> = [];
       for (const statement of statements) results.push(await db.execute(statement));
@@ -82,7 +82,7 @@ const assertClean = (state: SessionState, baseline: SessionState, where: string)
 /** A and B, with a document of A's, and B's state in a unit of work and between units before anything happened. */
 const setup = Effect.gen(function* () {
   const orgs = yield* twoOrganizations;
-  yield* TenantDb.withOrg(orgs.A)(TenantQuery.insert(document, { title: "A's secret" }));
+  yield* asOwner(orgs.A)(TenantQuery.insert(document, { title: "A's secret" }));
   const inUnit = yield* stateInUnit(orgs.B);
   const between = yield* stateBetweenUnits;
   assert.strictEqual(inUnit.pid, between.pid, "the pool has one connection");
@@ -127,7 +127,7 @@ describe("nothing survives a unit of work", () => {
         assert.match(error.message, /permission denied to create temporary tables/);
         yield* assertBSeesNothing(B, baseline);
         // B's write lands in the real table.
-        const [created] = yield* TenantDb.withOrg(B)(TenantQuery.insert(document, { title: "B after temp" }));
+        const [created] = yield* asOwner(B)(TenantQuery.insert(document, { title: "B after temp" }));
         const stored = yield* withAdmin(
           (admin) => admin`select organization_id from public.documents_document where id = ${created?.id ?? ""}`,
         );

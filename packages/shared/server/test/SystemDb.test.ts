@@ -3,10 +3,10 @@ import { assert, describe, it } from "@effect/vitest";
 import { sql } from "drizzle-orm";
 import { Effect } from "effect";
 import * as SystemDb from "../src/SystemDb.ts";
-import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import { runtime } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 describe("SystemDb", () => {
   it.layer(runtime())((it) => {
@@ -15,7 +15,7 @@ describe("SystemDb", () => {
         const a = yield* Organizations.create({ name: "SA", owner: { email: "sa@example.com", name: "a" } });
         const b = yield* Organizations.create({ name: "SB", owner: { email: "sb@example.com", name: "b" } });
         for (const org of [a, b]) {
-          yield* TenantDb.withOrg(org.organizationId)(TenantQuery.insert(document, { title: "system-visible" }));
+          yield* asOwner(org.organizationId)(TenantQuery.insert(document, { title: "system-visible" }));
         }
         const seen = yield* SystemDb.transaction(
           SystemDb.use(async (db) => {
@@ -27,7 +27,7 @@ describe("SystemDb", () => {
         );
         assert.deepStrictEqual({ ...seen.role }, { role: "beep_admin", bypass: true });
         assert.isTrue(seen.organizations.has(a.organizationId) && seen.organizations.has(b.organizationId));
-        const tenantView = yield* TenantDb.withOrg(a.organizationId)(TenantQuery.select(document));
+        const tenantView = yield* asOwner(a.organizationId)(TenantQuery.select(document));
         assert.deepStrictEqual([...new Set(tenantView.map((row) => row.organizationId))], [a.organizationId]);
       }),
     );

@@ -10,6 +10,7 @@ import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
+import { asOwner } from "./internal/Tenant.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 
@@ -32,14 +33,14 @@ describe("TenantDb.withOrg", () => {
     it.effect("commits on success; the pooled connection is left with no context", () =>
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({ name: "Acme", owner: owner("acme") });
-        const pid = yield* TenantDb.withOrg(organizationId)(
+        const pid = yield* asOwner(organizationId)(
           Effect.zipLeft(backendPid, TenantQuery.insert(document, { title: "commit-me" })),
         );
         const after = yield* poolState;
         assert.strictEqual(after.pid, pid);
         assert.include(["", null], after.setting);
         assert.strictEqual(yield* countDocuments("commit-me"), 1);
-        const rows = yield* TenantDb.withOrg(organizationId)(TenantQuery.select(document));
+        const rows = yield* asOwner(organizationId)(TenantQuery.select(document));
         assert.deepStrictEqual(
           rows.map((row) => [row.title, row.organizationId]),
           [["commit-me", organizationId]],
@@ -51,7 +52,7 @@ describe("TenantDb.withOrg", () => {
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({ name: "Rollback", owner: owner("rb") });
         const exit = yield* Effect.exit(
-          TenantDb.withOrg(organizationId)(
+          asOwner(organizationId)(
             TenantQuery.insert(document, { title: "roll-me-back" }).pipe(Effect.andThen(Effect.fail("boom" as const))),
           ),
         );
@@ -66,7 +67,7 @@ describe("TenantDb.withOrg", () => {
         const { organizationId } = yield* Organizations.create({ name: "Interrupt", owner: owner("int") });
         const inserted = yield* Deferred.make<void>();
         const fiber = yield* Effect.fork(
-          TenantDb.withOrg(organizationId)(
+          asOwner(organizationId)(
             TenantQuery.insert(document, { title: "interrupted" }).pipe(
               Effect.andThen(Deferred.succeed(inserted, undefined)),
               Effect.andThen(Effect.never),
@@ -77,7 +78,7 @@ describe("TenantDb.withOrg", () => {
         yield* Fiber.interrupt(fiber);
         assert.strictEqual(yield* countDocuments("interrupted"), 0);
         assert.include(["", null], (yield* poolState).setting);
-        const rows = yield* TenantDb.withOrg(organizationId)(TenantQuery.select(document));
+        const rows = yield* asOwner(organizationId)(TenantQuery.select(document));
         assert.lengthOf(rows, 0);
       }),
     );
@@ -87,7 +88,7 @@ describe("TenantDb.withOrg", () => {
         const { organizationId } = yield* Organizations.create({ name: "Setter", owner: owner("set") });
         const other = SharedEntityIds.OrganizationId.create();
         const error = yield* Effect.flip(
-          TenantDb.withOrg(organizationId)(
+          asOwner(organizationId)(
             TenantTx.use((db) => db.execute(sql`select set_config('beep.context', ${other}, false)`)),
           ),
         );
@@ -102,9 +103,7 @@ describe("TenantDb.withOrg", () => {
         const txid = TenantTx.use((db) => db.execute(sql`select txid_current()::text as id`)).pipe(
           Effect.map((rows) => String(rows[0]?.id)),
         );
-        const [outer, inner] = yield* TenantDb.withOrg(organizationId)(
-          Effect.all([txid, TenantDb.withOrg(organizationId)(txid)]),
-        );
+        const [outer, inner] = yield* asOwner(organizationId)(Effect.all([txid, asOwner(organizationId)(txid)]));
         assert.strictEqual(inner, outer);
       }),
     );
@@ -112,7 +111,7 @@ describe("TenantDb.withOrg", () => {
     it.effect("a fiber that outlives its unit of work cannot use the transaction", () =>
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({ name: "Escape", owner: owner("esc") });
-        const escaped = yield* TenantDb.withOrg(organizationId)(Effect.map(TenantTx.TenantTx, (tx) => tx));
+        const escaped = yield* asOwner(organizationId)(Effect.map(TenantTx.TenantTx, (tx) => tx));
         const error = yield* Effect.flip(
           Effect.provideService(TenantQuery.select(document), TenantTx.TenantTx, escaped),
         );
@@ -124,7 +123,7 @@ describe("TenantDb.withOrg", () => {
       Effect.gen(function* () {
         const { organizationId } = yield* Organizations.create({ name: "Helpers", owner: owner("help") });
         const other = SharedEntityIds.OrganizationId.create();
-        const result = yield* TenantDb.withOrg(organizationId)(
+        const result = yield* asOwner(organizationId)(
           Effect.gen(function* () {
             const [created] = yield* TenantQuery.insert(document, [{ title: "h1" }, { title: "h2" }]);
             assert.isDefined(created);
@@ -170,7 +169,7 @@ describe("TenantDb.withOrg", () => {
           (p) => Effect.promise(() => p.close()),
         );
         target.port = String(proxy.port);
-        const unit = TenantDb.withOrg(organizationId)(TenantQuery.select(document, eq(document.title, "nothing-here")));
+        const unit = asOwner(organizationId)(TenantQuery.select(document, eq(document.title, "nothing-here")));
         const measured = Effect.gen(function* () {
           // The first run on a connection prepares its statements; later runs reuse them.
           yield* unit;

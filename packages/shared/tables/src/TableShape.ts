@@ -2,6 +2,7 @@ import { getTableName } from "drizzle-orm";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { metadata } from "./OrgTable.ts";
 import type { RlsMode } from "./TenantPolicy.ts";
+import * as TenantRole from "./TenantRole.ts";
 
 /** A table's isolation-relevant shape, as plain data: what tests and audits compare against. */
 export interface TableShape {
@@ -46,27 +47,39 @@ export const of = (table: PgTable): TableShape => {
   };
 };
 
-/** The policies every tenant table of a mode has, in `TableShape.policies` form. */
-export const expectedTenantPolicies = (table: string, mode: RlsMode): ReadonlyArray<string> =>
-  mode === "none"
-    ? []
-    : mode === "standard"
-      ? [`tenant_baseline_${table} permissive all`, `tenant_isolation_${table} restrictive all`]
+/**
+ * The policies every tenant table of a mode has, in `TableShape.policies` form (sorted). With `grants` (what the
+ * table passes to `OrgTable.roles`), the grants' permissive policies take the baseline's place.
+ */
+export const expectedTenantPolicies = (
+  table: string,
+  mode: RlsMode,
+  grants?: ReadonlyArray<TenantRole.Grant>,
+): ReadonlyArray<string> => {
+  if (mode === "none") return [];
+  const permissive =
+    grants === undefined
+      ? [`tenant_baseline_${table} permissive all`]
+      : TenantRole.specs(table, grants).map((spec) => `${spec.name} ${spec.as} ${spec.for}`);
+  const isolation =
+    mode === "standard"
+      ? [`tenant_isolation_${table} restrictive all`]
       : [
-          `tenant_baseline_${table} permissive all`,
           `tenant_isolation_${table} restrictive all`,
           `tenant_isolation_${table}_delete restrictive delete`,
           `tenant_isolation_${table}_update restrictive update`,
         ];
+  return [...permissive, ...isolation].sort();
+};
 
 /** The foreign key every tenant table has to its organization, in `TableShape.foreignKeys` form. */
 export const ORGANIZATION_FOREIGN_KEY = describeForeignKey(["organization_id"], "shared_organization", ["id"]);
 
-/** What every `standard` tenant table's shape starts with; tests add its own keys and references. */
-export const standardTenant = (name: string) => ({
+/** What every `standard` tenant table's shape starts with (its grants, if any); tests add its own keys and references. */
+export const standardTenant = (name: string, grants?: ReadonlyArray<TenantRole.Grant>) => ({
   name,
   rlsPolicy: "standard" as const,
   rlsEnabled: true,
-  policies: expectedTenantPolicies(name, "standard"),
+  policies: expectedTenantPolicies(name, "standard", grants),
   primaryKey: ["organization_id", "id"],
 });

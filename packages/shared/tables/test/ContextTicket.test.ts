@@ -23,6 +23,27 @@ describe("ContextTicket", () => {
     assert.lengthOf(fields[5] ?? "", 64);
   });
 
+  it("the role is the fourth field, covered by the MAC; a role with a ':' is refused", () => {
+    const sign = ContextTicket.signer(KEY);
+    const ticket = sign({ organizationId: ORG, userId: USER, role: "owner" }, 1_000, 60_000);
+    const fields = ticket.split(":");
+    assert.deepStrictEqual(fields.slice(0, 5), ["v1", ORG, USER, "owner", "0000000000061000"]);
+    assert.strictEqual(fields[5], hmacFromPads(KEY, fields.slice(0, 5).join(":")));
+    const member = sign({ organizationId: ORG, userId: USER, role: "member" }, 1_000, 60_000);
+    assert.notStrictEqual(member.split(":")[5], fields[5]);
+    assert.throws(() => sign({ organizationId: ORG, role: "owner:admin" }), /role contains ":"/);
+  });
+
+  it("the role migration adds beep.current_role() and enter_tenant with a role, for beep_admin only", () => {
+    const statements = ContextTicket.roleStatements({ admin: "beep_admin" }).join("\n");
+    assert.include(statements, "FUNCTION beep.current_role()");
+    assert.include(statements, "pg_catalog.split_part(t, ':', 4)");
+    assert.include(statements, "GRANT EXECUTE ON FUNCTION beep.current_role() TO PUBLIC;");
+    assert.include(statements, "DROP FUNCTION IF EXISTS beep.enter_tenant(text, text);");
+    assert.include(statements, "REVOKE ALL ON FUNCTION beep.enter_tenant(text, text, text) FROM PUBLIC;");
+    assert.include(statements, 'GRANT EXECUTE ON FUNCTION beep.enter_tenant(text, text, text) TO "beep_admin";');
+  });
+
   it("another key, another organization or another expiry gives another MAC", () => {
     const sign = ContextTicket.signer(KEY);
     const mac = (ticket: string) => ticket.split(":")[5];

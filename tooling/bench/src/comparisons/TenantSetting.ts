@@ -12,7 +12,7 @@ import * as Picker from "../Picker.ts";
 import * as Queries from "../Queries.ts";
 import * as Results from "../Results.ts";
 import type * as Targets from "../Targets.ts";
-import type * as TenantRuntime from "../TenantRuntime.ts";
+import * as TenantRuntime from "../TenantRuntime.ts";
 
 export interface Pools {
   /** `TenantDb.withOrg` as `beep_app`: ours. */
@@ -61,7 +61,7 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
       label: "Drizzle recipe: db.transaction + execute(set_config of a signed ticket) + select",
       run: () => {
         const args = drizzlePick();
-        const ticket = sign({ organizationId: args.organizationId });
+        const ticket = sign({ organizationId: args.organizationId, role: TenantRuntime.ROLE });
         return db.transaction(async (tx) => {
           await tx.execute(drizzleSql`select set_config(${TenantContext.SETTING}, ${ticket}, true)`);
           return tx
@@ -76,7 +76,7 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
       label: "session SET of a signed ticket + query + RESET on a pooled connection",
       run: async () => {
         const args = sessionPick();
-        const ticket = sign({ organizationId: args.organizationId });
+        const ticket = sign({ organizationId: args.organizationId, role: TenantRuntime.ROLE });
         const connection = await pools.app.reserve();
         try {
           await connection.unsafe(`SET ${TenantContext.SETTING} = ${quoteLiteral(ticket)}`);

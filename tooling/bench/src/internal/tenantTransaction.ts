@@ -2,6 +2,7 @@ import { Db, SessionCleanup, TenantDb } from "@beep/shared-server";
 import type { ContextTicket } from "@beep/shared-tables";
 import { Effect } from "effect";
 import type postgres from "postgres";
+import { ROLE } from "../TenantRuntime.ts";
 
 /** Signs the ticket of one unit of work: `ContextTicket.signer(key)`, made once per key (the key is hashed once). */
 export type Signer = (claims: ContextTicket.Claims) => string;
@@ -31,7 +32,7 @@ export interface TenantTransactionOptions {
 /**
  * A tenant transaction on a plain postgres.js pool, for what the runtime's Drizzle handle cannot send (EXPLAIN
  * of a statement's rendered text) and for protocol experiments: the runtime's protocol (`TenantDb.withContext`)
- * without the runtime. A ticket signed for this unit of work; BEGIN, the same prelude (the ticket, a pinned
+ * without the runtime. A ticket signed for this unit of work (as `TenantRuntime.ROLE`, as the runtime side); BEGIN, the same prelude (the ticket, a pinned
  * search_path and `beep.current_org_id()` to check it) and the statement written together; then, once the
  * check is read, the same closing message (session cleanup and COMMIT, simple protocol).
  */
@@ -42,7 +43,7 @@ export const inTenantTransaction = async <T extends ReadonlyArray<postgres.Maybe
   statement: (tx: postgres.Sql) => postgres.PendingQuery<T>,
   options: TenantTransactionOptions = {},
 ): Promise<postgres.RowList<T>> => {
-  const ticket = sign({ organizationId });
+  const ticket = sign({ organizationId, role: ROLE });
   const tx = await sql.reserve();
   let closed = false;
   try {

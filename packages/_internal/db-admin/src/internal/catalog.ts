@@ -69,12 +69,18 @@ export interface AppReach {
   readonly privateSchemaUsage: boolean;
   /** SELECT on the key table or on any of its columns. */
   readonly contextKeySelect: boolean;
-  readonly enterTenantExecute: boolean;
+  /** Every overload of `enter_tenant` it may execute, as regprocedure text (a version left from an older migration too). */
+  readonly enterTenantExecutable: ReadonlyArray<string>;
 }
 
 export interface CheckFunction {
   /** As listed in `TenantContext.CHECK_FUNCTIONS`. */
   readonly name: string;
+  /**
+   * As PostgreSQL prints it (regprocedure text), when it exists: a name that is a keyword comes quoted
+   * (`beep."current_role"()`), and that is how the functions a role can execute are listed.
+   */
+  readonly printed: string | null;
   readonly exists: boolean;
   readonly securityDefiner: boolean;
   readonly stable: boolean;
@@ -258,7 +264,7 @@ export interface HardeningNames {
   readonly privateSchema: string;
   /** The key table's name inside `privateSchema`. */
   readonly contextKeyTable: string;
-  /** regprocedure text, e.g. `beep.enter_tenant(text, text)`. */
+  /** Schema-qualified name, e.g. `beep.enter_tenant`: every overload of it is checked. */
   readonly enterTenant: string;
 }
 
@@ -288,14 +294,17 @@ export const readHardening = (sql: postgres.Sql, names: HardeningNames): Promise
           coalesce((select has_schema_privilege(r.oid, n.oid, 'USAGE') from pg_namespace n
             where n.nspname = $2), false) as private_usage,
           coalesce(has_any_column_privilege(r.oid, to_regclass($3), 'SELECT'), false) as key_select,
-          coalesce(has_function_privilege(r.oid, to_regprocedure($4), 'EXECUTE'), false) as enter_tenant,
+          array(select p.oid::regprocedure::text from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+            where n.nspname = (parse_ident($4))[1] and p.proname = (parse_ident($4))[2]
+              and has_function_privilege(r.oid, p.oid, 'EXECUTE') order by 1) as enter_tenant,
           to_regclass($3) is not null as key_exists
         from pg_database d left join pg_roles r on r.rolname = $1
         where d.datname = current_database()`,
       [names.appRole, names.privateSchema, keyTable, names.enterTenant],
     );
     const checkFunctions = await tx.unsafe(
-      `select f.name, p.oid is not null as exists, coalesce(p.prosecdef, false) as security_definer,
+      `select f.name, p.oid::regprocedure::text as printed, p.oid is not null as exists,
+          coalesce(p.prosecdef, false) as security_definer,
           coalesce(p.provolatile = 's', false) as stable,
           (select substr(setting, length('search_path=') + 1) from unnest(p.proconfig) setting
             where setting like 'search_path=%') as search_path
@@ -315,10 +324,11 @@ export const readHardening = (sql: postgres.Sql, names: HardeningNames): Promise
         executableDefiners: reach?.definers,
         privateSchemaUsage: reach?.private_usage,
         contextKeySelect: reach?.key_select,
-        enterTenantExecute: reach?.enter_tenant,
+        enterTenantExecutable: reach?.enter_tenant ?? [],
       },
       checkFunctions: checkFunctions.map((row) => ({
         name: row.name,
+        printed: row.printed,
         exists: row.exists,
         securityDefiner: row.security_definer,
         stable: row.stable,

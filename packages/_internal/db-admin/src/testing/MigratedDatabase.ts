@@ -46,7 +46,10 @@ const testServer = (): DatabaseSource => ({ create: () => Testkit.createDatabase
 /** The run's Citus cluster: a database on every node with the extension; `db:migrate` distributes it. */
 export const citusCluster = (citus: Testkit.CitusAccess): DatabaseSource => ({
   create: () => citus.createDatabase(),
-  adminUrl: citus.adminUrl,
+  // Read when used: a suite skipped without the cluster still builds its layers while collecting.
+  get adminUrl() {
+    return citus.adminUrl;
+  },
 });
 
 // Few shards: the tests need a table on every worker, not Citus's default spread.
@@ -107,11 +110,17 @@ export const loginFor = async (database: {
 
 /**
  * The statement that enters a tenant in a test's own transaction on `beep_app` (what `TenantDb` does), with a
- * ticket signed by `contextKey`: `await tx.unsafe(...enter(key, org))`.
+ * ticket signed by `contextKey`: `await tx.unsafe(...enter(key, org))`. `role` is the ticket's role claim
+ * (`beep.current_role()`): without one, tables with per-role grants refuse all but their open grants.
  */
-export const enter = (contextKey: string, organizationId: string, userId?: string): [string, Array<string>] => [
+export const enter = (
+  contextKey: string,
+  organizationId: string,
+  userId?: string,
+  role?: string,
+): [string, Array<string>] => [
   "select set_config($1, $2, true)",
-  [TenantContext.SETTING, ContextTicket.signer(contextKey)({ organizationId, userId })],
+  [TenantContext.SETTING, ContextTicket.signer(contextKey)({ organizationId, userId, role })],
 ];
 
 /**
@@ -127,10 +136,14 @@ export const enterWithTicket = async (tx: postgres.TransactionSql, ticket: strin
   await tx.unsafe(onWorkers);
 };
 
-/** Enters a tenant in a test's own transaction, with a ticket signed by `contextKey` (see `enterWithTicket`). */
+/**
+ * Enters a tenant in a test's own transaction, with a ticket signed by `contextKey` (see `enterWithTicket`), as
+ * `role` when given (a test that proves isolation passes the strongest, `"owner"`).
+ */
 export const enterTenant = (
   tx: postgres.TransactionSql,
   contextKey: string,
   organizationId: string,
   userId?: string,
-): Promise<void> => enterWithTicket(tx, ContextTicket.signer(contextKey)({ organizationId, userId }));
+  role?: string,
+): Promise<void> => enterWithTicket(tx, ContextTicket.signer(contextKey)({ organizationId, userId, role }));

@@ -92,7 +92,7 @@ const actorOf = (row: Row): string | undefined => (typeof row.userId === "string
 
 /**
  * One row in every tenant table for `organizationId`, parents first, written through the runtime as that
- * organization (global rows it needs, users, by the system role). Returns the rows by table name.
+ * organization's owner (global rows it needs, users, by the system role). Returns the rows by table name.
  */
 export const seedEveryTable = (organizationId: string) =>
   Effect.gen(function* () {
@@ -105,7 +105,7 @@ export const seedEveryTable = (organizationId: string) =>
       for (const global of planned.globals) {
         yield* SystemDb.transaction(SystemDb.use((db) => db.insert(global.table).values(global.row as Loose)));
       }
-      yield* TenantDb.withContext({ organizationId, userId: actorOf(planned.row) })(
+      yield* TenantDb.withContext({ organizationId, userId: actorOf(planned.row), role: "owner" })(
         TenantTx.use((db) => db.insert(entry.table).values(planned.row as Loose)),
       );
     }

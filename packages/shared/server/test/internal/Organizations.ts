@@ -53,8 +53,9 @@ export const create = (
       ownerId: SharedEntityIds.UserId.create(),
       membershipId: IamEntityIds.MemberId.create(),
     };
-    // The context names the new user too: only a user creates their own row and their own membership.
-    yield* TenantDb.withContext({ organizationId: created.organizationId, userId: created.ownerId })(
+    // The context names the new user too: only a user creates their own row and their own membership. Its role is
+    // the one the membership gives: only an owner adds the first member.
+    yield* TenantDb.withContext({ organizationId: created.organizationId, userId: created.ownerId, role: "owner" })(
       // One round trip: the three inserts are pipelined behind BEGIN and the context.
       TenantTx.use((db) =>
         Promise.all([

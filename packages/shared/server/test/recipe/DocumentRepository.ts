@@ -29,9 +29,12 @@ export const publish = (id: Document["id"]) =>
     Effect.flatMap(([row]) => (row === undefined ? Effect.fail(new DocumentNotFound({ id })) : Effect.succeed(row))),
   );
 
-/** A use case: one unit of work, one transaction, one tenant (from the authenticated request, never the body). */
-export const draftAndPublish = (organizationId: string, title: string) =>
-  TenantDb.withOrg(organizationId)(
+/**
+ * A use case: one unit of work, one transaction, one tenant, user and role (from the authenticated request, never
+ * the body). The role decides what the tables' grants allow: a member publishes only what they wrote.
+ */
+export const draftAndPublish = (caller: TenantDb.TenantScope, title: string) =>
+  TenantDb.withContext(caller)(
     Effect.gen(function* () {
       const draft = yield* createDraft(title);
       yield* publish(draft.id);
