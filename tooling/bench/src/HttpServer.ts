@@ -47,6 +47,8 @@ const listEndpoint = Api.Api.groups.documents?.endpoints.list as ListEndpoint;
 export class ListApi extends HttpApi.make("beep-bench")
   .add(HttpApiGroup.make("documents").add(listEndpoint).middleware(Authentication.Authentication))
   .addError(ApiErrors.NotFound)
+  .addError(ApiErrors.Forbidden)
+  .addError(ApiErrors.BadRequest)
   .addError(ApiErrors.ServiceUnavailable)
   .addError(ApiErrors.PayloadTooLarge) {}
 

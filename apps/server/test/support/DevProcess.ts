@@ -36,6 +36,11 @@ const inheritedEnv = () => {
     DATABASE_POOL_MODE: _e,
     PORT: _f,
     HOST: _g,
+    AUTH_JWKS_URL: _h,
+    AUTH_ISSUER: _i,
+    AUTH_AUDIENCE: _j,
+    CORS_ORIGINS: _k,
+    PUBLIC_URL: _l,
     ...inherited
   } = process.env;
   return inherited;

@@ -26,6 +26,9 @@ describe("iam tables", () => {
       foreignKeys: [ORG_FK, "(user_id) -> shared_user(id)"],
       policies: [
         "member_insert_self_iam_member restrictive insert",
+        // Readable by its user in their own context (`userColumn`): updates and deletes keep the organization's bound.
+        "tenant_isolation_iam_member_update restrictive update",
+        "tenant_isolation_iam_member_delete restrictive delete",
         ...withGrants("iam_member", [
           "select_any_own select",
           "select_member select",
@@ -42,17 +45,17 @@ describe("iam tables", () => {
   it("invitation: admins manage it, its invitee sees and accepts it", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.invitation), {
       ...standard("iam_invitation"),
-      policies: withGrants("iam_invitation", ["all_admin all", "select_invitee select", "update_invitee update"]),
+      policies: withGrants("iam_invitation", ["select_admin select", "all_admin all", "select_invitee select", "update_invitee update"]),
       uniques: [["organization_id", "email"]],
       foreignKeys: [ORG_FK, "(invited_by) -> shared_user(id)"].sort(),
     });
   });
 
-  it("api_key: stores a hash, never the key; carries a role; admins manage keys", () => {
+  it("api_key: stores a hash, never the key; carries a role; its own context reads it; admins manage keys", () => {
     const shape = TableShape.of(IamTables.apiKey);
     assert.deepStrictEqual(shape, {
       ...standard("iam_api_key"),
-      policies: withGrants("iam_api_key", ["select_any select", "update_any update", "all_admin all"]),
+      policies: withGrants("iam_api_key", ["select_key select", "update_key update", "select_admin select", "all_admin all"]),
       uniques: [["organization_id", "key_hash"]],
       foreignKeys: [ORG_FK, "(created_by) -> shared_user(id)"].sort(),
     });
