@@ -45,7 +45,12 @@ describe("iam tables", () => {
   it("invitation: admins manage it, its invitee sees and accepts it", () => {
     assert.deepStrictEqual(TableShape.of(IamTables.invitation), {
       ...standard("iam_invitation"),
-      policies: withGrants("iam_invitation", ["select_admin select", "all_admin all", "select_invitee select", "update_invitee update"]),
+      policies: withGrants("iam_invitation", [
+        "select_admin select",
+        "all_admin all",
+        "select_invitee select",
+        "update_invitee update",
+      ]),
       uniques: [["organization_id", "email"]],
       foreignKeys: [ORG_FK, "(invited_by) -> shared_user(id)"].sort(),
     });
@@ -55,7 +60,12 @@ describe("iam tables", () => {
     const shape = TableShape.of(IamTables.apiKey);
     assert.deepStrictEqual(shape, {
       ...standard("iam_api_key"),
-      policies: withGrants("iam_api_key", ["select_key select", "update_key update", "select_admin select", "all_admin all"]),
+      policies: withGrants("iam_api_key", [
+        "select_key select",
+        "update_key update",
+        "select_admin select",
+        "all_admin all",
+      ]),
       uniques: [["organization_id", "key_hash"]],
       foreignKeys: [ORG_FK, "(created_by) -> shared_user(id)"].sort(),
     });

@@ -126,7 +126,12 @@ describe("TenantRole", () => {
 
   it("managed: members read; only admins and owners write", () => {
     assert.deepStrictEqual(TenantRole.specs("t", TenantRole.managed), [
-      { name: "select_member_t", as: "permissive", for: "select", using: `(SELECT ${ROLE} IN ('member', 'admin', 'owner'))` },
+      {
+        name: "select_member_t",
+        as: "permissive",
+        for: "select",
+        using: `(SELECT ${ROLE} IN ('member', 'admin', 'owner'))`,
+      },
       {
         name: "all_admin_t",
         as: "permissive",
