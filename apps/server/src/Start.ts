@@ -219,7 +219,7 @@ const probeOnce = (url: string, connectTimeoutSeconds: number) =>
               where n.nspname = 'public' and k.relname = e.t and a.attname = e.c and a.attnum > 0 and not a.attisdropped
             )`;
           const functions = await sql`
-            select f as name from json_array_elements_text((${JSON.stringify(TenantContext.CHECK_FUNCTIONS.map((f) => f.replace("()", "")))}::text)::json) as f
+            select f as name from json_array_elements_text((${JSON.stringify(TenantContext.CHECK_FUNCTIONS.map((f) => f.replace(/\(.*\)$/, "")))}::text)::json) as f
             where not exists (
               select 1 from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace
               where n.nspname || '.' || p.proname = f

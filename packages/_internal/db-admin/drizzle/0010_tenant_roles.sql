@@ -14,6 +14,22 @@ $fn$;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION beep.current_role() TO PUBLIC;
 --> statement-breakpoint
+CREATE OR REPLACE FUNCTION beep.current_org_id_for(VARIADIC roles text[])
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT NULLIF(pg_catalog.split_part(t, ':', 2), '')
+  FROM (SELECT pg_catalog.current_setting('beep.context', true) AS t) AS ticket, beep_private.context_key AS k
+  WHERE k.id = 1
+    AND pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(pg_catalog.left(t, -65), 'UTF8'))), 'hex') = pg_catalog.right(t, 64)
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + 0)::text, 16, '0')
+    AND pg_catalog.split_part(t, ':', 5) COLLATE "C" <= pg_catalog.lpad(((pg_catalog.date_part('epoch', pg_catalog.now()) * 1000)::bigint + 360000)::text, 16, '0')
+    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)
+$fn$;
+--> statement-breakpoint
+GRANT EXECUTE ON FUNCTION beep.current_org_id_for(text[]) TO PUBLIC;
+--> statement-breakpoint
 DROP FUNCTION IF EXISTS beep.enter_tenant(text, text);
 --> statement-breakpoint
 CREATE OR REPLACE FUNCTION beep.enter_tenant(organization_id text, user_id text DEFAULT NULL, role text DEFAULT NULL)

@@ -1,6 +1,6 @@
 import { createHash, createHmac } from "node:crypto";
 import { Data } from "effect";
-import { ENTER_TENANT, PRIVATE_SCHEMA, SCHEMA, SETTING } from "./TenantContext.ts";
+import { CURRENT_ORG_ID_FOR, ENTER_TENANT, PRIVATE_SCHEMA, SCHEMA, SETTING } from "./TenantContext.ts";
 
 /**
  * The signed ticket that carries the tenant context, signed here (the runtime) and checked in SQL (the
@@ -179,12 +179,30 @@ export const migrationStatements = (roles: { readonly app: string; readonly admi
 ];
 
 /**
- * The role claim, checked like the others (`beep.current_role()`), and `enter_tenant` with a role: what databases
- * migrated before roles existed gain (the `tenant_roles` migration).
+ * `beep.current_org_id_for(VARIADIC roles)`: the current organization when the ticket's role is one of `roles`, else
+ * NULL. What per-role policies compare `organization_id` with: like the tenant policy's `current_org_id()`, an
+ * index condition computed once per scan, estimated like it, and no subquery (Citus refuses those in policies).
+ */
+const orgForRolesSql = `CREATE OR REPLACE FUNCTION ${CURRENT_ORG_ID_FOR}(VARIADIC roles text[])
+RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+  SELECT NULLIF(pg_catalog.split_part(t, ':', 2), '')
+  FROM (SELECT pg_catalog.current_setting('${SETTING}', true) AS t) AS ticket, ${PRIVATE_SCHEMA}.context_key AS k
+  WHERE ${VALID_TICKET_SQL}
+    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)
+$fn$;`;
+
+/**
+ * The role claim, checked like the others (`beep.current_role()`, `beep.current_org_id_for(roles)`), and
+ * `enter_tenant` with a role: what databases migrated before roles existed gain (the `tenant_roles` migration).
  */
 export const roleStatements = (roles: { readonly admin: string }): ReadonlyArray<string> => [
   checkFunctionSql("current_role"),
   `GRANT EXECUTE ON FUNCTION ${SCHEMA}.current_role() TO PUBLIC;`,
+  orgForRolesSql,
+  `GRANT EXECUTE ON FUNCTION ${CURRENT_ORG_ID_FOR}(text[]) TO PUBLIC;`,
   `DROP FUNCTION IF EXISTS ${ENTER_TENANT}(text, text);`,
   enterTenantSql(true),
   `REVOKE ALL ON FUNCTION ${ENTER_TENANT}(text, text, text) FROM PUBLIC;`,

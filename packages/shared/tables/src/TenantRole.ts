@@ -1,4 +1,4 @@
-import { CURRENT_ROLE_SQL, CURRENT_USER_ID_SQL } from "./TenantContext.ts";
+import { CURRENT_USER_ID_SQL, currentOrgIdForSql } from "./TenantContext.ts";
 import type { PolicySpec } from "./TenantPolicy.ts";
 
 /**
@@ -53,23 +53,17 @@ export interface Grant {
 }
 
 /**
- * The context's role and user, each computed once per statement (an init plan) rather than once per row: every call
- * checks the ticket's HMAC. Use these in grants' `where` too.
+ * A role test as the tenant policy's own shape: `organization_id` compared with a check function that names the
+ * organization only for these roles. An index condition computed once per scan (not an HMAC per row), estimated
+ * like the tenant test (a row-independent `IN` is estimated at a few percent, and the newest page would be sorted
+ * instead of read off its index), and no subquery, which Citus refuses in policies.
  */
-export const ROLE_SQL = `(SELECT ${CURRENT_ROLE_SQL})`;
-export const USER_SQL = `(SELECT ${CURRENT_USER_ID_SQL})`;
-
-// The whole test in the init plan: a row-independent boolean, which the planner estimates at one half (an `IN` on the
-// role would be estimated at a few percent, and a page of the newest rows would be sorted instead of read in order).
-const roleCondition = (role: Role) =>
-  `(SELECT ${CURRENT_ROLE_SQL} IN (${atLeast(role)
-    .map((r) => `'${r}'`)
-    .join(", ")}))`;
+const roleCondition = (role: Role) => `"organization_id" = ${currentOrgIdForSql(atLeast(role))}`;
 
 const condition = (grant: Grant): string => {
   const parts = [
     ...(grant.to === undefined ? [] : [roleCondition(grant.to)]),
-    ...(grant.own === undefined ? [] : [`"${grant.own}" = ${USER_SQL}`]),
+    ...(grant.own === undefined ? [] : [`"${grant.own}" = ${CURRENT_USER_ID_SQL}`]),
     ...(grant.where === undefined ? [] : [`(${grant.where})`]),
   ];
   return parts.length === 0 ? "true" : parts.join(" AND ");

@@ -4,7 +4,7 @@ import { getTableConfig, PgDialect, text } from "drizzle-orm/pg-core";
 import { OrgTable, TableShape, TenantContext, TenantPolicy, TenantRole } from "../src/index.ts";
 
 const ROLE = TenantContext.CURRENT_ROLE_SQL;
-const USER = `(SELECT ${TenantContext.CURRENT_USER_ID_SQL})`;
+const USER = TenantContext.CURRENT_USER_ID_SQL;
 const INVITATION = "iam_invitation__01a23600-0000-7000-8000-000000000001";
 
 /** A policy's clauses as `TenantPolicy.specs` would render them, by name. */
@@ -54,12 +54,18 @@ describe("TenantRole", () => {
         { for: "insert", label: "anyone" },
       ]),
     );
-    assert.strictEqual(specs.get("select_admin_t")?.using, `(SELECT ${ROLE} IN ('admin', 'owner'))`);
+    assert.strictEqual(
+      specs.get("select_admin_t")?.using,
+      `"organization_id" = beep.current_org_id_for('admin', 'owner')`,
+    );
     assert.strictEqual(
       specs.get("delete_member_own_t")?.using,
-      `(SELECT ${ROLE} IN ('member', 'admin', 'owner')) AND "author_id" = ${USER}`,
+      `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner') AND "author_id" = ${USER}`,
     );
-    assert.strictEqual(specs.get("update_owner_t")?.using, `(SELECT ${ROLE} IN ('owner')) AND ("role" <> 'owner')`);
+    assert.strictEqual(
+      specs.get("update_owner_t")?.using,
+      `"organization_id" = beep.current_org_id_for('owner') AND ("role" <> 'owner')`,
+    );
     assert.strictEqual(specs.get("select_self_own_t")?.using, `"user_id" = ${USER}`);
     // A grant to no role is open to every context of the tenant (the tenant policy still bounds it).
     assert.strictEqual(specs.get("insert_anyone_t")?.withCheck, "true");
@@ -73,7 +79,7 @@ describe("TenantRole", () => {
       { for: "delete", to: "member" },
       { for: "all", to: "member" },
     ]);
-    const rule = `(SELECT ${ROLE} IN ('member', 'admin', 'owner'))`;
+    const rule = `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner')`;
     assert.deepStrictEqual(specs, [
       { name: "select_member_t", as: "permissive", for: "select", using: rule },
       { name: "insert_member_t", as: "permissive", for: "insert", withCheck: rule },
@@ -95,13 +101,13 @@ describe("TenantRole", () => {
       ["update_admin_t", "update_admin_t_2", "select_member_t", "update_admin_t_3"],
     );
     assert.strictEqual(new Set(specs.map((spec) => spec.name)).size, specs.length);
-    assert.strictEqual(specs[3]?.using, `(SELECT ${ROLE} IN ('admin', 'owner')) AND (b)`);
+    assert.strictEqual(specs[3]?.using, `"organization_id" = beep.current_org_id_for('admin', 'owner') AND (b)`);
   });
 
   it("authored: members read and create, change and delete their own; admins and owners any", () => {
     const specs = TenantRole.specs("t", TenantRole.authored({ name: "author_id" }));
-    const member = `(SELECT ${ROLE} IN ('member', 'admin', 'owner'))`;
-    const admin = `(SELECT ${ROLE} IN ('admin', 'owner'))`;
+    const member = `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner')`;
+    const admin = `"organization_id" = beep.current_org_id_for('admin', 'owner')`;
     const own = `${member} AND "author_id" = ${USER}`;
     assert.deepStrictEqual(specs, [
       { name: "select_member_t", as: "permissive", for: "select", using: member },
@@ -119,8 +125,14 @@ describe("TenantRole", () => {
       [...specs.keys()],
       ["select_member_t", "insert_member_t", "update_admin_t", "delete_admin_t"],
     );
-    assert.strictEqual(specs.get("insert_member_t")?.withCheck, `(SELECT ${ROLE} IN ('member', 'admin', 'owner'))`);
-    assert.strictEqual(specs.get("delete_admin_t")?.using, `(SELECT ${ROLE} IN ('admin', 'owner'))`);
+    assert.strictEqual(
+      specs.get("insert_member_t")?.withCheck,
+      `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner')`,
+    );
+    assert.strictEqual(
+      specs.get("delete_admin_t")?.using,
+      `"organization_id" = beep.current_org_id_for('admin', 'owner')`,
+    );
     assert.isFalse([...specs.values()].some((spec) => spec.using?.includes(USER) || spec.withCheck?.includes(USER)));
   });
 
@@ -130,14 +142,14 @@ describe("TenantRole", () => {
         name: "select_member_t",
         as: "permissive",
         for: "select",
-        using: `(SELECT ${ROLE} IN ('member', 'admin', 'owner'))`,
+        using: `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner')`,
       },
       {
         name: "all_admin_t",
         as: "permissive",
         for: "all",
-        using: `(SELECT ${ROLE} IN ('admin', 'owner'))`,
-        withCheck: `(SELECT ${ROLE} IN ('admin', 'owner'))`,
+        using: `"organization_id" = beep.current_org_id_for('admin', 'owner')`,
+        withCheck: `"organization_id" = beep.current_org_id_for('admin', 'owner')`,
       },
     ]);
   });
@@ -155,7 +167,10 @@ describe("TenantRole", () => {
     const dialect = new PgDialect();
     const policy = getTableConfig(note).policies.find((p) => p.name === "update_member_own_test_note");
     const using = policy?.using === undefined ? "" : dialect.sqlToQuery(policy.using).sql;
-    assert.strictEqual(using, `(SELECT ${ROLE} IN ('member', 'admin', 'owner')) AND "author_id" = ${USER}`);
+    assert.strictEqual(
+      using,
+      `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner') AND "author_id" = ${USER}`,
+    );
   });
 
   it("an invitee's role names one invitation", () => {

@@ -1,8 +1,8 @@
 import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantContext, TenantRole } from "@beep/shared-tables";
 import { text, timestamp, unique } from "drizzle-orm/pg-core";
 
-const ROLE = TenantRole.ROLE_SQL;
+const ROLE = TenantContext.CURRENT_ROLE_SQL;
 
 /**
  * An API key: it authenticates as its organization with its role. Only a hash of the secret is stored; `prefix` lets

@@ -1,12 +1,12 @@
 import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
-import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
+import { OrgTable, SharedTables, TenantContext, TenantRole } from "@beep/shared-tables";
 import { text, timestamp, unique } from "drizzle-orm/pg-core";
 import type { MemberRole } from "./member.ts";
 
 export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"] as const;
 export type InvitationStatus = (typeof INVITATION_STATUSES)[number];
 
-const ROLE = TenantRole.ROLE_SQL;
+const ROLE = TenantContext.CURRENT_ROLE_SQL;
 
 /**
  * An invitation to join with a role. Admins manage invitations (owners also invitations to be an owner); the person

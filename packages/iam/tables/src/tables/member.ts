@@ -6,7 +6,7 @@ import { index, pgPolicy, text, unique } from "drizzle-orm/pg-core";
 export const MEMBER_ROLES = TenantRole.ROLES;
 export type MemberRole = TenantRole.Role;
 
-const ROLE = TenantRole.ROLE_SQL;
+const ROLE = TenantContext.CURRENT_ROLE_SQL;
 
 /**
  * A user's membership in an organization: at most one per organization and user. A membership is only ever
