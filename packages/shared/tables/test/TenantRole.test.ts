@@ -3,7 +3,6 @@ import { assert, describe, it } from "@effect/vitest";
 import { getTableConfig, PgDialect, text } from "drizzle-orm/pg-core";
 import { OrgTable, TableShape, TenantContext, TenantPolicy, TenantRole } from "../src/index.ts";
 
-const ROLE = TenantContext.CURRENT_ROLE_SQL;
 const USER = TenantContext.CURRENT_USER_ID_SQL;
 const INVITATION = "iam_invitation__01a23600-0000-7000-8000-000000000001";
 
