@@ -202,17 +202,27 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
               { organizationId: org, userId, role },
               { prelude: PRELUDE_SQL, column: "org", value: org },
               (db, resign) => {
-                const shape = (current: string | undefined): TenantTxShape => ({
+                // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports it
+                // too, so a nested unit asking for the old role does not join a transaction that acts as another.
+                let current = role;
+                const shape: TenantTxShape = {
                   organizationId: org,
                   userId,
-                  role: current,
+                  get role() {
+                    return current;
+                  },
                   db,
                   assumeRole: (next) =>
                     Effect.flatMap(parseRole(next), (checked) =>
-                      Effect.as(resign({ organizationId: org, userId, role: checked }), shape(checked)),
+                      Effect.as(
+                        Effect.tap(resign({ organizationId: org, userId, role: checked }), () => {
+                          current = checked;
+                        }),
+                        shape,
+                      ),
                     ),
-                });
-                return Effect.provideService(effect, TenantTx, shape(role));
+                };
+                return Effect.provideService(effect, TenantTx, shape);
               },
             );
           }),

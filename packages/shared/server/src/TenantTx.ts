@@ -8,13 +8,17 @@ export interface TenantTxShape {
   readonly organizationId: SharedEntityIds.OrganizationId;
   /** The user acting, when the context names one (`beep.current_user_id()` in SQL). */
   readonly userId?: SharedEntityIds.UserId | undefined;
-  /** The role the context carries (`beep.current_role()` in SQL): a `TenantRole.Role`, an invitee's, or none. */
+  /**
+   * The role the context carries now (`beep.current_role()` in SQL): a `TenantRole.Role`, an invitee's, an API key's,
+   * or none. It changes with `assumeRole`, for every view of the transaction.
+   */
   readonly role?: string | undefined;
   /** Drizzle bound to the transaction's connection. */
   readonly db: Drizzle;
   /**
    * Re-signs the context with `role` (same organization and user) for the rest of the transaction: how a unit
    * that first reads the caller's membership goes on as the role it found. Fails on a role no context may carry.
+   * The role holds until the transaction ends, also after the effect given to `asRole`.
    */
   readonly assumeRole: (role: string) => Effect.Effect<TenantTxShape, DbError>;
 }

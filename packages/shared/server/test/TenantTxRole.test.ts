@@ -168,7 +168,9 @@ describe("TenantTx.asRole", () => {
             const joined = yield* TenantTx.asRole("admin")(
               TenantDb.withContext({ ...scope, role: "admin" })(Effect.all([txid, roles])),
             );
-            return { outer, same, weaker, none, joined };
+            // The transaction acts as admin from then on: asking for the owner again opens a unit of its own.
+            const afterwards = yield* TenantDb.withContext({ ...scope, role: "owner" })(Effect.all([txid, roles]));
+            return { outer, same, weaker, none, joined, afterwards };
           }),
         );
         assert.strictEqual(nested.same[0], nested.outer);
@@ -179,6 +181,8 @@ describe("TenantTx.asRole", () => {
         assert.deepStrictEqual(nested.none[1], { sql: null, tx: undefined });
         assert.strictEqual(nested.joined[0], nested.outer);
         assert.deepStrictEqual(nested.joined[1], { sql: "admin", tx: "admin" });
+        assert.notStrictEqual(nested.afterwards[0], nested.outer);
+        assert.deepStrictEqual(nested.afterwards[1], { sql: "owner", tx: "owner" });
       }),
     );
   });
