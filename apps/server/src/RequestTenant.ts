@@ -54,6 +54,16 @@ const toHttp = (error: DbFailure): Effect.Effect<never, ServiceUnavailable | Not
 
 type HttpFailure = ServiceUnavailable | NotFound | Forbidden;
 
+/** Database errors a unit of work left unhandled, as HTTP errors; the rest as they are. */
+const asHttp = <A, E, R>(
+  unit: Effect.Effect<A, E | DbFailure, R>,
+): Effect.Effect<A, Exclude<E, DbFailure> | HttpFailure, R> =>
+  Effect.catchAll(
+    unit,
+    (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | HttpFailure> =>
+      isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
+  );
+
 /**
  * Runs `effect` in one transaction of `scope` (`TenantDb.withContext`): committed when it succeeds, rolled back on
  * any failure. Database errors it leaves unhandled become HTTP errors.
@@ -63,12 +73,7 @@ export const inContext =
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<A, Exclude<E, DbFailure> | HttpFailure, Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb> =>
-    TenantDb.withContext(scope)(effect).pipe(
-      Effect.catchAll(
-        (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | HttpFailure> =>
-          isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
-      ),
-    );
+    asHttp(TenantDb.withContext(scope)(effect));
 
 /** Runs `effect` as `userId` outside any organization (`TenantDb.withUser`), database errors as HTTP errors. */
 export const asUser =
@@ -76,12 +81,7 @@ export const asUser =
   <A, E, R>(
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<A, Exclude<E, DbFailure> | HttpFailure, Exclude<R, UserTx.UserTx> | TenantDb.TenantDb> =>
-    TenantDb.withUser(userId)(effect).pipe(
-      Effect.catchAll(
-        (error: unknown): Effect.Effect<never, Exclude<E, DbFailure> | HttpFailure> =>
-          isDbFailure(error) ? toHttp(error) : Effect.fail(error as Exclude<E, DbFailure>),
-      ),
-    );
+    asHttp(TenantDb.withUser(userId)(effect));
 
 /** The calling person's user id; an API key, which acts for no person, gets 403. */
 export const person: Effect.Effect<SharedEntityIds.UserId, Forbidden, CurrentSession> = Effect.flatMap(

@@ -11,6 +11,7 @@ import * as AuditLog from "../AuditLog.ts";
 import { CurrentSession } from "../CurrentSession.ts";
 import * as Pagination from "../Pagination.ts";
 import * as RequestTenant from "../RequestTenant.ts";
+import { profile } from "./Members.ts";
 
 const { member, invitation } = IamTables;
 const INVITATION = IamEntityIds.InvitationId.tableName;
@@ -146,14 +147,10 @@ export const InvitationsLive = HttpApiBuilder.group(Api, "invitations", (handler
             const current = yield* RequestTenant.membershipRole(userId);
             if (current !== undefined) return yield* new Conflict({ message: "you are already a member" });
             const [joined] = yield* TenantTx.use((db) =>
-              db.insert(member).values({ userId, role: found.role, email: self.email, name: self.name }).returning({
-                id: member.id,
-                userId: member.userId,
-                email: member.email,
-                name: member.name,
-                role: member.role,
-                createdAt: member.createdAt,
-              }),
+              db
+                .insert(member)
+                .values({ userId, role: found.role, email: self.email, name: self.name })
+                .returning(profile),
             );
             yield* TenantTx.use((db) =>
               db.update(invitation).set({ status: "accepted" }).where(eq(invitation.id, found.id)),

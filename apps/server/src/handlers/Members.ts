@@ -14,8 +14,8 @@ import * as RequestTenant from "../RequestTenant.ts";
 const { member } = IamTables;
 const MEMBER = IamEntityIds.MemberId.tableName;
 
-// Each member's profile in this organization: a user's global row is theirs alone.
-const profile = {
+/** Each member's profile in this organization (the API's `Member`): a user's global row is theirs alone. */
+export const profile = {
   id: member.id,
   userId: member.userId,
   email: member.email,
