@@ -46,24 +46,28 @@ describe("relative links", () => {
 describe("AGENTS.md code blocks", () => {
   const blocks = GuideCode.find(REPO_ROOT);
 
-  it.effect("every AGENTS.md has at least one block, and every block is a complete module that type-checks", () =>
-    Effect.gen(function* () {
-      const guides = new Set(blocks.map((block) => block.guide));
-      for (const guide of GuideCode.guides(REPO_ROOT))
-        assert.isTrue(guides.has(guide.slice(REPO_ROOT.length + 1)), guide);
-      const dir = join(workDir, "all");
-      mkdirSync(dir);
-      const written = GuideCode.write(blocks, dir);
-      const diagnostics = yield* GuideCode.typeCheck(dir, written);
-      assert.deepStrictEqual(diagnostics.map(GuideCode.format), []);
-      // Blocks not marked compile-only are also loaded, so a factory that refuses a recipe fails here.
-      for (const block of written.filter((b) => b.run)) {
-        yield* Effect.tryPromise({
-          try: () => import(block.path),
-          catch: (error) => new Error(`${block.guide}:${block.line}: ${String(error)}`),
-        });
-      }
-    }),
+  it.effect(
+    "every AGENTS.md has at least one block, and every block is a complete module that type-checks",
+    () =>
+      Effect.gen(function* () {
+        const guides = new Set(blocks.map((block) => block.guide));
+        for (const guide of GuideCode.guides(REPO_ROOT))
+          assert.isTrue(guides.has(guide.slice(REPO_ROOT.length + 1)), guide);
+        const dir = join(workDir, "all");
+        mkdirSync(dir);
+        const written = GuideCode.write(blocks, dir);
+        const diagnostics = yield* GuideCode.typeCheck(dir, written);
+        assert.deepStrictEqual(diagnostics.map(GuideCode.format), []);
+        // Blocks not marked compile-only are also loaded, so a factory that refuses a recipe fails here.
+        for (const block of written.filter((b) => b.run)) {
+          yield* Effect.tryPromise({
+            try: () => import(block.path),
+            catch: (error) => new Error(`${block.guide}:${block.line}: ${String(error)}`),
+          });
+        }
+      }),
+    // One type-check of every block against the whole workspace: seconds alone, minutes beside CI's other suites.
+    { timeout: 240_000 },
   );
 
   it.effect("a broken block fails, named by its AGENTS.md file and line", () =>

@@ -316,9 +316,19 @@ describe("docs/rls.md", () => {
         (tx) => tx`insert into documents_document (id, organization_id, title) values (${newDoc()}, ${orgB}, 'x')`,
       ),
     );
+    // The table's per-role grants compare organization_id too, and PostgreSQL checks them first: no policy named.
+    // A table without grants names its tenant policy.
+    assert.include(refused, 'new row violates row-level security policy for table "documents_document"');
+    const refusedShared = await errorOf(
+      asTenant(
+        app,
+        orgA,
+        (tx) => tx`insert into shared_team (id, organization_id, name) values (${newTeam()}, ${orgB}, 'x')`,
+      ),
+    );
     assert.include(
-      refused,
-      'new row violates row-level security policy "tenant_isolation_documents_document" for table "documents_document"',
+      refusedShared,
+      'new row violates row-level security policy "tenant_isolation_shared_team" for table "shared_team"',
     );
     const moved = await errorOf(
       asTenant(app, orgA, (tx) => tx`update documents_document set organization_id = ${orgB} where id = ${docA}`),
@@ -554,6 +564,12 @@ describe("docs/rls.md", () => {
       [
         {
           proname: "current_org_id",
+          prosecdef: true,
+          provolatile: "s",
+          proconfig: ["search_path=pg_catalog, pg_temp"],
+        },
+        {
+          proname: "current_org_id_for",
           prosecdef: true,
           provolatile: "s",
           proconfig: ["search_path=pg_catalog, pg_temp"],

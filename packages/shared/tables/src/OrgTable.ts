@@ -167,4 +167,8 @@ export const reference = (self: { organizationId: AnyPgColumn }, config: Referen
 export const roles = (
   self: { organizationId: AnyPgColumn },
   grants: ReadonlyArray<TenantRole.Grant>,
-): Array<PgPolicy> => TenantRole.specs(getTableName(self.organizationId.table), grants).map(toDrizzle);
+): Array<PgPolicy> => {
+  const table = self.organizationId.table;
+  // The factory sets a table's metadata before it first evaluates the extraConfig this runs in.
+  return TenantRole.specs(getTableName(table), grants, metadata(table)?.rlsPolicy ?? "standard").map(toDrizzle);
+};

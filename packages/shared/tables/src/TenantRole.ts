@@ -1,5 +1,5 @@
-import { CURRENT_USER_ID_SQL, currentOrgIdForSql } from "./TenantContext.ts";
-import type { PolicySpec } from "./TenantPolicy.ts";
+import { CURRENT_USER_ID_SQL, currentOrgIdForSql, SHARED_ORGANIZATION_ID_SQL } from "./TenantContext.ts";
+import type { PolicySpec, RlsMode } from "./TenantPolicy.ts";
 
 /**
  * The roles a member holds in an organization, weakest first: each has every right of the roles before it. The
@@ -56,13 +56,17 @@ export interface Grant {
  * A role test as the tenant policy's own shape: `organization_id` compared with a check function that names the
  * organization only for these roles. An index condition computed once per scan (not an HMAC per row), estimated
  * like the tenant test (a row-independent `IN` is estimated at a few percent, and the newest page would be sorted
- * instead of read off its index), and no subquery, which Citus refuses in policies.
+ * instead of read off its index), and no subquery, which Citus refuses in policies. On a `nullable` table the
+ * shared rows pass too: every context reads them, and the tenant policy still keeps every context from writing them.
  */
-const roleCondition = (role: Role) => `"organization_id" = ${currentOrgIdForSql(atLeast(role))}`;
+const roleCondition = (role: Role, mode: RlsMode) => {
+  const own = `"organization_id" = ${currentOrgIdForSql(atLeast(role))}`;
+  return mode === "nullable" ? `(${own} OR "organization_id" = ${SHARED_ORGANIZATION_ID_SQL})` : own;
+};
 
-const condition = (grant: Grant): string => {
+const condition = (grant: Grant, mode: RlsMode): string => {
   const parts = [
-    ...(grant.to === undefined ? [] : [roleCondition(grant.to)]),
+    ...(grant.to === undefined ? [] : [roleCondition(grant.to, mode)]),
     ...(grant.own === undefined ? [] : [`"${grant.own}" = ${CURRENT_USER_ID_SQL}`]),
     ...(grant.where === undefined ? [] : [`(${grant.where})`]),
   ];
@@ -76,13 +80,17 @@ export const grantPolicyName = (table: string, grant: Grant) =>
  * A table's grants as permissive policies (ORed with each other, ANDed with the restrictive tenant policy, which
  * still bounds every one of them). A table with grants has no baseline: what no grant allows is refused.
  */
-export const specs = (table: string, grants: ReadonlyArray<Grant>): ReadonlyArray<PolicySpec> => {
+export const specs = (
+  table: string,
+  grants: ReadonlyArray<Grant>,
+  mode: RlsMode = "standard",
+): ReadonlyArray<PolicySpec> => {
   const seen = new Map<string, number>();
   return grants.map((grant) => {
     const base = grantPolicyName(table, grant);
     const count = (seen.get(base) ?? 0) + 1;
     seen.set(base, count);
-    const rule = condition(grant);
+    const rule = condition(grant, mode);
     return {
       name: count === 1 ? base : `${base}_${count}`,
       as: "permissive",
