@@ -179,11 +179,24 @@ class StudioFailed extends Data.TaggedError("StudioFailed")<{ readonly reason: s
   }
 }
 
-const studio = Command.make("studio", {}, () =>
+const studioPort = Options.integer("port").pipe(
+  Options.withDefault(4983),
+  Options.withDescription("the port studio's API listens on (default 4983)"),
+);
+const studioHost = Options.text("host").pipe(
+  Options.withDefault("127.0.0.1"),
+  Options.withDescription("the address studio's API listens on (default 127.0.0.1: this machine only)"),
+);
+
+const studio = Command.make("studio", { port: studioPort, host: studioHost }, (listen) =>
   Effect.scoped(
     Effect.flatMap(adminUrl, (url) =>
       Effect.async<void, StudioFailed>((resume) => {
-        const child = DrizzleKit.studio(url);
+        // Said before it starts: the page drizzle-kit prints is not served from here.
+        process.stderr.write(
+          `db:studio: its API listens on ${listen.host}:${listen.port}, with the database's rows; the page it prints is served from the internet (local.drizzle.studio) and your browser connects from it to this API\n`,
+        );
+        const child = DrizzleKit.studio(url, listen);
         child.on("error", (error) => resume(Effect.fail(new StudioFailed({ reason: error.message }))));
         child.on("exit", (code) =>
           resume(code === 0 || code === null ? Effect.void : Effect.fail(new StudioFailed({ reason: `exit ${code}` }))),
@@ -192,7 +205,11 @@ const studio = Command.make("studio", {}, () =>
       }),
     ),
   ),
-).pipe(Command.withDescription("drizzle-kit studio on the database (the dev database stays up while it runs)"));
+).pipe(
+  Command.withDescription(
+    "drizzle-kit studio on the database (the dev database stays up while it runs); --port, --host (default 127.0.0.1)",
+  ),
+);
 
 const db = Command.make("db").pipe(
   Command.withDescription("beep database administration"),

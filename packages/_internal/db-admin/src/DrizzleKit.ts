@@ -54,9 +54,15 @@ export const run = (
     );
   });
 
+/** Where `drizzle-kit studio` serves its API (the UI it prints comes from the internet and calls this). */
+export interface StudioListen {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** `drizzle-kit studio` with the package's config, browsing `url`, in the foreground (inherits the terminal). */
-export const studio = (url: string): ChildProcess =>
-  spawn("node", [binPath(), "studio"], {
+export const studio = (url: string, listen: StudioListen): ChildProcess =>
+  spawn("node", [binPath(), "studio", "--host", listen.host, "--port", String(listen.port)], {
     cwd: PACKAGE_DIR,
     stdio: "inherit",
     env: { ...process.env, DATABASE_URL: url },

@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { connect, createServer } from "node:net";
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import { AuditEvent, ContextKey, DrizzleKit } from "../src/index.ts";
@@ -117,6 +119,45 @@ describe.concurrent("bun src/bin/cli.ts (with DATABASE_URL)", () => {
     assert.strictEqual(second.code, 0, second.stderr);
     assert.deepStrictEqual(lines(second.stdout), [acme, globex, "already seeded: nothing created"]);
   });
+
+  it("studio listens where --host and --port say, and says its page comes from the internet", async () => {
+    const database = await MigratedDatabase.create();
+    cleanups.push(database.drop);
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const address = probe.address();
+        probe.close(() => resolve(typeof address === "object" && address !== null ? address.port : 0));
+      });
+    });
+    const child = spawn("bun", ["src/bin/cli.ts", "studio", "--port", String(port), "--host", "127.0.0.1"], {
+      cwd: DrizzleKit.PACKAGE_DIR,
+      env: { ...process.env, DATABASE_URL: database.adminUrl, NO_COLOR: "1" },
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk) => {
+      stderr += chunk;
+    });
+    const accepts = () =>
+      new Promise<boolean>((resolve) => {
+        const socket = connect(port, "127.0.0.1", () => {
+          socket.end();
+          resolve(true);
+        });
+        socket.on("error", () => resolve(false));
+      });
+    try {
+      let listening = false;
+      for (let attempt = 0; attempt < 120 && !listening; attempt++) {
+        listening = await accepts();
+        if (!listening) await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      assert.isTrue(listening, `studio did not listen on ${port}:\n${stderr}`);
+      assert.include(stderr, `its API listens on 127.0.0.1:${port}`);
+      assert.include(stderr, "served from the internet");
+    } finally {
+      child.kill("SIGTERM");
+    }
+  }, 60_000);
 
   it("errors are one clear line and a non-zero exit", async () => {
     const badUrl = await cli(["migrate"], { DATABASE_URL: "not a url" });
