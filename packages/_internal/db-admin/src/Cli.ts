@@ -94,13 +94,21 @@ const appTarget = Effect.gen(function* () {
   return { appUrl, contextKey: Redacted.value(key.value) };
 });
 
-const generate = Command.make("generate", {}, () =>
+const allowDestructive = Options.boolean("allow-destructive").pipe(
+  Options.withDescription("write a diff that drops tables or columns or changes a column's type (refused otherwise)"),
+);
+
+const generate = Command.make("generate", { allowDestructive }, (options) =>
   Effect.gen(function* () {
-    const { written } = yield* Generate.generate();
+    const { written } = yield* Generate.generate({ allowDestructive: options.allowDestructive });
     if (written.length === 0) yield* Console.log("migrations are in sync with the schema");
     for (const tag of written) yield* Console.log(`wrote drizzle/${tag}.sql`);
   }),
-).pipe(Command.withDescription("drizzle-kit generate, then the roles, FORCE RLS and grants it cannot emit"));
+).pipe(
+  Command.withDescription(
+    "drizzle-kit generate, then the roles, FORCE RLS and grants it cannot emit; refuses to drop or retype without --allow-destructive",
+  ),
+);
 
 const migrate = Command.make("migrate", {}, () =>
   Effect.scoped(

@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { ContextTicket } from "@beep/shared-tables";
@@ -20,6 +21,34 @@ export class GenerateFailed extends Data.TaggedError("GenerateFailed")<{
     return `generate failed: ${this.reason}${detail ? ` (${detail})` : ""}`;
   }
 }
+
+/** drizzle-kit's diff would drop or retype something; nothing was written. */
+export class DestructiveChange extends Data.TaggedError("DestructiveChange")<{
+  readonly statements: ReadonlyArray<string>;
+}> {
+  override get message() {
+    return [
+      `db:generate would write ${this.statements.length} destructive statement(s), so it wrote nothing:`,
+      ...this.statements.map((statement) => `  ${statement}`),
+      "Data in them is lost when the migration runs. If that is intended, run db:generate --allow-destructive.",
+    ].join("\n");
+  }
+}
+
+// What loses data: dropped tables, schemas or columns, and a column's type changed (it may narrow).
+const DESTRUCTIVE = [
+  /^DROP TABLE\b/i,
+  /^DROP SCHEMA\b/i,
+  /^ALTER TABLE\b.*\bDROP COLUMN\b/i,
+  /^ALTER TABLE\b.*\bALTER COLUMN\b.*\bSET DATA TYPE\b/i,
+];
+
+/** The statements of a migration's SQL that lose data. */
+export const destructiveStatements = (sql: string): ReadonlyArray<string> =>
+  sql
+    .split("--> statement-breakpoint")
+    .map((statement) => statement.replace(/^--.*$/gm, "").trim())
+    .filter((statement) => DESTRUCTIVE.some((pattern) => pattern.test(statement)));
 
 /** A migration whose SQL is rendered by code, written once into the journal when missing. */
 export interface CodeMigration {
@@ -81,6 +110,8 @@ export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
 
 export interface GenerateOptions {
   readonly migrationsDir?: string;
+  /** Write a diff that drops or retypes something (`--allow-destructive`); refused by default. */
+  readonly allowDestructive?: boolean;
   /** Schema modules with tables besides `src/schema.ts`; tests use it to add a table. */
   readonly extraSchemas?: ReadonlyArray<string>;
 }
@@ -111,7 +142,9 @@ const attempt = <A>(reason: string, f: () => Promise<A>) =>
  * roles, FORCE ROW LEVEL SECURITY and grants the schema needs and no migration has yet; then any
  * code-rendered migration (the audit trail) not yet written.
  */
-export const generate = (options: GenerateOptions = {}): Effect.Effect<GenerateResult, GenerateFailed> =>
+export const generate = (
+  options: GenerateOptions = {},
+): Effect.Effect<GenerateResult, GenerateFailed | DestructiveChange> =>
   Effect.gen(function* () {
     const dir = options.migrationsDir ?? DrizzleKit.MIGRATIONS_DIR;
     const extraSchemas = options.extraSchemas ?? [];
@@ -119,6 +152,7 @@ export const generate = (options: GenerateOptions = {}): Effect.Effect<GenerateR
       Promise.all(extraSchemas.map((path) => import(pathToFileURL(path).href))),
     ).pipe(Effect.map((modules) => modules.flatMap(Registry.tablesOf)));
     const before = DrizzleKit.journal(dir).length;
+    if (options.allowDestructive !== true) yield* refuseDestructive(dir, extraSchemas);
 
     /** `drizzle-kit generate --custom`, then our SQL in the file it recorded. */
     const writeCustom = (name: string, content: string) =>
@@ -163,3 +197,28 @@ export const generate = (options: GenerateOptions = {}): Effect.Effect<GenerateR
         .map((entry) => entry.tag),
     };
   });
+
+/**
+ * The diff drizzle-kit would write, generated first into a scratch copy of the migrations: destructive statements
+ * fail before anything is written to `dir`.
+ */
+const refuseDestructive = (dir: string, extraSchemas: ReadonlyArray<string>) =>
+  Effect.acquireUseRelease(
+    Effect.sync(() => {
+      const scratch = mkdtempSync(join(tmpdir(), "beep-generate-check-"));
+      cpSync(dir, scratch, { recursive: true });
+      return scratch;
+    }),
+    (scratch) =>
+      Effect.gen(function* () {
+        const count = DrizzleKit.journal(scratch).length;
+        yield* attempt("drizzle-kit generate", () =>
+          DrizzleKit.run(["generate", "--name", "schema"], scratch, { extraSchemas }),
+        );
+        const statements = DrizzleKit.journal(scratch)
+          .slice(count)
+          .flatMap((entry) => destructiveStatements(readFileSync(join(scratch, `${entry.tag}.sql`), "utf8")));
+        if (statements.length > 0) return yield* new DestructiveChange({ statements });
+      }),
+    (scratch) => Effect.sync(() => rmSync(scratch, { recursive: true, force: true })),
+  );
