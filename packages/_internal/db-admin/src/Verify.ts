@@ -2,9 +2,11 @@ import { TenantContext, TenantPolicy } from "@beep/shared-tables";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { Data, Effect } from "effect";
 import type postgres from "postgres";
+import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Catalog from "./internal/catalog.ts";
 import * as ClusterChecks from "./internal/clusterChecks.ts";
 import * as Declared from "./internal/declaredPolicies.ts";
+import * as MigrationChecks from "./internal/migrationChecks.ts";
 import { type Problem, problem, type Report, reportOf, type Subject, subject } from "./internal/report.ts";
 import * as Sql from "./internal/sql.ts";
 import * as Registry from "./Registry.ts";
@@ -33,6 +35,8 @@ export interface VerifyOptions {
   readonly appRole?: string;
   /** The tables whose policies the schema declares; defaults to the registry's. */
   readonly declaredTables?: ReadonlyArray<PgTable>;
+  /** The migrations the database must have applied; defaults to the committed `drizzle/`. */
+  readonly migrationsDir?: string;
 }
 
 /** The database could not be reached or its catalogs read. */
@@ -437,7 +441,13 @@ export const verify = (url: string, options: VerifyOptions = {}): Effect.Effect<
   Effect.gen(function* () {
     const local = yield* Sql.use(
       url,
-      (sql) => audit(sql, options),
+      async (sql) => [
+        ...(await MigrationChecks.audit(sql, {
+          migrationsDir: options.migrationsDir ?? DrizzleKit.MIGRATIONS_DIR,
+          tables: (options.declaredTables ?? Registry.tables).map((table) => getTableConfig(table).name),
+        })),
+        ...(await audit(sql, options)),
+      ],
       (cause) => new VerifyUnavailable({ cause }),
     );
     const cluster = yield* Effect.mapError(

@@ -207,7 +207,7 @@ describe("Verify.verify", () => {
       // A role that does not exist holds nothing: only its own row fails.
       const missing = await verifyBroken([], { appRole: "no_such_role" });
       assert.deepStrictEqual(failures(missing), { no_such_role: ["role-missing"] });
-      assert.strictEqual(missing.subjects.filter((subject) => subject.kind === "check").length, 5);
+      assert.strictEqual(missing.subjects.filter((subject) => subject.kind === "check").length, 6);
     } finally {
       await query(admin, (sql) => sql.unsafe(`DROP ROLE "${probe}"`));
     }

@@ -35,7 +35,10 @@ export type ProblemCode =
   | "not-colocated"
   | "shard-differs"
   | "worker-context-key-missing"
-  | "worker-context-key-differs";
+  | "worker-context-key-differs"
+  | "migrations-missing"
+  | "migrations-unknown"
+  | "table-missing";
 
 export interface Problem {
   readonly code: ProblemCode;
