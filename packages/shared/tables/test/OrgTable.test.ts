@@ -181,14 +181,23 @@ describe("OrgTable.make", () => {
     );
     assert.instanceOf(extra, TableErrors.PlainTenantReference);
     assert.strictEqual((extra as Error).message, fix);
-    // organization_id on one side only is still another tenant's row away; so is a none or nullable target.
-    const oneSided = captureThrow(() =>
-      OrgTable.make(EntityId.make("test_plain_ref"))({ widgetId: text("widget_id") }, (t) => [
-        foreignKey({ columns: [t.organizationId, t.widgetId], foreignColumns: [widget.id, widget.organizationId] }),
-        foreignKey({ columns: [t.widgetId], foreignColumns: [widget.id] }),
-      ]),
-    );
-    assert.instanceOf(oneSided, TableErrors.PlainTenantReference);
+    // organization_id on one side only, or matched to another column, is still another tenant's row away.
+    const mismatched: ReadonlyArray<[AnyPgColumn, AnyPgColumn]> = [
+      [widget.label, widget.id],
+      [widget.id, widget.organizationId],
+    ];
+    for (const foreignColumns of mismatched) {
+      const error = captureThrow(() =>
+        OrgTable.make(EntityId.make("test_plain_ref"))({ widgetId: text("widget_id") }, (t) => [
+          foreignKey({
+            columns: [t.organizationId, t.widgetId],
+            foreignColumns: foreignColumns as [AnyPgColumn, AnyPgColumn],
+          }),
+        ]),
+      );
+      assert.instanceOf(error, TableErrors.PlainTenantReference);
+    }
+    // So is a plain key to a none or nullable table.
     for (const target of [special, sharedThing]) {
       const error = captureThrow(() =>
         OrgTable.make(EntityId.make("test_plain_ref"))({ thingId: text("thing_id").references(() => target.id) }),

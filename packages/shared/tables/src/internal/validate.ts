@@ -89,8 +89,9 @@ export const assertTenantReferences = (table: PgTable, tableName: string) => {
   for (const fk of getTableConfig(table).foreignKeys) {
     const reference = referenceOf(tableName, fk);
     if (metadata(reference.foreignTable) === undefined) continue;
-    const scoped = (columns: ReadonlyArray<AnyPgColumn>) => columns.some((column) => column.name === ORG);
-    if (scoped(reference.columns) && scoped(reference.foreignColumns)) continue;
+    // organization_id on both sides, matched to each other.
+    const position = reference.columns.findIndex((column) => column.name === ORG);
+    if (position >= 0 && reference.foreignColumns[position]?.name === ORG) continue;
     throw new PlainTenantReference({
       table: tableName,
       columns: reference.columns.filter((column) => column.name !== ORG).map((column) => keyOf(table, column)),
