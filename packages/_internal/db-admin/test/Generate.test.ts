@@ -9,6 +9,7 @@ import { assert, describe, it } from "@effect/vitest";
 import { Effect, Option, Redacted } from "effect";
 import { ContextKey, DrizzleKit, Generate, Migrator, Registry, Verify } from "../src/index.ts";
 import { loginFor } from "../src/testing/MigratedDatabase.ts";
+import { optOut } from "./fixtures/optOutSchema.ts";
 import { asTenant, copyMigrations, query } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
@@ -168,7 +169,6 @@ describe("Generate.generate", () => {
       );
       assert.strictEqual(refused, "permission denied for table test_opt_out");
 
-      const { optOut } = await import(OPT_OUT_FIXTURE);
       const schema = [...Registry.tables, ...Registry.codeTables];
       const failing = (report: Verify.Report) =>
         report.subjects.filter((subject) => subject.status === "FAIL").map((subject) => subject.name);
