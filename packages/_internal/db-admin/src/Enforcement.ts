@@ -1,7 +1,15 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
-import { ADMIN_ROLE, APP_FIXED_COLUMNS, APP_ROLE, appPrivileges, createRolesSql, type Privilege } from "./Roles.ts";
+import {
+  ADMIN_ROLE,
+  APP_FIXED_COLUMNS,
+  APP_ROLE,
+  appPrivileges,
+  appPrivilegesOf,
+  createRolesSql,
+  type Privilege,
+} from "./Roles.ts";
 
 /**
  * What drizzle-kit cannot emit and every table needs: the roles, FORCE ROW LEVEL SECURITY, and grants.
@@ -13,7 +21,8 @@ export const forceSql = (table: string) => `ALTER TABLE "${table}" FORCE ROW LEV
 
 /**
  * The runtime role's and the admin role's grants; a partition takes its parent's `privileges`. A table with
- * fixed columns (`APP_FIXED_COLUMNS`) gets UPDATE on its other `columns` only.
+ * fixed columns (`APP_FIXED_COLUMNS`) gets UPDATE on its other `columns` only; with no `privileges` the runtime
+ * role gets nothing (and loses what an earlier definition granted it).
  */
 export const grantSql = (
   table: string,
@@ -22,6 +31,7 @@ export const grantSql = (
 ): ReadonlyArray<string> => {
   const fixed = APP_FIXED_COLUMNS[table] ?? [];
   const admin = `GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "${table}" TO "${ADMIN_ROLE}";`;
+  if (privileges.length === 0) return [`REVOKE ALL ON TABLE "${table}" FROM "${APP_ROLE}";`, admin];
   if (fixed.length === 0 || !privileges.includes("UPDATE")) {
     return [`GRANT ${privileges.join(", ")} ON TABLE "${table}" TO "${APP_ROLE}";`, admin];
   }
@@ -34,14 +44,20 @@ export const grantSql = (
   ];
 };
 
-/** Every statement the schema needs, in order: roles first, then per table FORCE and grants. */
+/**
+ * Every statement the schema needs, in order: roles first, then per table FORCE and grants (`Roles.appPrivilegesOf`:
+ * a `none` table's runtime grants are the ones its definition declares).
+ */
 export const desiredStatements = (tables: ReadonlyArray<PgTable>): ReadonlyArray<string> => [
   ROLES_MARKER,
   ...createRolesSql(),
   ...tables.flatMap((table) => {
     const config = getTableConfig(table);
     const columns = config.columns.map((column) => column.name);
-    return [...(config.enableRLS ? [forceSql(config.name)] : []), ...grantSql(config.name, undefined, columns)];
+    return [
+      ...(config.enableRLS ? [forceSql(config.name)] : []),
+      ...grantSql(config.name, appPrivilegesOf(table), columns),
+    ];
   }),
 ];
 

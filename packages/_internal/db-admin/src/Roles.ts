@@ -1,11 +1,14 @@
+import { OrgTable } from "@beep/shared-tables";
+import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
+
 /** The role the runtime logs in as: LOGIN, no superuser, no BYPASSRLS, owns nothing, DML grants only. */
 export const APP_ROLE = "beep_app";
 /** The role operators and system jobs assume (SET ROLE): NOLOGIN, BYPASSRLS. */
 export const ADMIN_ROLE = "beep_admin";
 
-export type Privilege = "SELECT" | "INSERT" | "UPDATE" | "DELETE";
+export type Privilege = OrgTable.AppPrivilege;
 
-/** What the runtime role may do on each table; tables not listed get the tenant default. */
+/** What the runtime role may do on each table; tables not listed get the tenant default (`none` tables: below). */
 export const APP_PRIVILEGES_BY_TABLE: Readonly<Record<string, ReadonlyArray<Privilege>>> = {
   // The tenant root: a tenant creates and renames itself, never deletes itself through the app.
   shared_organization: ["SELECT", "INSERT", "UPDATE"],
@@ -29,6 +32,15 @@ export const TENANT_DEFAULT_PRIVILEGES: ReadonlyArray<Privilege> = ["SELECT", "I
 
 export const appPrivileges = (table: string): ReadonlyArray<Privilege> =>
   APP_PRIVILEGES_BY_TABLE[table] ?? TENANT_DEFAULT_PRIVILEGES;
+
+/**
+ * What the runtime role may do on a table of the schema. A `rlsPolicy: "none"` table has no policy to hold the
+ * role to its tenant, so it gets only the `appPrivileges` its definition declares: none unless it declares some.
+ */
+export const appPrivilegesOf = (table: PgTable): ReadonlyArray<Privilege> => {
+  const metadata = OrgTable.metadata(table);
+  return metadata?.rlsPolicy === "none" ? (metadata.appPrivileges ?? []) : appPrivileges(getTableConfig(table).name);
+};
 
 export interface RoleAttributes {
   readonly login: boolean;

@@ -1,4 +1,4 @@
-import { TenantContext, TenantPolicy } from "@beep/shared-tables";
+import { OrgTable, TenantContext, TenantPolicy } from "@beep/shared-tables";
 import { getTableConfig, type PgTable } from "drizzle-orm/pg-core";
 import { Data, Effect } from "effect";
 import type postgres from "postgres";
@@ -13,15 +13,24 @@ import * as Registry from "./Registry.ts";
 import { ADMIN_ROLE, APP_ROLE } from "./Roles.ts";
 
 /**
- * Tables allowed to have no row-level security, each with the reason. A `rlsPolicy: "none"` OrgTable must be
- * listed here to pass `db:verify`, so an opt-out is always written down and reviewed.
+ * What has no row-level security by design outside the schema's tables, each with the reason. A tenant table
+ * declares its opt-out where it is defined (`OrgTable.make(id, { rlsPolicy: "none", reason })`), not here.
  */
-export const RLS_EXEMPTIONS: Readonly<Record<string, string>> = {
+export const SYSTEM_EXEMPTIONS: Readonly<Record<string, string>> = {
   "drizzle.__drizzle_migrations":
     "migration bookkeeping, written only by the migrating owner; beep_app has no USAGE on schema drizzle",
   "beep_private.context_key":
     "the key tenant tickets are checked with: one row, no tenant data; beep_app has no USAGE on schema beep_private",
 };
+
+/** The opt-outs the schema declares: every `rlsPolicy: "none"` table, with the reason its definition states. */
+export const declaredExemptions = (tables: ReadonlyArray<PgTable>): Readonly<Record<string, string>> =>
+  Object.fromEntries(
+    tables.flatMap((table) => {
+      const metadata = OrgTable.metadata(table);
+      return metadata?.rlsPolicy === "none" ? [[metadata.tableName, metadata.reason ?? ""] as const] : [];
+    }),
+  );
 
 export type { Problem, ProblemCode, Report, Subject, SubjectKind } from "./internal/report.ts";
 
@@ -29,7 +38,7 @@ export type { Problem, ProblemCode, Report, Subject, SubjectKind } from "./inter
 export const WORKER_KEY_CHECK = ClusterChecks.WORKER_KEY_CHECK;
 
 export interface VerifyOptions {
-  /** Defaults to `RLS_EXEMPTIONS`. */
+  /** Exemptions besides the declared tables' own (`declaredExemptions`); defaults to `SYSTEM_EXEMPTIONS`. */
   readonly exemptions?: Readonly<Record<string, string>>;
   /** The runtime role; defaults to `beep_app`. */
   readonly appRole?: string;
@@ -131,6 +140,10 @@ const checkPolicies = (
   return problems;
 };
 
+/** Where a tenant table without RLS is declared, for the message of one that is not. */
+const DECLARE_OPT_OUT =
+  'declare it in the table\'s definition, OrgTable.make(id, { rlsPolicy: "none", reason: "why no RLS" })';
+
 const checkRls = (
   table: Catalog.Table,
   parent: Catalog.Table | undefined,
@@ -155,8 +168,8 @@ const checkRls = (
       problem(
         "rls-disabled",
         table.hasOrganizationId
-          ? "RLS is disabled on a table with organization_id"
-          : "RLS is disabled and the table is not on the exemption list",
+          ? `RLS is disabled on a table with organization_id and the schema declares no opt-out: ${DECLARE_OPT_OUT}`
+          : `RLS is disabled and no exemption is declared: enable it (Table.withRls for a global table), or ${DECLARE_OPT_OUT}; outside the schema, list it in Verify.SYSTEM_EXEMPTIONS with its reason`,
       ),
     ];
   }
@@ -458,13 +471,12 @@ export const verify = (url: string, options: VerifyOptions = {}): Effect.Effect<
   });
 
 const audit = async (sql: postgres.Sql, options: VerifyOptions): Promise<ReadonlyArray<Subject>> => {
-  const exemptions = options.exemptions ?? RLS_EXEMPTIONS;
+  const declaredTables = options.declaredTables ?? [...Registry.tables, ...Registry.codeTables];
+  const exemptions = { ...(options.exemptions ?? SYSTEM_EXEMPTIONS), ...declaredExemptions(declaredTables) };
   const appRole = options.appRole ?? APP_ROLE;
   const catalog = await Catalog.read(sql, appRole);
   const declaredByName = new Map(
-    (options.declaredTables ?? [...Registry.tables, ...Registry.codeTables]).map(
-      (table) => [getTableConfig(table).name, Declared.ofTable(table)] as const,
-    ),
+    declaredTables.map((table) => [getTableConfig(table).name, Declared.ofTable(table)] as const),
   );
   const byOid = new Map(catalog.tables.map((table) => [table.oid, table]));
 

@@ -7,11 +7,13 @@ import { TableShape } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect, Option, Redacted } from "effect";
-import { ContextKey, DrizzleKit, Generate, Migrator, Registry } from "../src/index.ts";
+import { ContextKey, DrizzleKit, Generate, Migrator, Registry, Verify } from "../src/index.ts";
 import { loginFor } from "../src/testing/MigratedDatabase.ts";
+import { optOut } from "./fixtures/optOutSchema.ts";
 import { asTenant, copyMigrations, query } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
+const OPT_OUT_FIXTURE = fileURLToPath(new URL("./fixtures/optOutSchema.ts", import.meta.url));
 
 /** Every file of a migrations folder with its content, to prove a run wrote nothing. */
 const contents = (dir: string): Record<string, string> =>
@@ -131,6 +133,49 @@ describe("Generate.generate", () => {
 
       const again = await Effect.runPromise(Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [FIXTURE] }));
       assert.deepStrictEqual(again.written, []);
+    } finally {
+      scratch.remove();
+      await database.drop();
+      await dropLogin();
+    }
+  });
+
+  it("a none table declared with a reason: no RLS, no grant for beep_app, and db:verify passes it from its definition", async () => {
+    const scratch = copyMigrations();
+    const database = await Testkit.createDatabase();
+    let dropLogin = async () => {};
+    try {
+      const { written } = await Effect.runPromise(
+        Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [OPT_OUT_FIXTURE] }),
+      );
+      assert.lengthOf(written, 2);
+      const schemaSql = readFileSync(join(scratch.dir, `${written[0]}.sql`), "utf8");
+      assert.include(schemaSql, 'CREATE TABLE "test_opt_out"');
+      assert.notInclude(schemaSql, 'ALTER TABLE "test_opt_out" ENABLE ROW LEVEL SECURITY;');
+      const statements = readFileSync(join(scratch.dir, `${written[1]}.sql`), "utf8")
+        .split("--> statement-breakpoint")
+        .map((statement) => statement.replace(/^--.*$/gm, "").trim());
+      assert.deepStrictEqual(statements, [
+        'REVOKE ALL ON TABLE "test_opt_out" FROM "beep_app";',
+        'GRANT SELECT, INSERT, UPDATE, DELETE ON TABLE "test_opt_out" TO "beep_admin";',
+      ]);
+
+      await Effect.runPromise(Migrator.migrate({ url: database.url, migrationsDir: scratch.dir }));
+      await Effect.runPromise(ContextKey.install(database.url, Option.some(Redacted.make(ContextKey.generate()))));
+      const login = await loginFor(database);
+      dropLogin = login.drop;
+      const refused = await query(login.url, (sql) => sql`select data from test_opt_out`.then(() => "read")).catch(
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      assert.strictEqual(refused, "permission denied for table test_opt_out");
+
+      const schema = [...Registry.tables, ...Registry.codeTables];
+      const failing = (report: Verify.Report) =>
+        report.subjects.filter((subject) => subject.status === "FAIL").map((subject) => subject.name);
+      const declared = await Effect.runPromise(Verify.verify(database.url, { declaredTables: [...schema, optOut] }));
+      assert.deepStrictEqual(failing(declared), []);
+      const undeclared = await Effect.runPromise(Verify.verify(database.url, { declaredTables: schema }));
+      assert.deepStrictEqual(failing(undeclared), ["test_opt_out"]);
     } finally {
       scratch.remove();
       await database.drop();

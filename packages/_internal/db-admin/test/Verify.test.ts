@@ -4,7 +4,7 @@ import { OrgTable, TenantPolicy } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
 import { sql } from "drizzle-orm";
-import { getTableConfig, pgPolicy, text } from "drizzle-orm/pg-core";
+import { getTableConfig, type PgTable, pgPolicy, text } from "drizzle-orm/pg-core";
 import { Effect } from "effect";
 import { AuditEvent, Registry, Verify } from "../src/index.ts";
 import * as MigratedDatabase from "../src/testing/MigratedDatabase.ts";
@@ -118,8 +118,14 @@ describe("Verify.verify", () => {
     assert.include(messagesOf(report, "shared_team")[0], "WITH CHECK is (true)");
   });
 
-  it("a table without RLS passes only when exempt with a written reason; so does a none-mode OrgTable", async () => {
-    const optOut = OrgTable.make(EntityId.make("test_opt_out"), { rlsPolicy: "none" })({ data: text("data") });
+  it("a table without RLS passes only when exempt with a written reason; a none-mode OrgTable by its definition's", async () => {
+    const optOut = OrgTable.make(EntityId.make("test_opt_out"), {
+      rlsPolicy: "none",
+      reason: "opted out for the benchmark",
+    })({ data: text("data") });
+    assert.deepStrictEqual(Verify.declaredExemptions([...Registry.tables, optOut]), {
+      test_opt_out: "opted out for the benchmark",
+    });
     const database = await MigratedDatabase.create();
     try {
       await query(database.adminUrl, async (sql) => {
@@ -129,20 +135,30 @@ describe("Verify.verify", () => {
         await sql`CREATE TABLE "test_unknown" (id text, organization_id text NOT NULL, PRIMARY KEY (organization_id, id))`;
         await sql.unsafe(TenantPolicy.renderSql("test_unknown", "standard"));
       });
-      const declaredTables = [...Registry.tables, ...Registry.codeTables, optOut];
-      const run = (exemptions: Record<string, string>) =>
+      const schema = [...Registry.tables, ...Registry.codeTables];
+      const run = (declared: ReadonlyArray<PgTable>, exemptions: Record<string, string> = {}) =>
         Effect.runPromise(
-          Verify.verify(database.adminUrl, { declaredTables, exemptions: { ...Verify.RLS_EXEMPTIONS, ...exemptions } }),
+          Verify.verify(database.adminUrl, {
+            declaredTables: [...schema, ...declared],
+            exemptions: { ...Verify.SYSTEM_EXEMPTIONS, ...exemptions },
+          }),
         );
-      const unlisted = await run({});
-      // test_unknown is not in the schema: a table with organization_id is held to the standard tenant policy.
-      assert.deepStrictEqual(failures(unlisted), { scratch_notes: ["rls-disabled"], test_opt_out: ["rls-disabled"] });
-      assert.deepStrictEqual(messagesOf(unlisted, "scratch_notes"), [
-        "RLS is disabled and the table is not on the exemption list",
+      // The opt-out declared in the definition is the exemption: no list to edit.
+      const declared = await run([optOut]);
+      assert.deepStrictEqual(failures(declared), { scratch_notes: ["rls-disabled"] });
+      assert.deepStrictEqual(messagesOf(declared, "scratch_notes"), [
+        'RLS is disabled and no exemption is declared: enable it (Table.withRls for a global table), or declare it in the table\'s definition, OrgTable.make(id, { rlsPolicy: "none", reason: "why no RLS" }); outside the schema, list it in Verify.SYSTEM_EXEMPTIONS with its reason',
       ]);
-      const listed = await run({ scratch_notes: "notes are global", test_opt_out: "opted out for the benchmark" });
+      // Undeclared, the same table with organization_id fails, and the message says where to declare it.
+      const undeclared = await run([]);
+      assert.includeMembers(failures(undeclared).test_opt_out ?? [], ["rls-disabled"]);
+      assert.include(
+        messagesOf(undeclared, "test_opt_out")[0],
+        'RLS is disabled on a table with organization_id and the schema declares no opt-out: declare it in the table\'s definition, OrgTable.make(id, { rlsPolicy: "none", reason: "why no RLS" })',
+      );
+      const listed = await run([optOut], { scratch_notes: "notes are global" });
       assert.deepStrictEqual(failures(listed), {});
-      const unexplained = await run({ scratch_notes: " ", test_opt_out: "opted out for the benchmark" });
+      const unexplained = await run([optOut], { scratch_notes: " " });
       assert.deepStrictEqual(failures(unexplained), { scratch_notes: ["exemption-without-reason"] });
       const bookkeeping = await Effect.runPromise(Verify.verify(database.adminUrl, { exemptions: {} }));
       assert.deepStrictEqual(failures(bookkeeping)["drizzle.__drizzle_migrations"], ["rls-disabled"]);

@@ -12,21 +12,41 @@ import {
   text,
 } from "drizzle-orm/pg-core";
 import { idColumn, type NoDefaultColumns, timestampColumns } from "./internal/columns.ts";
-import { assertNoDefaultColumnNames, assertNoReservedPolicies, assertTenantSafeKeys } from "./internal/validate.ts";
-import { UnsafeTenantKey } from "./TableErrors.ts";
+import { APP_PRIVILEGES, type AppPrivilege, type Metadata, MetadataKey, metadata } from "./internal/metadata.ts";
+import {
+  assertNoDefaultColumnNames,
+  assertNoReservedPolicies,
+  assertTenantReferences,
+  assertTenantSafeKeys,
+} from "./internal/validate.ts";
+import { UndeclaredOptOut, UnsafeTenantKey } from "./TableErrors.ts";
 import { currentOrgId } from "./TenantContext.ts";
 import { drizzlePolicies, type RlsMode, toDrizzle } from "./TenantPolicy.ts";
 import * as TenantRole from "./TenantRole.ts";
 import { organization } from "./tables/organization.ts";
 
+export type { AppPrivilege, Metadata } from "./internal/metadata.ts";
+export { APP_PRIVILEGES, metadata } from "./internal/metadata.ts";
 export type { RlsMode } from "./TenantPolicy.ts";
 
-export interface Options<M extends RlsMode> {
+interface ModeOptions<M extends RlsMode> {
   /** Default `"standard"`. */
   readonly rlsPolicy?: M;
   /** `standard` only: the column naming a user who may also read the row in their own context (`TenantPolicy`). */
   readonly userColumn?: string;
 }
+
+/** An opt-out is written down where the table is: why it has no RLS, and what the runtime role may do on it. */
+interface OptOutOptions {
+  /** Why the table has no row-level security (kept in its metadata, read by `db:verify`); required. */
+  readonly reason: string;
+  /** What `beep_app` may do on the table; without it the runtime role gets no grant at all. */
+  readonly appPrivileges?: ReadonlyArray<AppPrivilege>;
+}
+
+/** `rlsPolicy: "none"` requires `reason`; the other modes take neither `reason` nor `appPrivileges`. */
+export type Options<M extends RlsMode> = ModeOptions<M> &
+  ([M] extends ["none"] ? OptOutOptions : { readonly reason?: never; readonly appPrivileges?: never });
 
 // Inside a tenant transaction the organization may be omitted: it defaults to the context. Shared rows of a
 // `nullable` table have one too: `TenantContext.SHARED_ORGANIZATION_ID`.
@@ -54,17 +74,6 @@ export type OrgTable<
   columns: BuildColumns<T, DefaultColumns<T> & C, "pg">;
   dialect: "pg";
 }>;
-
-/** What the factory knows about a table it made. */
-export interface Metadata {
-  readonly tableName: string;
-  readonly rlsPolicy: RlsMode;
-}
-
-const MetadataKey = Symbol.for("@beep/shared-tables/OrgTable");
-
-/** The factory's metadata of a table, or undefined when the table was not made by `OrgTable.make`. */
-export const metadata = (table: object): Metadata | undefined => (table as { [MetadataKey]?: Metadata })[MetadataKey];
 
 /**
  * A tenant table: `id`, `organization_id`, `created_at`, `updated_at`, tenant-safe keys,
@@ -112,11 +121,42 @@ export const make =
       ];
     });
     if (mode !== "none") table.enableRLS();
-    Object.defineProperty(table, MetadataKey, { value: { tableName: name, rlsPolicy: mode } satisfies Metadata });
+    Object.defineProperty(table, MetadataKey, { value: metadataOf(name, mode, options) });
     // Evaluate extraConfig now, so a bad definition fails where the table is defined.
     assertTenantSafeKeys(table, name, 1);
+    assertTenantReferences(table, name);
     return table as unknown as OrgTable<T, M, C>;
   };
+
+/** The metadata of a table being made; an opt-out without a reason, or opt-out options elsewhere, are refused. */
+const metadataOf = (tableName: string, mode: RlsMode, options: ModeOptions<RlsMode> | undefined): Metadata => {
+  const { reason, appPrivileges } = (options ?? {}) as Partial<OptOutOptions>;
+  if (mode !== "none") {
+    if (reason !== undefined || appPrivileges !== undefined) {
+      throw new UndeclaredOptOut({
+        table: tableName,
+        detail: `reason and appPrivileges belong to rlsPolicy "none" tables; a ${mode} table is isolated by RLS`,
+      });
+    }
+    return { tableName, rlsPolicy: mode };
+  }
+  if (typeof reason !== "string" || reason.trim() === "") {
+    throw new UndeclaredOptOut({
+      table: tableName,
+      detail: 'rlsPolicy "none" needs a reason: OrgTable.make(id, { rlsPolicy: "none", reason: "why no RLS" })',
+    });
+  }
+  const unknown = (appPrivileges ?? []).filter((privilege) => !APP_PRIVILEGES.includes(privilege));
+  if (unknown.length > 0) {
+    throw new UndeclaredOptOut({ table: tableName, detail: `appPrivileges: unknown ${unknown.join(", ")}` });
+  }
+  return {
+    tableName,
+    rlsPolicy: mode,
+    reason: reason.trim(),
+    ...(appPrivileges === undefined ? {} : { appPrivileges: [...new Set(appPrivileges)] }),
+  };
+};
 
 // pgTable's overloads are too generic for the merged column map; the public type is restored by `make`.
 const pgTableOf = pgTable as unknown as (

@@ -1,8 +1,18 @@
 import { EntityId, SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, expectTypeOf, it } from "@effect/vitest";
 import { getTableName, type SQL, sql } from "drizzle-orm";
-import { getTableConfig, index, PgDialect, pgPolicy, text, unique, uniqueIndex } from "drizzle-orm/pg-core";
-import { OrgTable, SharedTables, TableErrors, TenantContext, TenantPolicy } from "../src/index.ts";
+import {
+  type AnyPgColumn,
+  foreignKey,
+  getTableConfig,
+  index,
+  PgDialect,
+  pgPolicy,
+  text,
+  unique,
+  uniqueIndex,
+} from "drizzle-orm/pg-core";
+import { OrgTable, SharedTables, TableErrors, TableShape, TenantContext, TenantPolicy } from "../src/index.ts";
 
 const WidgetId = EntityId.make("test_widget");
 const GadgetId = EntityId.make("test_gadget");
@@ -17,7 +27,11 @@ const gadget = OrgTable.make(GadgetId)(
   (t) => [OrgTable.reference(t, { columns: [t.widgetId], foreignColumns: [widget.id] }).onDelete("cascade")],
 );
 const sharedThing = OrgTable.make(SharedThingId, { rlsPolicy: "nullable" })({ domain: text("domain").notNull() });
-const special = OrgTable.make(SpecialId, { rlsPolicy: "none" })({ data: text("data") });
+const special = OrgTable.make(SpecialId, { rlsPolicy: "none", reason: "read by an operator job across organizations" })(
+  {
+    data: text("data"),
+  },
+);
 
 const policyNames = (table: Parameters<typeof getTableConfig>[0]) =>
   getTableConfig(table)
@@ -147,6 +161,125 @@ describe("OrgTable.make", () => {
           OrgTable.reference(t, { columns: [t.thingId], foreignColumns: [sharedThing.id] }),
         ]),
       /standard or none OrgTable/,
+    );
+  });
+
+  it("refuses a plain foreign key to a tenant table, inline or in extraConfig, naming the fix", () => {
+    const fix =
+      'Table "test_plain_ref": the foreign key (t.widgetId) -> test_widget does not include organization_id on both sides, so it could point at another tenant\'s row; use OrgTable.reference(t, { columns: [t.widgetId], foreignColumns: [test_widget.id] })';
+    const inline = captureThrow(() =>
+      OrgTable.make(EntityId.make("test_plain_ref"))({
+        widgetId: text("widget_id").references(() => widget.id),
+      }),
+    );
+    assert.instanceOf(inline, TableErrors.PlainTenantReference);
+    assert.strictEqual((inline as Error).message, fix);
+    const extra = captureThrow(() =>
+      OrgTable.make(EntityId.make("test_plain_ref"))({ widgetId: text("widget_id") }, (t) => [
+        foreignKey({ columns: [t.widgetId], foreignColumns: [widget.id] }),
+      ]),
+    );
+    assert.instanceOf(extra, TableErrors.PlainTenantReference);
+    assert.strictEqual((extra as Error).message, fix);
+    // organization_id on one side only, or matched to another column, is still another tenant's row away.
+    const mismatched: ReadonlyArray<[AnyPgColumn, AnyPgColumn]> = [
+      [widget.label, widget.id],
+      [widget.id, widget.organizationId],
+    ];
+    for (const foreignColumns of mismatched) {
+      const error = captureThrow(() =>
+        OrgTable.make(EntityId.make("test_plain_ref"))({ widgetId: text("widget_id") }, (t) => [
+          foreignKey({
+            columns: [t.organizationId, t.widgetId],
+            foreignColumns: foreignColumns as [AnyPgColumn, AnyPgColumn],
+          }),
+        ]),
+      );
+      assert.instanceOf(error, TableErrors.PlainTenantReference);
+    }
+    // So is a plain key to a none or nullable table.
+    for (const target of [special, sharedThing]) {
+      const error = captureThrow(() =>
+        OrgTable.make(EntityId.make("test_plain_ref"))({ thingId: text("thing_id").references(() => target.id) }),
+      );
+      assert.instanceOf(error, TableErrors.PlainTenantReference);
+      assert.include((error as Error).message, `foreignColumns: [${getTableName(target)}.id]`);
+    }
+  });
+
+  it("refuses a self-reference through .references (the table is not defined yet); OrgTable.reference to t.id passes", () => {
+    const selfRef = captureThrow(() => {
+      const node = OrgTable.make(EntityId.make("test_node"))({
+        parentId: text("parent_id").references((): AnyPgColumn => node.id),
+      });
+      return node;
+    });
+    assert.instanceOf(selfRef, TableErrors.UnresolvedReference);
+    assert.include((selfRef as Error).message, "foreignColumns: [t.id]");
+    const tree = OrgTable.make(EntityId.make("test_tree"))({ parentId: text("parent_id") }, (t) => [
+      OrgTable.reference(t, { columns: [t.parentId], foreignColumns: [t.id] }),
+    ]);
+    assert.deepStrictEqual(TableShape.of(tree).foreignKeys, [
+      "(organization_id) -> shared_organization(id)",
+      "(organization_id, parent_id) -> test_tree(organization_id, id)",
+    ]);
+  });
+
+  it("keeps references to global tables and OrgTable.reference", () => {
+    const authored = OrgTable.make(EntityId.make("test_authored"))(
+      {
+        authorId: text("author_id").references(() => SharedTables.user.id, { onDelete: "set null" }),
+        widgetId: text("widget_id").notNull(),
+      },
+      (t) => [
+        foreignKey({ columns: [t.authorId], foreignColumns: [SharedTables.user.id] }),
+        OrgTable.reference(t, { columns: [t.widgetId], foreignColumns: [widget.id] }),
+        // Written out with organization_id on both sides, a foreign key is what OrgTable.reference makes.
+        foreignKey({ columns: [t.organizationId, t.widgetId], foreignColumns: [widget.organizationId, widget.id] }),
+      ],
+    );
+    assert.lengthOf(getTableConfig(authored).foreignKeys, 5);
+    assert.lengthOf(getTableConfig(gadget).foreignKeys, 2);
+  });
+
+  it("none: an opt-out states its reason, kept with the table's app privileges in its metadata", () => {
+    assert.deepStrictEqual(OrgTable.metadata(special), {
+      tableName: "test_special",
+      rlsPolicy: "none",
+      reason: "read by an operator job across organizations",
+    });
+    const readable = OrgTable.make(EntityId.make("test_readable"), {
+      rlsPolicy: "none",
+      reason: "  a public catalogue  ",
+      appPrivileges: ["SELECT"],
+    })({ data: text("data") });
+    assert.deepStrictEqual(OrgTable.metadata(readable), {
+      tableName: "test_readable",
+      rlsPolicy: "none",
+      reason: "a public catalogue",
+      appPrivileges: ["SELECT"],
+    });
+    for (const reason of [undefined, "", "   "]) {
+      const error = captureThrow(() =>
+        // @ts-expect-error a none table without a string reason does not type-check
+        OrgTable.make(EntityId.make("test_unexplained"), { rlsPolicy: "none", reason })({ data: text("data") }),
+      );
+      assert.instanceOf(error, TableErrors.UndeclaredOptOut);
+      assert.include((error as Error).message, 'rlsPolicy: "none", reason:');
+    }
+    // @ts-expect-error a none table needs a reason
+    assert.throws(() => OrgTable.make(EntityId.make("test_unexplained"), { rlsPolicy: "none" })({}), /needs a reason/);
+    assert.throws(
+      () =>
+        // @ts-expect-error only none tables take a reason
+        OrgTable.make(EntityId.make("test_isolated"), { rlsPolicy: "standard", reason: "x" })({ data: text("data") }),
+      TableErrors.UndeclaredOptOut,
+    );
+    assert.throws(
+      () =>
+        // @ts-expect-error not a privilege
+        OrgTable.make(EntityId.make("test_odd"), { rlsPolicy: "none", reason: "x", appPrivileges: ["TRUNCATE"] })({}),
+      /unknown TRUNCATE/,
     );
   });
 

@@ -1,8 +1,22 @@
-import { is } from "drizzle-orm";
-import { getTableConfig, PgPolicy, type PgTable, type PgTableExtraConfigValue } from "drizzle-orm/pg-core";
-import { DefaultColumnRedefined, ReservedPolicyName, UnsafeTenantKey } from "../TableErrors.ts";
+import { getTableColumns, getTableName, is, type Table } from "drizzle-orm";
+import {
+  type AnyPgColumn,
+  type ForeignKey,
+  getTableConfig,
+  PgPolicy,
+  type PgTable,
+  type PgTableExtraConfigValue,
+} from "drizzle-orm/pg-core";
+import {
+  DefaultColumnRedefined,
+  PlainTenantReference,
+  ReservedPolicyName,
+  UnresolvedReference,
+  UnsafeTenantKey,
+} from "../TableErrors.ts";
 import { isReservedPolicyName } from "../TenantPolicy.ts";
 import { DEFAULT_COLUMN_KEYS, DEFAULT_COLUMN_SQL_NAMES } from "./columns.ts";
+import { metadata } from "./metadata.ts";
 
 const sqlNameOf = (key: string, builder: unknown): string => {
   const name = (builder as { config?: { name?: string } }).config?.name;
@@ -50,5 +64,41 @@ export const assertTenantSafeKeys = (table: PgTable, tableName: string, ownPrima
     if (!index.config.unique) continue;
     const names = index.config.columns.map((column) => (column as { name?: string }).name);
     if (!names.includes(ORG)) fail(`unique index "${index.config.name ?? "(unnamed)"}" must include organization_id`);
+  }
+};
+
+/** The key a table holds a column under (`documentId`), for messages that show the code to write. */
+const keyOf = (table: Table, column: AnyPgColumn): string =>
+  Object.entries(getTableColumns(table)).find(([, value]) => value.name === column.name)?.[0] ?? column.name;
+
+const referenceOf = (tableName: string, fk: ForeignKey) => {
+  try {
+    return fk.reference();
+  } catch (cause) {
+    // `.references(() => x.id)` while `x` is still being defined: the check cannot see the target.
+    if (cause instanceof ReferenceError) throw new UnresolvedReference({ table: tableName, cause });
+    throw cause;
+  }
+};
+
+/**
+ * A foreign key to another tenant table (any `OrgTable`) includes `organization_id` on both sides, as
+ * `OrgTable.reference` writes it: foreign-key checks ignore RLS. References to global tables are free.
+ */
+export const assertTenantReferences = (table: PgTable, tableName: string) => {
+  for (const fk of getTableConfig(table).foreignKeys) {
+    const reference = referenceOf(tableName, fk);
+    if (metadata(reference.foreignTable) === undefined) continue;
+    // organization_id on both sides, matched to each other.
+    const position = reference.columns.findIndex((column) => column.name === ORG);
+    if (position >= 0 && reference.foreignColumns[position]?.name === ORG) continue;
+    throw new PlainTenantReference({
+      table: tableName,
+      columns: reference.columns.filter((column) => column.name !== ORG).map((column) => keyOf(table, column)),
+      target: getTableName(reference.foreignTable),
+      foreignColumns: reference.foreignColumns
+        .filter((column) => column.name !== ORG)
+        .map((column) => keyOf(reference.foreignTable, column)),
+    });
   }
 };
