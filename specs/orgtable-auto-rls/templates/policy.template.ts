@@ -58,7 +58,10 @@ export const category = OrgTable.make(CategoryId, { rlsPolicy: "nullable" })(
  * data that must be read across organizations by trusted code only (and never granted to the app
  * role without review). Say why in a comment, as here: import bookkeeping read by an operator job.
  */
-export const importRun = OrgTable.make(ImportRunId, { rlsPolicy: "none" })({
+export const importRun = OrgTable.make(ImportRunId, {
+  rlsPolicy: "none",
+  reason: "import bookkeeping read by an operator job",
+})({
   source: text("source").notNull(),
   rows: integer("rows").notNull().default(0),
 });

@@ -172,9 +172,13 @@ describe("Generate.generate", () => {
       const schema = [...Registry.tables, ...Registry.codeTables];
       const failing = (report: Verify.Report) =>
         report.subjects.filter((subject) => subject.status === "FAIL").map((subject) => subject.name);
-      const declared = await Effect.runPromise(Verify.verify(database.url, { declaredTables: [...schema, optOut] }));
+      const declared = await Effect.runPromise(
+        Verify.verify(database.url, { declaredTables: [...schema, optOut], migrationsDir: scratch.dir }),
+      );
       assert.deepStrictEqual(failing(declared), []);
-      const undeclared = await Effect.runPromise(Verify.verify(database.url, { declaredTables: schema }));
+      const undeclared = await Effect.runPromise(
+        Verify.verify(database.url, { declaredTables: schema, migrationsDir: scratch.dir }),
+      );
       assert.deepStrictEqual(failing(undeclared), ["test_opt_out"]);
     } finally {
       scratch.remove();
