@@ -33,6 +33,8 @@ const PLAN = [
   "```",
 ].join("\n");
 
+const LOG = "# Reflection log\n\n## P0\n\n## P1\n";
+
 const SCRIPT = fileURLToPath(new URL("../scripts/verify.ts", import.meta.url));
 
 /** The environment of the script; the guard variable is dropped in case this suite itself runs inside a checkpoint. */
@@ -45,9 +47,18 @@ const runScript = (...args: Array<string>) =>
   spawnSync("bun", [SCRIPT, ...args], { env: scriptEnv({}), encoding: "utf8" });
 
 describe("Verify", () => {
-  writeSpec("planned-fails", { "README.md": README("planned"), "MASTER_ORCHESTRATION.md": PLAN });
+  writeFileSync(
+    join(root, "README.md"),
+    "| spec | goal |\n| --- | --- |\n| [planned-fails](planned-fails/README.md) | a goal |\n| [complete-fails](complete-fails/README.md) | a goal |\n",
+  );
+  writeSpec("planned-fails", {
+    "README.md": README("planned"),
+    "MASTER_ORCHESTRATION.md": PLAN,
+    "REFLECTION_LOG.md": LOG,
+  });
   writeSpec("complete-fails", {
     "README.md": README("complete"),
+    "REFLECTION_LOG.md": LOG,
     "MASTER_ORCHESTRATION.md": PLAN,
     "handoffs/HANDOFF_P1.md": '# Handoff\n\n```sh checkpoint\ntest "$BEEP_SPECS_VERIFY" = 1 && exit 3\n```\n',
   });
