@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { afterAll } from "vitest";
@@ -208,6 +209,17 @@ describe("SpecGate: what a spec needs before a session can resume from it", () =
       const todo = yield* refusal("todo-index-goal");
       assert.instanceOf(todo, SpecErrors.TemplatePlaceholder);
       assert.include(todo.message, "todo-index-goal: the goal in the specs index is still the template's placeholder");
+    }),
+  );
+
+  // The repo's own specs, read and checked without running a checkpoint (those run test suites, this one included).
+  it.effect("every spec of the repo passes the gate", () =>
+    Effect.gen(function* () {
+      const specsDir = fileURLToPath(new URL("..", import.meta.url));
+      const repoRoot = join(specsDir, "..");
+      const names = Verify.specNames(specsDir);
+      assert.include(names, "orgtable-auto-rls");
+      for (const name of names) yield* Verify.load(specsDir, name, repoRoot);
     }),
   );
 });
