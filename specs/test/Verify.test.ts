@@ -49,7 +49,7 @@ const runScript = (...args: Array<string>) =>
 describe("Verify", () => {
   writeFileSync(
     join(root, "README.md"),
-    "| spec | goal |\n| --- | --- |\n| [planned-fails](planned-fails/README.md) | a goal |\n| [complete-fails](complete-fails/README.md) | a goal |\n",
+    "| spec | goal |\n| --- | --- |\n| [planned-fails](planned-fails/README.md) | a goal |\n| [complete-fails](complete-fails/README.md) | a goal |\n| [unlogged](unlogged/README.md) | a goal |\n",
   );
   writeSpec("planned-fails", {
     "README.md": README("planned"),
@@ -130,6 +130,22 @@ describe("Verify", () => {
     const unknown = runScript("no-such-spec");
     assert.strictEqual(unknown.status, 2);
     assert.include(unknown.stderr, 'No spec named "no-such-spec"');
+  });
+
+  it("--no-run checks the specs and runs nothing; a spec the gate refuses exits 2 with its file", () => {
+    const checked = runScript("--no-run", "complete-fails");
+    assert.strictEqual(checked.status, 0, checked.stdout + checked.stderr);
+    assert.include(checked.stdout, "complete-fails: 2 phases, 2 checkpoints, not run");
+    assert.notInclude(checked.stdout, "[1/2]");
+
+    writeSpec("unlogged", { "README.md": README("complete"), "MASTER_ORCHESTRATION.md": PLAN });
+    const refused = runScript("--no-run", "unlogged");
+    rmSync(join(root, "unlogged"), { recursive: true });
+    assert.strictEqual(refused.status, 2, refused.stdout + refused.stderr);
+    assert.include(
+      refused.stderr,
+      '/unlogged/REFLECTION_LOG.md: unlogged P0 is complete but the log has no "## P0 ..." entry',
+    );
   });
 
   it("refuses to run inside a checkpoint", () => {
