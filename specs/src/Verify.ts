@@ -89,8 +89,8 @@ export const load = (specsDir: string, name: string, repoRoot: string): Effect.E
     for (const path of markdownFiles(dir)) {
       const file = relative(repoRoot, path);
       const text = yield* readText(path);
-      for (const { line, phase } of yield* Checkpoint.placeholders(file, text))
-        placeholderLines.push({ file, line, phase });
+      const todo = yield* Checkpoint.placeholders(file, text);
+      placeholderLines.push(...todo.map(({ line, phase }) => ({ file, line, phase })));
       for (const checkpoint of yield* Checkpoint.parse(file, text)) {
         if (!statuses.has(checkpoint.phase)) {
           return yield* new PhaseNotInStatusTable({ file, line: checkpoint.line, phase: checkpoint.phase });
