@@ -1,4 +1,4 @@
-// `bun run spec:new <name>`: copies specs/_template to specs/<name>.
+// `bun run spec:new <name>`: copies specs/_template to specs/<name> and adds it to specs/README.md.
 import { relative } from "node:path";
 import { Cause, Config, Effect, Exit, Option } from "effect";
 import { SpecErrors, SpecScaffold } from "../src/index.ts";
@@ -19,7 +19,9 @@ const program = Effect.gen(function* () {
 const exit = await Effect.runPromiseExit(program);
 if (Exit.isSuccess(exit)) {
   const shown = relative(REPO_ROOT, exit.value).startsWith("..") ? exit.value : relative(REPO_ROOT, exit.value);
-  console.log(`Created ${shown}. Fill in its README status table and phases, then run: bun run specs:verify`);
+  console.log(
+    `Created ${shown} and its row in specs/README.md. Replace every TODO (the goal there and in its README, the status table, the phases and their checkpoints), then run: bun run specs:verify --no-run`,
+  );
 } else {
   const failure = Cause.failureOption(exit.cause);
   console.error(Option.isSome(failure) ? `spec:new: ${failure.value.message}` : Cause.pretty(exit.cause));

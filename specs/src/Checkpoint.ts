@@ -48,23 +48,54 @@ export const commands = (content: string): ReadonlyArray<{ readonly offset: numb
   return result;
 };
 
-/** Every checkpoint command of a markdown file, with its phase. */
-export const parse = (
+/** The checkpoint blocks of a markdown file, each with its phase. */
+const blocks = (
   file: string,
   text: string,
-): Effect.Effect<ReadonlyArray<Checkpoint>, CheckpointWithoutPhase | CheckpointNotShell> =>
+): Effect.Effect<
+  ReadonlyArray<{ readonly block: Markdown.CodeBlock; readonly phase: string }>,
+  CheckpointWithoutPhase | CheckpointNotShell
+> =>
   Effect.gen(function* () {
     const headings = Markdown.headings(text);
-    const result: Array<Checkpoint> = [];
+    const result: Array<{ block: Markdown.CodeBlock; phase: string }> = [];
     for (const block of Markdown.codeBlocks(text).filter(isCheckpointBlock)) {
       if (!SHELLS.includes(block.lang)) {
         return yield* new CheckpointNotShell({ file, line: block.line, lang: block.lang });
       }
       const phase = phaseOf(file, block, headings);
       if (phase === undefined) return yield* new CheckpointWithoutPhase({ file, line: block.line });
-      for (const { offset, command } of commands(block.content)) {
-        result.push({ file, line: block.line + 1 + offset, phase, command });
-      }
+      result.push({ block, phase });
     }
     return result;
   });
+
+/** Every checkpoint command of a markdown file, with its phase. */
+export const parse = (
+  file: string,
+  text: string,
+): Effect.Effect<ReadonlyArray<Checkpoint>, CheckpointWithoutPhase | CheckpointNotShell> =>
+  Effect.map(blocks(file, text), (found) =>
+    found.flatMap(({ block, phase }) =>
+      commands(block.content).map(({ offset, command }) => ({ file, line: block.line + 1 + offset, phase, command })),
+    ),
+  );
+
+/** The marker of a line the template left for the author to replace. */
+export const PLACEHOLDER = "TODO";
+
+/** Lines of checkpoint blocks, comments included, that still hold the template's `TODO`. */
+export const placeholders = (
+  file: string,
+  text: string,
+): Effect.Effect<
+  ReadonlyArray<{ readonly line: number; readonly phase: string }>,
+  CheckpointWithoutPhase | CheckpointNotShell
+> =>
+  Effect.map(blocks(file, text), (found) =>
+    found.flatMap(({ block, phase }) =>
+      block.content
+        .split("\n")
+        .flatMap((raw, offset) => (raw.includes(PLACEHOLDER) ? [{ line: block.line + 1 + offset, phase }] : [])),
+    ),
+  );

@@ -24,14 +24,22 @@ const plain = (cell: string) => cell.replace(/[*_`]/g, "").trim().toLowerCase();
 const isTableRow = (line: string) => line.trim().startsWith("|");
 const isDelimiterRow = (line: string) => /^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$/.test(line);
 
+/** One row of a status table: its phase, status, 1-based line and every cell by its (plain, lowercase) header. */
+export interface Row {
+  readonly phase: string;
+  readonly status: Status;
+  readonly line: number;
+  readonly cells: ReadonlyMap<string, string>;
+}
+
 /**
- * The phases of a spec and their status, from the first table of its README whose header has
- * a "Phase" and a "Status" column: the single source of truth for what is complete.
+ * The rows of the first table of a spec's README whose header has a "Phase" and a "Status" column:
+ * the single source of truth for what is complete.
  */
-export const parse = (
+export const rows = (
   file: string,
   text: string,
-): Effect.Effect<ReadonlyMap<string, Status>, StatusTableMissing | InvalidStatusRow> =>
+): Effect.Effect<ReadonlyArray<Row>, StatusTableMissing | InvalidStatusRow> =>
   Effect.gen(function* () {
     const lines = text.split(/\r?\n/);
     for (let index = 0; index + 1 < lines.length; index++) {
@@ -41,7 +49,7 @@ export const parse = (
       const phaseColumn = names.indexOf("phase");
       const statusColumn = names.indexOf("status");
       if (phaseColumn === -1 || statusColumn === -1) continue;
-      const statuses = new Map<string, Status>();
+      const result: Array<Row> = [];
       for (let row = index + 2; row < lines.length && isTableRow(lines[row] ?? ""); row++) {
         const line = row + 1;
         const values = cells(lines[row] ?? "");
@@ -57,12 +65,20 @@ export const parse = (
             detail: `status "${status}" of ${phase} is not one of ${STATUSES.join(", ")}`,
           });
         }
-        if (statuses.has(phase)) {
+        if (result.some((earlier) => earlier.phase === phase)) {
           return yield* new InvalidStatusRow({ file, line, detail: `${phase} is listed twice` });
         }
-        statuses.set(phase, status as Status);
+        const byName = new Map(names.map((name, column) => [name, values[column] ?? ""] as const));
+        result.push({ phase, status: status as Status, line, cells: byName });
       }
-      return statuses;
+      return result;
     }
     return yield* new StatusTableMissing({ file });
   });
+
+/** The phases of a spec and their status, from its README's status table. */
+export const parse = (
+  file: string,
+  text: string,
+): Effect.Effect<ReadonlyMap<string, Status>, StatusTableMissing | InvalidStatusRow> =>
+  Effect.map(rows(file, text), (all) => new Map(all.map((row) => [row.phase, row.status] as const)));

@@ -84,3 +84,70 @@ export class UnknownSpec extends Data.TaggedError("UnknownSpec")<{
     return `No spec named "${this.name}"; specs: ${this.known.join(", ") || "(none)"}`;
   }
 }
+
+/** A `complete` phase that nothing proves: no checkpoint of that phase in any of the spec's files. */
+export class CompletePhaseWithoutCheckpoint extends Data.TaggedError("CompletePhaseWithoutCheckpoint")<{
+  readonly spec: string;
+  readonly phase: string;
+  readonly file: string;
+  readonly line: number;
+}> {
+  override get message() {
+    return `${this.file}:${this.line}: ${this.spec} ${this.phase} is complete but has no \`\`\`sh checkpoint block; add one under a "${this.phase}" heading of MASTER_ORCHESTRATION.md`;
+  }
+}
+
+/** A `complete` phase whose REFLECTION_LOG.md has no `## P<n> ...` entry: the next session cannot learn from it. */
+export class CompletePhaseWithoutReflection extends Data.TaggedError("CompletePhaseWithoutReflection")<{
+  readonly spec: string;
+  readonly phase: string;
+  readonly file: string;
+}> {
+  override get message() {
+    return `${this.file}: ${this.spec} ${this.phase} is complete but the log has no "## ${this.phase} ..." entry; append one (what worked, what did not, what was learned, open items)`;
+  }
+}
+
+/** A `complete` phase whose own handoff still says it is planned or in progress. */
+export class StaleHandoff extends Data.TaggedError("StaleHandoff")<{
+  readonly spec: string;
+  readonly phase: string;
+  readonly file: string;
+  readonly line: number;
+  readonly says: string;
+}> {
+  override get message() {
+    return `${this.file}:${this.line}: ${this.spec} ${this.phase} is complete but its handoff says "Status: ${this.says}"; update the handoff to what the phase built`;
+  }
+}
+
+/** A template placeholder left in a checkpoint, a spec's goal or its status table (or the specs index). */
+export class TemplatePlaceholder extends Data.TaggedError("TemplatePlaceholder")<{
+  readonly spec: string;
+  readonly phase: string | undefined;
+  readonly file: string;
+  readonly line: number;
+  readonly what: string;
+}> {
+  override get message() {
+    const phase = this.phase === undefined ? "" : ` ${this.phase}`;
+    return `${this.file}:${this.line}: ${this.spec}${phase}: ${this.what} is still the template's placeholder; replace it`;
+  }
+}
+
+/** A spec folder that the specs index (`specs/README.md`) does not list. */
+export class SpecNotIndexed extends Data.TaggedError("SpecNotIndexed")<{
+  readonly spec: string;
+  readonly file: string;
+}> {
+  override get message() {
+    return `${this.file}: the spec table has no row for ${this.spec}; add "| [${this.spec}](${this.spec}/README.md) | <goal> |"`;
+  }
+}
+
+/** The specs index (`specs/README.md`) has no `| spec | goal |` table for `spec:new` to add a row to. */
+export class SpecIndexTableMissing extends Data.TaggedError("SpecIndexTableMissing")<{ readonly file: string }> {
+  override get message() {
+    return `${this.file}: no "| spec | goal |" table to add the new spec to (nothing was changed)`;
+  }
+}

@@ -12,6 +12,7 @@ import {
   PhaseNotInStatusTable,
   type StatusTableMissing,
 } from "./SpecErrors.ts";
+import * as SpecGate from "./SpecGate.ts";
 
 /** Set for every checkpoint command, so a checkpoint that starts the verification again is refused. */
 export const GUARD_VARIABLE = "BEEP_SPECS_VERIFY";
@@ -28,9 +29,12 @@ export type SpecError =
   | CheckpointWithoutPhase
   | CheckpointNotShell
   | PhaseNotInStatusTable
-  | FileSystemError;
+  | SpecGate.GateError;
 
 const SKIPPED_DIRS = new Set(["node_modules"]);
+
+/** The folder `spec:new` copies; its checkpoint commands are placeholders in any spec. */
+const TEMPLATE_DIR = "_template";
 
 const readText = (path: string) =>
   Effect.try({ try: () => readFileSync(path, "utf8"), catch: (cause) => new FileSystemError({ path, cause }) });
@@ -53,26 +57,61 @@ export const specNames = (specsDir: string): ReadonlyArray<string> =>
     .filter((name) => statSync(join(specsDir, name)).isDirectory() && existsSync(join(specsDir, name, "README.md")))
     .sort();
 
-/** A spec's phase statuses and every checkpoint of its markdown files; identical commands of a phase run once. */
+/** The commands of the template's checkpoints (none when `specsDir` has no template). */
+const templateCommands = (specsDir: string, repoRoot: string) =>
+  Effect.gen(function* () {
+    const dir = join(specsDir, TEMPLATE_DIR);
+    const commands = new Set<string>();
+    if (!existsSync(dir)) return commands;
+    for (const path of markdownFiles(dir)) {
+      for (const checkpoint of yield* Checkpoint.parse(relative(repoRoot, path), yield* readText(path))) {
+        commands.add(checkpoint.command);
+      }
+    }
+    return commands;
+  });
+
+/**
+ * A spec's phase statuses and every checkpoint of its markdown files; identical commands of a phase run once.
+ * Refuses a spec the next session could not resume from (`SpecGate.check`) before anything runs.
+ */
 export const load = (specsDir: string, name: string, repoRoot: string): Effect.Effect<Spec, SpecError> =>
   Effect.gen(function* () {
     const dir = join(specsDir, name);
-    const readme = join(dir, "README.md");
-    const statuses = yield* PhaseStatus.parse(relative(repoRoot, readme), yield* readText(readme));
+    const readmePath = join(dir, "README.md");
+    const readme = yield* readText(readmePath);
+    const rows = yield* PhaseStatus.rows(relative(repoRoot, readmePath), readme);
+    const statuses = new Map(rows.map((row) => [row.phase, row.status] as const));
     const seen = new Set<string>();
+    const all: Array<Checkpoint.Checkpoint> = [];
     const checkpoints: Array<Checkpoint.Checkpoint> = [];
+    const placeholderLines: Array<{ file: string; line: number; phase: string }> = [];
     for (const path of markdownFiles(dir)) {
       const file = relative(repoRoot, path);
-      for (const checkpoint of yield* Checkpoint.parse(file, yield* readText(path))) {
+      const text = yield* readText(path);
+      const todo = yield* Checkpoint.placeholders(file, text);
+      placeholderLines.push(...todo.map(({ line, phase }) => ({ file, line, phase })));
+      for (const checkpoint of yield* Checkpoint.parse(file, text)) {
         if (!statuses.has(checkpoint.phase)) {
           return yield* new PhaseNotInStatusTable({ file, line: checkpoint.line, phase: checkpoint.phase });
         }
+        all.push(checkpoint);
         const key = `${checkpoint.phase}\u0000${checkpoint.command}`;
         if (seen.has(key)) continue;
         seen.add(key);
         checkpoints.push(checkpoint);
       }
     }
+    yield* SpecGate.check({
+      specsDir,
+      name,
+      repoRoot,
+      readme,
+      rows,
+      checkpoints: all,
+      placeholderLines,
+      templateCommands: yield* templateCommands(specsDir, repoRoot),
+    });
     const order = (phase: string) => Number(phase.slice(1));
     checkpoints.sort((a, b) => order(a.phase) - order(b.phase));
     return { name, statuses, checkpoints };

@@ -4,5 +4,6 @@ export * as GuideCode from "./GuideCode.ts";
 export * as Markdown from "./Markdown.ts";
 export * as PhaseStatus from "./PhaseStatus.ts";
 export * as SpecErrors from "./SpecErrors.ts";
+export * as SpecGate from "./SpecGate.ts";
 export * as SpecScaffold from "./SpecScaffold.ts";
 export * as Verify from "./Verify.ts";

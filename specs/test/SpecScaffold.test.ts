@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,6 +14,17 @@ const SCRIPT = join(SPECS_DIR, "scripts", "new.ts");
 // A copy of the real template in a throwaway specs folder: the tests never write into the repo.
 const root = mkdtempSync(join(tmpdir(), "beep-spec-new-"));
 cpSync(join(SPECS_DIR, SpecScaffold.TEMPLATE_DIR), join(root, SpecScaffold.TEMPLATE_DIR), { recursive: true });
+const INDEX = [
+  "# specs",
+  "",
+  "| spec | goal |",
+  "| --- | --- |",
+  "| [orders](orders/README.md) | orders |",
+  "",
+  "## A spec",
+  "",
+].join("\n");
+writeFileSync(join(root, SpecScaffold.INDEX), INDEX);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const runScript = (...args: Array<string>) =>
@@ -31,9 +42,22 @@ describe("SpecScaffold", () => {
       const readme = readFileSync(join(target, "README.md"), "utf8");
       assert.match(readme, /^# audit-log$/m);
       assert.notInclude(readme, SpecScaffold.NAME_TOKEN);
-      const spec = yield* Verify.load(root, "audit-log", root);
-      assert.deepStrictEqual([...spec.statuses.values()], ["planned", "planned"]);
-      assert.deepStrictEqual([...new Set(spec.checkpoints.map((c) => c.phase))], ["P0", "P1"]);
+      // Indexed, with a goal the verifier refuses until someone writes one.
+      const index = readFileSync(join(root, SpecScaffold.INDEX), "utf8");
+      assert.include(
+        index,
+        `| [orders](orders/README.md) | orders |\n| [audit-log](audit-log/README.md) | ${SpecScaffold.INDEX_GOAL_PLACEHOLDER} |\n\n## A spec`,
+      );
+      // A fresh spec is all template: the verifier refuses it, first for its goal.
+      const unfilled = yield* Effect.flip(Verify.load(root, "audit-log", root));
+      assert.instanceOf(unfilled, SpecErrors.TemplatePlaceholder);
+      assert.include(unfilled.message, "audit-log/README.md:3: audit-log: the goal");
+      // With the README filled in, the index's goal is the next placeholder refused.
+      writeFileSync(join(target, "README.md"), readme.replaceAll("TODO", "done"));
+      const unindexed = yield* Effect.flip(Verify.load(root, "audit-log", root));
+      assert.instanceOf(unindexed, SpecErrors.TemplatePlaceholder);
+      assert.include(unindexed.message, "audit-log: the goal in the specs index");
+      writeFileSync(join(target, "README.md"), readme);
     }),
   );
 
@@ -43,6 +67,22 @@ describe("SpecScaffold", () => {
       const error = yield* Effect.flip(SpecScaffold.create(root, "audit-log"));
       assert.instanceOf(error, SpecErrors.SpecAlreadyExists);
       assert.strictEqual(readFileSync(join(root, "audit-log", "README.md"), "utf8"), before);
+    }),
+  );
+
+  it.effect("refuses to create a spec the index cannot list, and changes nothing", () =>
+    Effect.gen(function* () {
+      const bare = mkdtempSync(join(tmpdir(), "beep-spec-new-bare-"));
+      try {
+        cpSync(join(SPECS_DIR, SpecScaffold.TEMPLATE_DIR), join(bare, SpecScaffold.TEMPLATE_DIR), { recursive: true });
+        writeFileSync(join(bare, SpecScaffold.INDEX), "# specs\n\nNo table yet.\n");
+        const error = yield* Effect.flip(SpecScaffold.create(bare, "audit-log"));
+        assert.instanceOf(error, SpecErrors.SpecIndexTableMissing);
+        assert.deepStrictEqual(readdirSync(bare).sort(), [SpecScaffold.INDEX, SpecScaffold.TEMPLATE_DIR].sort());
+        assert.strictEqual(readFileSync(join(bare, SpecScaffold.INDEX), "utf8"), "# specs\n\nNo table yet.\n");
+      } finally {
+        rmSync(bare, { recursive: true, force: true });
+      }
     }),
   );
 
@@ -63,7 +103,7 @@ describe("SpecScaffold", () => {
         assert.instanceOf(error, SpecErrors.InvalidSpecName, name);
       }
       assert.isFalse(existsSync(join(root, "AuditLog")));
-      assert.deepStrictEqual(readdirSync(root).sort(), ["_template", "audit-log"]);
+      assert.deepStrictEqual(readdirSync(root).sort(), [SpecScaffold.INDEX, "_template", "audit-log"].sort());
     }),
   );
 
@@ -72,6 +112,11 @@ describe("SpecScaffold", () => {
     assert.strictEqual(created.status, 0, created.stderr);
     assert.include(created.stdout, "billing-export");
     assert.isTrue(existsSync(join(root, "billing-export", "handoffs", "HANDOFF_P1.md")));
+
+    assert.include(
+      readFileSync(join(root, SpecScaffold.INDEX), "utf8"),
+      "| [billing-export](billing-export/README.md) |",
+    );
 
     const again = runScript("billing-export");
     assert.strictEqual(again.status, 1);

@@ -33,6 +33,8 @@ const PLAN = [
   "```",
 ].join("\n");
 
+const LOG = "# Reflection log\n\n## P0\n\n## P1\n";
+
 const SCRIPT = fileURLToPath(new URL("../scripts/verify.ts", import.meta.url));
 
 /** The environment of the script; the guard variable is dropped in case this suite itself runs inside a checkpoint. */
@@ -45,9 +47,18 @@ const runScript = (...args: Array<string>) =>
   spawnSync("bun", [SCRIPT, ...args], { env: scriptEnv({}), encoding: "utf8" });
 
 describe("Verify", () => {
-  writeSpec("planned-fails", { "README.md": README("planned"), "MASTER_ORCHESTRATION.md": PLAN });
+  writeFileSync(
+    join(root, "README.md"),
+    "| spec | goal |\n| --- | --- |\n| [planned-fails](planned-fails/README.md) | a goal |\n| [complete-fails](complete-fails/README.md) | a goal |\n| [unlogged](unlogged/README.md) | a goal |\n",
+  );
+  writeSpec("planned-fails", {
+    "README.md": README("planned"),
+    "MASTER_ORCHESTRATION.md": PLAN,
+    "REFLECTION_LOG.md": LOG,
+  });
   writeSpec("complete-fails", {
     "README.md": README("complete"),
+    "REFLECTION_LOG.md": LOG,
     "MASTER_ORCHESTRATION.md": PLAN,
     "handoffs/HANDOFF_P1.md": '# Handoff\n\n```sh checkpoint\ntest "$BEEP_SPECS_VERIFY" = 1 && exit 3\n```\n',
   });
@@ -119,6 +130,22 @@ describe("Verify", () => {
     const unknown = runScript("no-such-spec");
     assert.strictEqual(unknown.status, 2);
     assert.include(unknown.stderr, 'No spec named "no-such-spec"');
+  });
+
+  it("--no-run checks the specs and runs nothing; a spec the gate refuses exits 2 with its file", () => {
+    const checked = runScript("--no-run", "complete-fails");
+    assert.strictEqual(checked.status, 0, checked.stdout + checked.stderr);
+    assert.include(checked.stdout, "complete-fails: 2 phases, 2 checkpoints, not run");
+    assert.notInclude(checked.stdout, "[1/2]");
+
+    writeSpec("unlogged", { "README.md": README("complete"), "MASTER_ORCHESTRATION.md": PLAN });
+    const refused = runScript("--no-run", "unlogged");
+    rmSync(join(root, "unlogged"), { recursive: true });
+    assert.strictEqual(refused.status, 2, refused.stdout + refused.stderr);
+    assert.include(
+      refused.stderr,
+      '/unlogged/REFLECTION_LOG.md: unlogged P0 is complete but the log has no "## P0 ..." entry',
+    );
   });
 
   it("refuses to run inside a checkpoint", () => {
