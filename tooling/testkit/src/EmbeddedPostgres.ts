@@ -66,32 +66,47 @@ export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedS
   const dataDir =
     options.dataDir !== undefined ? resolve(options.dataDir) : join(mkdtempSync(join(tmpdir(), "beep-pg-")), "data");
   makeWritableForServer(dirname(dataDir));
-  const port = options.port ?? (await freePort());
-  const logs: Array<string> = [];
   const EmbeddedPostgresServer = await loadServerClass();
-  const server = new EmbeddedPostgresServer({
-    databaseDir: dataDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: "scram-sha-256",
-    persistent: options.persistent,
-    postgresFlags: [
-      ...["-c", "max_connections=300", "-c", "unix_socket_directories="],
-      // Throwaway test clusters need no crash safety; a kept one does.
-      ...(options.persistent ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off"]),
-    ],
-    onLog: (message) => logs.push(String(message)),
-    onError: (error) => logs.push(String(error)),
-  });
-  try {
-    if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
-    await server.start();
-  } catch (cause) {
-    throw new Error(`embedded PostgreSQL failed to start on port ${port}:\n${logs.slice(-20).join("\n")}`, {
-      cause,
+  // A free port is only free until someone binds it: packages start their servers in parallel, so a port picked
+  // here can be taken before PostgreSQL binds it. Without a port of the caller's, such a start is retried.
+  for (let attempt = 1; ; attempt++) {
+    const port = options.port ?? (await freePort());
+    const logs: Array<string> = [];
+    const server = new EmbeddedPostgresServer({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      authMethod: "scram-sha-256",
+      persistent: options.persistent,
+      postgresFlags: [
+        ...["-c", "max_connections=300", "-c", "unix_socket_directories="],
+        // Throwaway test clusters need no crash safety; a kept one does.
+        ...(options.persistent ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off"]),
+      ],
+      onLog: (message) => logs.push(String(message)),
+      onError: (error) => logs.push(String(error)),
     });
+    try {
+      if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
+      await server.start();
+    } catch (cause) {
+      const taken = logs.some((line) => line.includes("Address already in use"));
+      if (taken && options.port === undefined && attempt < 5) continue;
+      throw new Error(`embedded PostgreSQL failed to start on port ${port}:\n${logs.slice(-20).join("\n")}`, {
+        cause,
+      });
+    }
+    return started(server, port, dataDir, options);
   }
+};
+
+const started = (
+  server: { stop: () => Promise<void> },
+  port: number,
+  dataDir: string,
+  options: EmbeddedOptions,
+): EmbeddedServer => {
   return {
     adminUrl: adminUrlFor(port),
     port,

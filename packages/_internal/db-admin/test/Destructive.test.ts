@@ -1,20 +1,12 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect, Either } from "effect";
 import { Generate } from "../src/index.ts";
-import { copyMigrations } from "./support.ts";
+import { contents, copyMigrations } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
-
-const contents = (dir: string): Record<string, string> =>
-  Object.fromEntries(
-    readdirSync(dir, { recursive: true, encoding: "utf8" })
-      .filter((name) => name.endsWith(".sql") || name.endsWith(".json"))
-      .sort()
-      .map((name) => [name, readFileSync(join(dir, name), "utf8")]),
-  );
 
 describe("db:generate and destructive changes", () => {
   it("finds the statements that lose data", () => {

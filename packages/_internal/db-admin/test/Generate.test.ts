@@ -10,19 +10,10 @@ import { Effect, Option, Redacted } from "effect";
 import { ContextKey, DrizzleKit, Generate, Migrator, Registry, Verify } from "../src/index.ts";
 import { loginFor } from "../src/testing/MigratedDatabase.ts";
 import { optOut } from "./fixtures/optOutSchema.ts";
-import { asTenant, copyMigrations, query } from "./support.ts";
+import { asTenant, contents, copyMigrations, query } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
 const OPT_OUT_FIXTURE = fileURLToPath(new URL("./fixtures/optOutSchema.ts", import.meta.url));
-
-/** Every file of a migrations folder with its content, to prove a run wrote nothing. */
-const contents = (dir: string): Record<string, string> =>
-  Object.fromEntries(
-    readdirSync(dir, { recursive: true, encoding: "utf8" })
-      .filter((name) => name.endsWith(".sql") || name.endsWith(".json"))
-      .sort()
-      .map((name) => [name, readFileSync(join(dir, name), "utf8")]),
-  );
 
 describe("drizzle-kit generate", () => {
   it("emits RLS and every tenant policy for every tenant table", async () => {

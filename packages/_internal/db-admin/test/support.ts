@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
@@ -50,6 +50,15 @@ export const copyMigrations = () => {
   cpSync(DrizzleKit.MIGRATIONS_DIR, dir, { recursive: true });
   return { dir, remove: () => rmSync(root, { recursive: true, force: true }) };
 };
+
+/** Every file of a migrations folder with its content, to prove a run wrote nothing. */
+export const contents = (dir: string): Record<string, string> =>
+  Object.fromEntries(
+    readdirSync(dir, { recursive: true, encoding: "utf8" })
+      .filter((name) => name.endsWith(".sql") || name.endsWith(".json"))
+      .sort()
+      .map((name) => [name, readFileSync(join(dir, name), "utf8")]),
+  );
 
 /** A scratch migrations folder cut after `lastTag`: the repository as it was then. */
 export const migrationsUpTo = (lastTag: string) => {
