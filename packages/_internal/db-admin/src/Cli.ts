@@ -101,7 +101,12 @@ const allowDestructive = Options.boolean("allow-destructive").pipe(
 
 const generate = Command.make("generate", { allowDestructive }, (options) =>
   Effect.gen(function* () {
-    const { written } = yield* Generate.generate({ allowDestructive: options.allowDestructive });
+    const { written, answered } = yield* Generate.generate({ allowDestructive: options.allowDestructive });
+    if (answered.length > 0) {
+      yield* Console.log(
+        `drizzle-kit asked whether these were created or renamed; answered "created" (never a rename; drops are refused without --allow-destructive): ${answered.join(", ")}`,
+      );
+    }
     if (written.length === 0) yield* Console.log("migrations are in sync with the schema");
     for (const tag of written) yield* Console.log(`wrote drizzle/${tag}.sql`);
   }),
