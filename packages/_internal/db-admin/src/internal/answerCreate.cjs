@@ -3,7 +3,7 @@
  * Preloaded into drizzle-kit (`node --require`) by `DrizzleKit.run`, which gives it no terminal: its prompts (hanji)
  * refuse to run without one, so a table's first grants (baseline policy gone, grant policies new) made it ask
  * "created or renamed?" and fail. Each prompt gets Enter at once, which picks its first choice, create: a rename is
- * never assumed. A create that stands for a rename drops the old object, which `Generate`'s destructive-change
+ * never assumed. A renamed column or table so comes out dropped and created, which `Generate`'s destructive-change
  * guard refuses without --allow-destructive.
  */
 process.stdin.isTTY = true;
