@@ -53,12 +53,6 @@ export class DiffFound extends Data.TaggedError("DiffFound")<{ readonly result: 
   }
 }
 
-const withDatabase = (url: string, database: string) => {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-};
-
 /** The shape of a database the migrations build from nothing, on the server of `url`. */
 const declaredShape = (url: string, migrationsDir: string) =>
   Effect.gen(function* () {
@@ -71,7 +65,7 @@ const declaredShape = (url: string, migrationsDir: string) =>
       }),
       () => Effect.promise(() => admin.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).pipe(Effect.ignore),
     );
-    const scratch = withDatabase(url, name);
+    const scratch = Sql.withDatabase(url, name);
     yield* Effect.mapError(
       Migrator.migrate({ url: scratch, migrationsDir }),
       (cause) => new DiffUnavailable({ cause }),
