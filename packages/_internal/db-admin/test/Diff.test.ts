@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
-import { Diff } from "../src/index.ts";
+import { AuditEvent, Diff } from "../src/index.ts";
 import * as MigratedDatabase from "../src/testing/MigratedDatabase.ts";
 import { cli, query } from "./support.ts";
 
@@ -15,7 +15,7 @@ const compositeForeignKey = (url: string) =>
 
 describe("Diff.diff", () => {
   it.effect(
-    "a migrated database is as declared; a policy altered, a grant added and a foreign key dropped are each named",
+    "a migrated database is as declared; a policy altered, one added, a grant added and a foreign key dropped are each named",
     () =>
       Effect.gen(function* () {
         const database = yield* Effect.acquireRelease(
@@ -28,6 +28,18 @@ describe("Diff.diff", () => {
         assert.strictEqual(clean.differences, 0, Diff.render(clean));
         const kinds = new Set(clean.entries.map((entry) => entry.kind));
         assert.deepStrictEqual([...kinds], ["policy", "key", "grant"]);
+        // Partitions follow their parent (db:verify checks them): only the parent is compared.
+        const tables = new Set(clean.entries.map((entry) => entry.table));
+        assert.isTrue(tables.has("shared_audit_event"));
+        assert.isFalse(tables.has(AuditEvent.DEFAULT_PARTITION));
+        const partitions = yield* Effect.promise(() =>
+          query(
+            database.adminUrl,
+            (sql) => sql`select count(*)::int as n from pg_inherits
+            where inhparent = 'shared_audit_event'::regclass`,
+          ),
+        );
+        assert.isAbove(partitions[0]?.n ?? 0, 0);
         const ok = yield* Effect.promise(() => cli(["diff"], env));
         assert.strictEqual(ok.code, 0, ok.stderr);
         assert.match(ok.stdout.trim(), /^no differences: \d+ policies, \d+ keys, \d+ grants as declared$/);
@@ -39,6 +51,7 @@ describe("Diff.diff", () => {
         yield* Effect.promise(() =>
           query(database.adminUrl, async (sql) => {
             await sql.unsafe(`ALTER POLICY tenant_isolation_iam_team_member ON iam_team_member USING (true)`);
+            await sql.unsafe("CREATE POLICY by_hand ON iam_team_member FOR SELECT TO beep_app USING (true)");
             await sql.unsafe("GRANT TRUNCATE ON iam_team_member TO beep_app");
             await sql.unsafe(`ALTER TABLE iam_team_member DROP CONSTRAINT "${key.name}"`);
           }),
@@ -47,8 +60,12 @@ describe("Diff.diff", () => {
         const broken = yield* Effect.promise(() => cli(["diff"], env));
         assert.strictEqual(broken.code, 1, broken.stdout);
         const lines = broken.stdout.trim().split("\n");
-        assert.lengthOf(lines, 4, broken.stdout);
-        const policy = lines.find((line) => line.startsWith("policy")) ?? "";
+        assert.lengthOf(lines, 5, broken.stdout);
+        assert.match(
+          lines[0] ?? "",
+          /^policy\s+iam_team_member\s+by_hand\s+undeclared\s+PERMISSIVE FOR SELECT TO beep_app USING \(true\)$/,
+        );
+        const policy = lines[1] ?? "";
         assert.match(
           policy,
           /^policy\s+iam_team_member\s+tenant_isolation_iam_team_member\s+differs\s+USING is \(true\), declared \(/,
@@ -63,9 +80,9 @@ describe("Diff.diff", () => {
         assert.notInclude(grant.split("declared")[1] ?? "", "TRUNCATE");
         assert.match(
           lines.at(-1) ?? "",
-          /^3 differences: \d+ policies \(1 differ\), \d+ keys \(1 differ\), \d+ grants \(1 differ\)$/,
+          /^4 differences: \d+ policies \(2 differ\), \d+ keys \(1 differ\), \d+ grants \(1 differ\)$/,
         );
-        assert.include(broken.stderr, "db:diff: 3 differences");
+        assert.include(broken.stderr, "db:diff: 4 differences");
       }).pipe(Effect.scoped),
     180_000,
   );
