@@ -5,6 +5,7 @@ import * as AppRole from "./AppRole.ts";
 import * as Cluster from "./Cluster.ts";
 import * as ContextKey from "./ContextKey.ts";
 import * as DevDatabase from "./DevDatabase.ts";
+import * as Diff from "./Diff.ts";
 import * as Distribution from "./Distribution.ts";
 import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Generate from "./Generate.ts";
@@ -13,7 +14,7 @@ import * as Upgrade from "./Upgrade.ts";
 import * as Verify from "./Verify.ts";
 
 /**
- * `bun src/bin/cli.ts <generate|migrate|distribute|verify|seed|studio>`. Without DATABASE_URL, the commands that need a
+ * `bun src/bin/cli.ts <generate|migrate|distribute|verify|diff|seed|studio>`. Without DATABASE_URL, the commands that need a
  * database use the dev database (`DevDatabase`), starting it for the command or reusing a running one.
  */
 
@@ -100,7 +101,12 @@ const allowDestructive = Options.boolean("allow-destructive").pipe(
 
 const generate = Command.make("generate", { allowDestructive }, (options) =>
   Effect.gen(function* () {
-    const { written } = yield* Generate.generate({ allowDestructive: options.allowDestructive });
+    const { written, answered } = yield* Generate.generate({ allowDestructive: options.allowDestructive });
+    if (answered.length > 0) {
+      yield* Console.log(
+        `drizzle-kit asked whether these were created or renamed; answered "created" (never a rename; drops are refused without --allow-destructive): ${answered.join(", ")}`,
+      );
+    }
     if (written.length === 0) yield* Console.log("migrations are in sync with the schema");
     for (const tag of written) yield* Console.log(`wrote drizzle/${tag}.sql`);
   }),
@@ -134,6 +140,22 @@ const verify = Command.make("verify", { json }, ({ json }) =>
     }),
   ),
 ).pipe(Command.withDescription("check RLS, policies, partitions, keys, views, functions and roles of a live database"));
+
+const all = Options.boolean("all").pipe(
+  Options.withDescription("show what is as declared too, not only the differences"),
+);
+
+const diff = Command.make("diff", { all }, ({ all }) =>
+  Effect.gen(function* () {
+    const result = yield* Diff.diff(yield* adminUrl);
+    yield* Console.log(Diff.render(result, { all }));
+    if (result.differences > 0) return yield* new Diff.DiffFound({ result });
+  }).pipe(Effect.scoped),
+).pipe(
+  Command.withDescription(
+    "the live policies, keys and grants against a scratch database migrated from drizzle/ (on the same server); exits 1 on any difference",
+  ),
+);
 
 const seed = Command.make("seed", {}, () =>
   Effect.scoped(
@@ -221,7 +243,7 @@ const studio = Command.make("studio", { port: studioPort, host: studioHost }, (l
 
 const db = Command.make("db").pipe(
   Command.withDescription("beep database administration"),
-  Command.withSubcommands([generate, migrate, distribute, verify, seed, studio]),
+  Command.withSubcommands([generate, migrate, distribute, verify, diff, seed, studio]),
 );
 
 export const run = Command.run(db, { name: "beep db", version: "0.0.0" });

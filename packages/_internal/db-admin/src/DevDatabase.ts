@@ -86,12 +86,6 @@ const shown = (dataDir: string) => {
   return fromRoot.startsWith("..") || isAbsolute(fromRoot) ? dataDir : fromRoot;
 };
 
-const withDatabase = (url: string, database: string) => {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-};
-
 const isAlive = (pid: number) => {
   try {
     process.kill(pid, 0);
@@ -195,7 +189,7 @@ export const server = (options: ServerOptions): Effect.Effect<Server, DevDatabas
         );
     yield* ensureDatabase(cluster.clusterUrl);
     return {
-      adminUrl: withDatabase(cluster.clusterUrl, DATABASE),
+      adminUrl: Sql.withDatabase(cluster.clusterUrl, DATABASE),
       secrets: yield* devSecrets(options.dataDir),
       port: cluster.port,
       startedHere: cluster.startedHere,

@@ -11,6 +11,20 @@ export const MIGRATIONS_DIR = join(PACKAGE_DIR, "drizzle");
 
 const require = createRequire(import.meta.url);
 const binPath = () => join(dirname(require.resolve("drizzle-kit")), "bin.cjs");
+/** Answers drizzle-kit's "created or renamed?" prompts with "create" (see the file). */
+const ANSWER_CREATE = join(dirname(fileURLToPath(import.meta.url)), "internal", "answerCreate.cjs");
+
+/**
+ * The line drizzle-kit prints for each prompt answered "create": `+ <name> <entity> will be created`. Its policy
+ * question reuses the column one and says "column", so only the name is kept.
+ */
+const ANSWERED = /^\+ (\S+) \w+ will be created$/gm;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI escapes are control characters.
+const ANSI = /\u001b\[[0-9;?]*[A-Za-z]/g;
+
+/** The names drizzle-kit's output says it asked "created or renamed?" about and was answered "create". */
+export const answeredCreate = (stdout: string): ReadonlyArray<string> =>
+  [...stdout.replace(ANSI, "").matchAll(ANSWERED)].flatMap((match) => (match[1] === undefined ? [] : [match[1]]));
 
 export interface RunResult {
   readonly stdout: string;
@@ -31,9 +45,9 @@ export const run = (
   options: RunOptions = {},
 ): Promise<RunResult> =>
   new Promise((resolve, reject) => {
-    execFile(
+    const child = execFile(
       "node", // drizzle-kit is a Node CLI; run it with Node even when the caller runs under Bun.
-      [binPath(), ...args],
+      ["--require", ANSWER_CREATE, binPath(), ...args],
       {
         cwd: PACKAGE_DIR,
         maxBuffer: 32 * 1024 * 1024, // Relative: drizzle-kit mangles an absolute `out` in some commands.
@@ -52,6 +66,8 @@ export const run = (
         else resolve({ stdout, stderr });
       },
     );
+    // Nothing to read: its prompts are answered without input.
+    child.stdin?.end();
   });
 
 /** Where `drizzle-kit studio` serves its API (the UI it prints comes from the internet and calls this). */

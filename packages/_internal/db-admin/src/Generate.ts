@@ -119,6 +119,12 @@ export interface GenerateOptions {
 export interface GenerateResult {
   /** Tags of the migrations written, in order; empty when the folder was already in sync. */
   readonly written: ReadonlyArray<string>;
+  /**
+   * The names drizzle-kit asked "created or renamed?" about and was answered "create" (policies, tables…): a table's
+   * first grants replace its baseline policy with grant policies. Never a rename: a create standing for one drops
+   * the old object, and drops are refused without `allowDestructive`.
+   */
+  readonly answered: ReadonlyArray<string>;
 }
 
 const BREAKPOINT = "\n--> statement-breakpoint\n";
@@ -181,7 +187,7 @@ export const generate = (
       );
 
     yield* writeCodeMigrations("before");
-    yield* attempt("drizzle-kit generate", () =>
+    const schemaRun = yield* attempt("drizzle-kit generate", () =>
       DrizzleKit.run(["generate", "--name", "schema"], dir, { extraSchemas }),
     );
     const missing = Enforcement.missingStatements([...Registry.tables, ...extraTables], dir);
@@ -195,6 +201,7 @@ export const generate = (
       written: DrizzleKit.journal(dir)
         .slice(before)
         .map((entry) => entry.tag),
+      answered: DrizzleKit.answeredCreate(schemaRun.stdout),
     };
   });
 

@@ -65,32 +65,8 @@ export class VerifyFailed extends Data.TaggedError("VerifyFailed")<{ readonly re
   }
 }
 
-const describeClause = (value: string | null) => (value === null ? "none" : `(${value})`);
-
-const roleList = (roles: ReadonlyArray<string>) => [...roles].sort().join(", ");
-
-/** Differences between a live policy and the declared one, both as PostgreSQL prints them. */
-const differences = (live: Catalog.Policy, declared: Catalog.Policy): ReadonlyArray<string> => [
-  ...(live.permissive === declared.permissive
-    ? []
-    : [
-        `is ${live.permissive ? "PERMISSIVE" : "RESTRICTIVE"}, declared ${declared.permissive ? "PERMISSIVE" : "RESTRICTIVE"}`,
-      ]),
-  ...(live.command === declared.command
-    ? []
-    : [`is FOR ${live.command.toUpperCase()}, declared FOR ${declared.command.toUpperCase()}`]),
-  ...(roleList(live.roles) === roleList(declared.roles)
-    ? []
-    : [`is TO ${roleList(live.roles)}, declared TO ${roleList(declared.roles)}`]),
-  ...(live.using === declared.using
-    ? []
-    : [`USING is ${describeClause(live.using)}, declared ${describeClause(declared.using)}`]),
-  ...(live.withCheck === declared.withCheck
-    ? []
-    : [`WITH CHECK is ${describeClause(live.withCheck)}, declared ${describeClause(declared.withCheck)}`]),
-];
-
-const samePolicy = (a: Catalog.Policy, b: Catalog.Policy) => a.name === b.name && differences(a, b).length === 0;
+const samePolicy = (a: Catalog.Policy, b: Catalog.Policy) =>
+  a.name === b.name && Catalog.policyDifferences(a, b).length === 0;
 
 const covers = (bound: Declared.Command, command: Declared.Command) => bound === "all" || bound === command;
 
@@ -107,7 +83,7 @@ const checkPolicies = (
       problems.push(problem("policy-missing", `policy "${declared.name}" is missing`));
       continue;
     }
-    const changes = differences(found, declared);
+    const changes = Catalog.policyDifferences(found, declared);
     if (changes.length > 0) {
       problems.push(
         problem("policy-differs", `policy "${declared.name}" differs from the schema: ${changes.join("; ")}`),

@@ -4,6 +4,7 @@ export * as Cli from "./Cli.ts";
 export * as Cluster from "./Cluster.ts";
 export * as ContextKey from "./ContextKey.ts";
 export * as DevDatabase from "./DevDatabase.ts";
+export * as Diff from "./Diff.ts";
 export * as Distribution from "./Distribution.ts";
 export * as DrizzleKit from "./DrizzleKit.ts";
 export * as Enforcement from "./Enforcement.ts";

@@ -7,6 +7,7 @@ import { Generate } from "../src/index.ts";
 import { contents, copyMigrations } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
+const RENAMED_FIXTURE = fileURLToPath(new URL("./fixtures/widgetRenamedSchema.ts", import.meta.url));
 
 describe("db:generate and destructive changes", () => {
   it("finds the statements that lose data", () => {
@@ -45,6 +46,32 @@ describe("db:generate and destructive changes", () => {
       assert.isAbove(allowed.written.length, 0);
       const written = allowed.written.map((tag) => readFileSync(join(scratch.dir, `${tag}.sql`), "utf8")).join("\n");
       assert.include(written, 'DROP TABLE "test_widget" CASCADE;');
+    } finally {
+      scratch.remove();
+    }
+  }, 120_000);
+
+  it("a renamed column is never assumed renamed: answered create, it is a dropped column, refused unless allowed", async () => {
+    const scratch = copyMigrations();
+    try {
+      await Effect.runPromise(Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [FIXTURE] }));
+      const before = contents(scratch.dir);
+      const refused = await Effect.runPromise(
+        Effect.either(Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [RENAMED_FIXTURE] })),
+      );
+      const error = Either.isLeft(refused) ? refused.left : undefined;
+      assert.strictEqual(error?._tag, "DestructiveChange");
+      assert.include(error?.message ?? "", 'ALTER TABLE "test_widget" DROP COLUMN "label";');
+      assert.deepStrictEqual(contents(scratch.dir), before);
+
+      const allowed = await Effect.runPromise(
+        Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [RENAMED_FIXTURE], allowDestructive: true }),
+      );
+      assert.deepStrictEqual(allowed.answered, ["title"]);
+      const written = allowed.written.map((tag) => readFileSync(join(scratch.dir, `${tag}.sql`), "utf8")).join("\n");
+      assert.include(written, 'ALTER TABLE "test_widget" ADD COLUMN "title" text NOT NULL;');
+      assert.include(written, 'ALTER TABLE "test_widget" DROP COLUMN "label";');
+      assert.notInclude(written, "RENAME");
     } finally {
       scratch.remove();
     }

@@ -13,6 +13,7 @@ import { optOut } from "./fixtures/optOutSchema.ts";
 import { asTenant, contents, copyMigrations, query } from "./support.ts";
 
 const FIXTURE = fileURLToPath(new URL("./fixtures/widgetSchema.ts", import.meta.url));
+const GRANTS_FIXTURE = fileURLToPath(new URL("./fixtures/widgetGrantsSchema.ts", import.meta.url));
 const OPT_OUT_FIXTURE = fileURLToPath(new URL("./fixtures/optOutSchema.ts", import.meta.url));
 
 describe("drizzle-kit generate", () => {
@@ -128,6 +129,34 @@ describe("Generate.generate", () => {
       scratch.remove();
       await database.drop();
       await dropLogin();
+    }
+  });
+
+  it("a table's first grants generate without a terminal: every policy drizzle-kit asks about is created, never renamed", async () => {
+    const scratch = copyMigrations();
+    try {
+      await Effect.runPromise(Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [FIXTURE] }));
+      // The test runner has no terminal to answer drizzle-kit's "created or renamed?" question with.
+      assert.isFalse(process.stdin.isTTY === true && process.stdout.isTTY === true);
+      const { written, answered } = await Effect.runPromise(
+        Generate.generate({ migrationsDir: scratch.dir, extraSchemas: [GRANTS_FIXTURE] }),
+      );
+      assert.lengthOf(written, 1);
+      const statements = readFileSync(join(scratch.dir, `${written[0]}.sql`), "utf8")
+        .split("--> statement-breakpoint")
+        .map((statement) => statement.trim());
+      assert.include(statements, 'DROP POLICY "tenant_baseline_test_widget" ON "test_widget" CASCADE;');
+      const created = statements.filter((statement) => statement.startsWith("CREATE POLICY"));
+      const names = created.map((statement) => /^CREATE POLICY "([^"]+)"/.exec(statement)?.[1]);
+      assert.sameMembers(names, ["select_member_test_widget", "all_admin_test_widget"]);
+      assert.isFalse(
+        statements.some((statement) => /\bRENAME\b/.test(statement)),
+        "nothing renamed",
+      );
+      // drizzle-kit asked about each new policy, the baseline being the one gone; each answered "create".
+      assert.sameMembers([...answered], names);
+    } finally {
+      scratch.remove();
     }
   });
 

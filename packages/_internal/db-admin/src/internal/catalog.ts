@@ -227,6 +227,31 @@ export const read = async (sql: postgres.Sql, appRole: string): Promise<Catalog>
   };
 };
 
+const describeClause = (value: string | null) => (value === null ? "none" : `(${value})`);
+
+const roleList = (roles: ReadonlyArray<string>) => [...roles].sort().join(", ");
+
+/** Differences between a live policy and the declared one, both as PostgreSQL prints them. */
+export const policyDifferences = (live: Policy, declared: Policy): ReadonlyArray<string> => [
+  ...(live.permissive === declared.permissive
+    ? []
+    : [
+        `is ${live.permissive ? "PERMISSIVE" : "RESTRICTIVE"}, declared ${declared.permissive ? "PERMISSIVE" : "RESTRICTIVE"}`,
+      ]),
+  ...(live.command === declared.command
+    ? []
+    : [`is FOR ${live.command.toUpperCase()}, declared FOR ${declared.command.toUpperCase()}`]),
+  ...(roleList(live.roles) === roleList(declared.roles)
+    ? []
+    : [`is TO ${roleList(live.roles)}, declared TO ${roleList(declared.roles)}`]),
+  ...(live.using === declared.using
+    ? []
+    : [`USING is ${describeClause(live.using)}, declared ${describeClause(declared.using)}`]),
+  ...(live.withCheck === declared.withCheck
+    ? []
+    : [`WITH CHECK is ${describeClause(live.withCheck)}, declared ${describeClause(declared.withCheck)}`]),
+];
+
 const quote = (identifier: string) => `"${identifier.replaceAll('"', '""')}"`;
 
 /**
@@ -341,3 +366,57 @@ export const readHardening = (sql: postgres.Sql, names: HardeningNames): Promise
       },
     };
   }) as Promise<Hardening>;
+
+/** A primary, unique or foreign key as PostgreSQL prints it (`pg_get_constraintdef`: columns in their order). */
+export interface Key {
+  readonly table: string;
+  readonly name: string;
+  readonly definition: string;
+}
+
+/** What one grantee may do on one table, privileges sorted (`SELECT, INSERT` as `INSERT, SELECT`). */
+export interface Grant {
+  readonly table: string;
+  readonly grantee: string;
+  readonly privileges: ReadonlyArray<string>;
+}
+
+/** The policies, keys and grants of every table but partitions (they follow their parent), keyed by table display. */
+export interface Shape {
+  readonly policies: ReadonlyArray<Policy & { readonly table: string }>;
+  readonly keys: ReadonlyArray<Key>;
+  readonly grants: ReadonlyArray<Grant>;
+}
+
+const TABLE_DISPLAY = `case when n.nspname = 'public' then c.relname::text else n.nspname || '.' || c.relname end`;
+// Tables but partitions: they follow their parent, and `db:verify` checks that they do.
+const SHAPE_TABLE = `c.relkind in ('r', 'p') and not c.relispartition and ${USER_SCHEMA}`;
+
+/**
+ * Read with search_path pinned to pg_catalog, as `readHardening` does, so names outside it print
+ * schema-qualified the same whatever the connecting role's settings. The owner's own privileges are left out:
+ * they are implicit, and the owner is whoever migrated.
+ */
+export const readShape = (sql: postgres.Sql): Promise<Shape> =>
+  sql.begin(async (tx) => {
+    await tx.unsafe("SET LOCAL search_path = pg_catalog");
+    const policies = await tx.unsafe(`select ${TABLE_DISPLAY} as table, ${POLICY_COLUMNS}
+      from pg_policy pol join pg_class c on c.oid = pol.polrelid join pg_namespace n on n.oid = c.relnamespace
+      where ${SHAPE_TABLE} order by 1, pol.polname`);
+    const keys = await tx.unsafe(`select ${TABLE_DISPLAY} as table, k.conname as name,
+        pg_get_constraintdef(k.oid) as definition
+      from pg_constraint k join pg_class c on c.oid = k.conrelid join pg_namespace n on n.oid = c.relnamespace
+      where k.contype in ('p', 'u', 'f') and ${SHAPE_TABLE} order by 1, 2`);
+    const grants = await tx.unsafe(`select ${TABLE_DISPLAY} as table,
+        case when a.grantee = 0 then 'public' else pg_get_userbyid(a.grantee)::text end as grantee,
+        array_agg(a.privilege_type::text order by a.privilege_type) as privileges
+      from pg_class c join pg_namespace n on n.oid = c.relnamespace,
+        aclexplode(coalesce(c.relacl, acldefault('r', c.relowner))) a
+      where a.grantee <> c.relowner and ${SHAPE_TABLE}
+      group by 1, 2 order by 1, 2`);
+    return {
+      policies: policies.map((row) => ({ ...toPolicy(row), table: row.table })),
+      keys: keys.map((row) => ({ table: row.table, name: row.name, definition: row.definition })),
+      grants: grants.map((row) => ({ table: row.table, grantee: row.grantee, privileges: row.privileges })),
+    };
+  }) as Promise<Shape>;

@@ -26,3 +26,10 @@ export const use = <A, E>(
   Effect.scoped(
     Effect.flatMap(connection(url, onError), (sql) => Effect.tryPromise({ try: () => f(sql), catch: onError })),
   );
+
+/** `url` with its database replaced by `database`. */
+export const withDatabase = (url: string, database: string): string => {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+};
