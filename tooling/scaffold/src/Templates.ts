@@ -36,7 +36,9 @@ export const packageJson = (slice: string) =>
     },
   });
 
-export const tsconfig = () => json({ extends: "@beep/tsconfig/base.json", include: ["src", "test", "*.ts"] });
+// Written as Biome prints it (a short array on one line).
+export const tsconfig = () =>
+  ["{", '  "extends": "@beep/tsconfig/base.json",', '  "include": ["src", "test", "*.ts"]', "}", ""].join("\n");
 
 export const vitestConfig = () =>
   ['import { beepTestConfig } from "@beep/testkit/vitest";', "", "export default beepTestConfig();", ""].join("\n");
