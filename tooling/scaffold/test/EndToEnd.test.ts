@@ -14,9 +14,15 @@ afterAll(async () => {
   rmSync(copy, { recursive: true, force: true });
 });
 
-/** A command in the copy: its output, and its code (asserted 0 unless `allowFailure`). */
-const run = (cwd: string, command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
-  new Promise<{ readonly stdout: string; readonly stderr: string }>((resolve, reject) => {
+interface Outcome {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A command in the copy, with a progress line; `run` rejects unless it exits 0. */
+const attempt = (cwd: string, command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) =>
+  new Promise<Outcome>((resolve, reject) => {
     const started = Date.now();
     const child = spawn(command, args, {
       cwd: join(copy, cwd),
@@ -33,10 +39,17 @@ const run = (cwd: string, command: string, args: ReadonlyArray<string>, env: Rec
     child.on("error", reject);
     child.on("close", (code) => {
       console.log(`e2e: ${[command, ...args].join(" ")} (in ${cwd}) -> ${code} in ${Date.now() - started} ms`);
-      if (code === 0) resolve({ stdout, stderr });
-      else reject(new Error(`${command} ${args.join(" ")} exited ${code}\n${stdout}\n${stderr}`));
+      resolve({ code, stdout, stderr });
     });
   });
+
+const run = async (cwd: string, command: string, args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
+  const outcome = await attempt(cwd, command, args, env);
+  if (outcome.code !== 0) {
+    throw new Error(`${command} ${args.join(" ")} exited ${outcome.code}\n${outcome.stdout}\n${outcome.stderr}`);
+  }
+  return outcome;
+};
 
 /** The repository's tracked and untracked (not ignored) files, as they are now: no node_modules, no .data. */
 const copyRepository = () => {
@@ -62,6 +75,16 @@ describe("a new slice, end to end, in a copy of the repository", () => {
       "wrote packages/_internal/db-admin/src/schema.ts, packages/_internal/db-admin/package.json",
     );
     await run(".", "bun", ["run", "table:new", "billing", "payment", "--mode", "nullable"]);
+    // A second run, or an opt-out without a reason, is refused in one line and writes nothing.
+    const files = () => execFileSync("git", ["status", "--porcelain", "-uall"], { cwd: copy, encoding: "utf8" });
+    const written = files();
+    const again = await attempt(".", "bun", ["run", "slice:new", "billing"]);
+    assert.strictEqual(again.code, 1);
+    assert.match(again.stderr, /^AlreadyExists: slice "billing" already exists/m);
+    const reasonless = await attempt(".", "bun", ["run", "table:new", "billing", "ledger", "--mode", "none"]);
+    assert.strictEqual(reasonless.code, 1);
+    assert.match(reasonless.stderr, /^BadArguments: --mode none needs --reason/m);
+    assert.strictEqual(files(), written);
     // What the generators wrote passes the linter and the type checker as it is.
     await run(".", "bunx", ["biome", "check", "packages/billing/tables", "packages/_internal/db-admin"]);
     await run("packages/billing/tables", "bunx", ["tsc", "--noEmit"]);
@@ -69,8 +92,14 @@ describe("a new slice, end to end, in a copy of the repository", () => {
     const server = { DATABASE_URL: Testkit.adminUrl() };
     await run("packages/billing/tables", "bunx", ["vitest", "run"], server);
 
+    // db:generate syncs first: with the schema entry as it was before the slice, it still finds the billing tables.
+    cpSync(
+      join(ROOT, "packages/_internal/db-admin/src/schema.ts"),
+      join(copy, "packages/_internal/db-admin/src/schema.ts"),
+    );
     const before = new Set(readdirSync(join(copy, "packages/_internal/db-admin/drizzle")));
-    await run(".", "bun", ["run", "db:generate"]);
+    const generate = await run(".", "bun", ["run", "db:generate"]);
+    assert.include(generate.stdout, "wrote packages/_internal/db-admin/src/schema.ts");
     const added = readdirSync(join(copy, "packages/_internal/db-admin/drizzle")).filter(
       (file) => file.endsWith(".sql") && !before.has(file),
     );
@@ -107,5 +136,7 @@ describe("a new slice, end to end, in a copy of the repository", () => {
     );
     assert.include(matrix.stdout, `isolation matrix: ${tenantTables.length} tables,`);
     assert.match(matrix.stdout, /isolation matrix: \d+ tables, \d+ cases, 0 leaks, 0 failures/);
+    // The new slice's AGENTS.md block compiles and loads, as every AGENTS.md block does.
+    await run("specs", "bunx", ["vitest", "run", "test/Docs.test.ts"], server);
   }, 300_000);
 });
