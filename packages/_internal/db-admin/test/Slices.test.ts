@@ -32,7 +32,8 @@ describe("Slices", () => {
   it("the committed schema entry and db-admin's dependencies match the workspace", () => {
     const stale = Slices.stale();
     assert.deepStrictEqual(stale, [], `out of date with the workspace: run \`${Slices.SYNC_COMMAND}\``);
-    assert.deepStrictEqual(
+    // No list to keep: the slices found include today's, and any slice added later.
+    assert.includeMembers(
       Slices.discover().map((slice) => slice.packageName),
       ["@beep/documents-tables", "@beep/iam-tables", "@beep/shared-tables"],
     );
