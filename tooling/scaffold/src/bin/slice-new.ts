@@ -10,5 +10,5 @@ generate(
     : Scaffold.newSlice(ROOT, slice),
 );
 // The new package joins the workspace (install) and db-admin's schema entry and dependencies (sync).
-follow("bun", ["packages/_internal/db-admin/src/bin/sync.ts"]);
+follow("bun", ["run", "slices:sync"]);
 follow("bun", ["install"]);
