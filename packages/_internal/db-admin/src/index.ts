@@ -17,5 +17,6 @@ export * as Roles from "./Roles.ts";
 export * as Seed from "./Seed.ts";
 export * as ShardPolicies from "./ShardPolicies.ts";
 export * as SharedRows from "./SharedRows.ts";
+export * as Slices from "./Slices.ts";
 export * as Upgrade from "./Upgrade.ts";
 export * as Verify from "./Verify.ts";

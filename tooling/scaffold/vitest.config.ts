@@ -1,0 +1,3 @@
+import { beepTestConfig } from "@beep/testkit/vitest";
+
+export default beepTestConfig();
