@@ -8,6 +8,7 @@ import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../src/RequestBody.ts";
 import * as Server from "../src/Server.ts";
 import { call, count, signup } from "./support/Client.ts";
 import { CURL, freshDataDir, removeScratch, startDev, waitFor, within } from "./support/DevProcess.ts";
+import { announced } from "./support/InFlight.ts";
 import { layer, serve, TestServer } from "./support/TestServer.ts";
 
 afterAll(removeScratch);
@@ -38,6 +39,8 @@ interface UploadOptions {
   /** Chunked unless false, when the length is declared in content-length. */
   readonly chunked?: boolean;
   readonly timeoutMs?: number;
+  /** Send `expect: 100-continue` and write the body only once the server holds the request (`inFlight`). */
+  readonly announce?: boolean;
 }
 
 /**
@@ -48,7 +51,11 @@ const upload = (url: string, options: UploadOptions) => {
   const chunkBytes = options.chunkBytes ?? 64 * 1024;
   const framing: Record<string, string> =
     options.chunked === false ? { "content-length": String(options.totalBytes) } : { "transfer-encoding": "chunked" };
-  const request = httpRequest(url, { method: options.method ?? "POST", headers: { ...options.headers, ...framing } });
+  const requestOptions = { method: options.method ?? "POST", headers: { ...options.headers, ...framing } };
+  const { request, inFlight } =
+    options.announce === true
+      ? announced(url, requestOptions)
+      : { request: httpRequest(url, requestOptions), inFlight: Promise.resolve() };
   const started = performance.now();
   let sentBytes = 0;
   let answered = false;
@@ -83,8 +90,9 @@ const upload = (url: string, options: UploadOptions) => {
     else if (flushed) setImmediate(writeNext);
     else request.once("drain", writeNext);
   };
-  writeNext();
-  return { answer, isAnswered: () => answered, sentBytes: () => sentBytes };
+  if (options.announce === true) void inFlight.then(writeNext);
+  else writeNext();
+  return { answer, inFlight, isAnswered: () => answered, sentBytes: () => sentBytes };
 };
 
 const uploadAnswer = (url: string, options: UploadOptions) => Effect.promise(() => upload(url, options).answer);
@@ -176,10 +184,12 @@ describe("hostile request bodies", () => {
               totalBytes: HOSTILE_BYTES,
               chunkBytes: 16 * 1024,
               intervalMs: 25,
+              announce: true,
             });
           const uploads = [slow("/v1/signup", {}), slow("/v1/documents", { authorization: `Bearer ${a.token}` })];
+          // The server holds both requests before health is asked: no sleep decides that they are in progress.
+          yield* Effect.promise(() => Promise.all(uploads.map((pending) => pending.inFlight)));
           for (let i = 0; i < 8; i++) {
-            yield* Effect.sleep("100 millis");
             const started = performance.now();
             const health = yield* call("GET", "/health");
             assert.strictEqual(health.status, 200);
@@ -363,8 +373,9 @@ describe("hostile request bodies", () => {
             totalBytes: MAX_BODY_BYTES,
             chunkBytes: 1,
             intervalMs: 100,
+            announce: true,
           });
-          yield* Effect.sleep("300 millis");
+          yield* Effect.promise(() => endless.inFlight);
           const started = performance.now();
           yield* Scope.close(scope, Exit.void);
           assert.isBelow(performance.now() - started, 2000, "closed soon after the deadline");
@@ -394,8 +405,9 @@ describe("hostile request bodies", () => {
         chunkBytes: 1,
         intervalMs: 100,
         timeoutMs: 60_000,
+        announce: true,
       });
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await pending.inFlight;
       return pending;
     });
     let pending: Awaited<typeof endless>;

@@ -3,8 +3,8 @@ import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
-import { freePort } from "./EmbeddedPostgres.ts";
 import { isExecutable } from "./internal/files.ts";
+import { onFreePort, PortTaken } from "./internal/ports.ts";
 import { osUser } from "./PgBouncer.ts";
 import { uniqueName, withDatabase } from "./TestDatabase.ts";
 
@@ -207,23 +207,19 @@ const configure = (dataDir: string, initialConfig: string, lines: Record<string,
 const portTaken = (log: string) => /could not bind|already in use|lock file .* already exists/i.test(log);
 
 /** Starts a configured node on a free port; when another process takes that port first, on another one. */
-const startOnFreePort = async (
-  dataDir: string,
-  role: "coordinator" | "worker",
-  initialConfig: string,
-): Promise<number> => {
-  for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+const startOnFreePort = (dataDir: string, role: "coordinator" | "worker", initialConfig: string): Promise<number> =>
+  onFreePort(async (port) => {
     configure(dataDir, initialConfig, settings(role, port, dirname(dataDir)));
     const from = logSize(dataDir);
     try {
       await startNode(dataDir);
       return port;
     } catch (error) {
-      if (attempt >= 5 || !portTaken(logTail(dataDir, from))) throw error;
+      const tail = logTail(dataDir, from);
+      if (portTaken(tail)) throw new PortTaken(port, tail);
+      throw error;
     }
-  }
-};
+  });
 
 const workerDataDir = (cluster: Description, index: number): string => {
   if (cluster.kind === "external") {

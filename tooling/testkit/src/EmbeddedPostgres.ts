@@ -1,7 +1,9 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { freePort, onFreePort, PortTaken } from "./internal/ports.ts";
+
+export { freePort };
 
 export interface EmbeddedOptions {
   /** Keep the data directory after stop. Without a `dataDir`, a fresh temporary one is used. */
@@ -10,6 +12,8 @@ export interface EmbeddedOptions {
   readonly dataDir?: string | undefined;
   /** Defaults to a free port. */
   readonly port?: number | undefined;
+  /** Where a free port comes from (tests take the port first to see the start retried). */
+  readonly pickPort?: (() => Promise<number>) | undefined;
 }
 
 export interface EmbeddedServer {
@@ -25,18 +29,6 @@ const PASSWORD = "postgres";
 /** The superuser connection string of an embedded server on `port` (also one started by another process). */
 export const adminUrlFor = (port: number, database = "postgres"): string =>
   `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
-
-export const freePort = (): Promise<number> =>
-  new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolvePort(port));
-    });
-  });
 
 /** Run as root, the server drops to the `postgres` user, which must be able to write beside its data. */
 const makeWritableForServer = (dir: string) => {
@@ -67,10 +59,7 @@ export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedS
     options.dataDir !== undefined ? resolve(options.dataDir) : join(mkdtempSync(join(tmpdir(), "beep-pg-")), "data");
   makeWritableForServer(dirname(dataDir));
   const EmbeddedPostgresServer = await loadServerClass();
-  // A free port is only free until someone binds it: packages start their servers in parallel, so a port picked
-  // here can be taken before PostgreSQL binds it. Without a port of the caller's, such a start is retried.
-  for (let attempt = 1; ; attempt++) {
-    const port = options.port ?? (await freePort());
+  const startOn = async (port: number) => {
     const logs: Array<string> = [];
     const server = new EmbeddedPostgresServer({
       databaseDir: dataDir,
@@ -91,14 +80,16 @@ export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedS
       if (!existsSync(join(dataDir, "PG_VERSION"))) await server.initialise();
       await server.start();
     } catch (cause) {
-      const taken = logs.some((line) => line.includes("Address already in use"));
-      if (taken && options.port === undefined && attempt < 5) continue;
-      throw new Error(`embedded PostgreSQL failed to start on port ${port}:\n${logs.slice(-20).join("\n")}`, {
-        cause,
-      });
+      const tail = logs.slice(-20).join("\n");
+      // Only a port the caller did not choose is worth another try.
+      if (options.port === undefined && logs.some((line) => line.includes("Address already in use"))) {
+        throw new PortTaken(port, tail);
+      }
+      throw new Error(`embedded PostgreSQL failed to start on port ${port}:\n${tail}`, { cause });
     }
     return started(server, port, dataDir, options);
-  }
+  };
+  return options.port !== undefined ? startOn(options.port) : onFreePort(startOn, { pick: options.pickPort });
 };
 
 const started = (

@@ -3,8 +3,8 @@ import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
-import { freePort } from "./EmbeddedPostgres.ts";
 import { isExecutable } from "./internal/files.ts";
+import { onFreePort, PortTaken } from "./internal/ports.ts";
 
 /** A PgBouncer in transaction mode in front of a test PostgreSQL. */
 export interface PgBouncer {
@@ -25,6 +25,8 @@ export interface StartOptions {
   readonly startTimeoutMs?: number | undefined;
   /** Listen here instead of on a free port (to start a bouncer again where clients expect it). */
   readonly port?: number | undefined;
+  /** Where a free port comes from (tests take the port first to see the start retried). */
+  readonly pickPort?: (() => Promise<number>) | undefined;
 }
 
 const DEBIAN_BINARY = "/usr/sbin/pgbouncer";
@@ -124,7 +126,21 @@ export const start = async (options: StartOptions): Promise<PgBouncer> => {
   const upstream = new URL(options.upstreamAdminUrl);
   const superuser = decodeURIComponent(upstream.username);
   const password = decodeURIComponent(upstream.password);
-  const port = options.port ?? (await freePort());
+  const launch = (port: number) => launchOn(port, { executable, upstream, superuser, password, options });
+  return options.port !== undefined ? launch(options.port) : onFreePort(launch, { pick: options.pickPort });
+};
+
+const launchOn = async (
+  port: number,
+  context: {
+    readonly executable: string;
+    readonly upstream: URL;
+    readonly superuser: string;
+    readonly password: string;
+    readonly options: StartOptions;
+  },
+): Promise<PgBouncer> => {
+  const { executable, upstream, superuser, password, options } = context;
   const dir = mkdtempSync(join(tmpdir(), "beep-pgbouncer-"));
   const config = join(dir, "pgbouncer.ini");
   writeFileSync(
@@ -186,12 +202,20 @@ export const start = async (options: StartOptions): Promise<PgBouncer> => {
   };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
+  // Its own word that it bound the port, not a connection alone: whoever took the port would accept that too.
+  const listening = `listening on 127.0.0.1:${port}`;
+  const bound = () =>
+    output.some((line) => line.includes(listening)) ||
+    readFileSync(join(dir, "pgbouncer.log"), "utf8").includes(listening);
   for (;;) {
-    if (await accepts(port)) break;
+    if (bound() && (await accepts(port))) break;
     const gone = spawnError !== undefined || child.exitCode !== null || child.signalCode !== null;
     if (gone || Date.now() > deadline) {
       await stop();
       const why = spawnError?.message ?? (gone ? `exited with ${child.exitCode ?? child.signalCode}` : "timed out");
+      const tail = output.slice(-30).join("\n");
+      // Only a port the caller did not choose is worth another try.
+      if (options.port === undefined && /already in use/i.test(tail)) throw new PortTaken(port, tail);
       throw new Error(`pgbouncer failed to start on 127.0.0.1:${port} (${why}):\n${output.slice(-30).join("\n")}`);
     }
     await sleep(25);

@@ -13,6 +13,8 @@ import * as DbErrors from "../src/DbErrors.ts";
 import * as SystemDb from "../src/SystemDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
+import { rawClient } from "./internal/Attack.ts";
+import * as GlobalWrites from "./internal/GlobalWrites.ts";
 import { MigratedDatabase, runtime, runtimeOnCitus, runtimeThrough, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as Seed from "./internal/Seed.ts";
@@ -535,6 +537,48 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
           Registry.tenantTables.length,
           "every tenant table of the registry is covered",
         );
+      }).pipe(Effect.scoped),
+    );
+
+    it.effect("as beep_app, writes to the global tables keep to their policies and grants, in every context", () =>
+      Effect.gen(function* () {
+        const { appUrl } = yield* MigratedDatabase;
+        const a = yield* Organizations.create({ name: "A", owner: owner("a") });
+        const b = yield* Organizations.create({ name: "B", owner: owner("b") });
+        const fixture = { A: a.organizationId, B: b.organizationId, ownerA: a.ownerId, ownerB: b.ownerId };
+        const client = yield* rawClient(appUrl);
+        // Meaningless as a role that bypasses RLS or owns the tables: check who the statements run as.
+        const [who] = yield* Effect.promise(
+          () => client`select current_user as role, r.rolsuper as super, r.rolbypassrls as bypass,
+            exists (select 1 from pg_class c where c.relname in ('shared_user', 'shared_organization')
+              and pg_has_role(current_user, c.relowner, 'USAGE')) as owns
+            from pg_roles r where r.rolname = current_user`,
+        );
+        assert.deepStrictEqual(who, { role: "beep_app", super: false, bypass: false, owns: false });
+        const snapshot = withAdmin(async (admin) =>
+          JSON.stringify([
+            await admin`select * from shared_organization order by id`,
+            await admin`select * from shared_user order by id`,
+          ]),
+        );
+        const before = yield* snapshot;
+        const failures: Array<string> = [];
+        let escalations = 0;
+        const all = GlobalWrites.cases(fixture, client);
+        for (const entry of all) {
+          const outcome = yield* entry.run(entry.statement);
+          const verdict = GlobalWrites.judge(entry.expected, outcome);
+          escalations += verdict.escalations;
+          if (!verdict.ok) {
+            failures.push(
+              `${entry.label}: expected ${entry.expected._tag}, got ${GlobalWrites.describeOutcome(outcome)}`,
+            );
+          }
+        }
+        console.log(`global writes: ${all.length} cases, ${escalations} escalations, ${failures.length} failures`);
+        assert.deepStrictEqual(failures, []);
+        assert.strictEqual(escalations, 0);
+        assert.strictEqual(yield* snapshot, before, "every unit was rolled back");
       }).pipe(Effect.scoped),
     );
   });

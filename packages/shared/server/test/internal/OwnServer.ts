@@ -12,13 +12,15 @@ import { Effect, Option, Redacted } from "effect";
 export const start = (prefix: string) =>
   Effect.gen(function* () {
     const dataDir = join(mkdtempSync(join(tmpdir(), `beep-${prefix}-`)), "data");
-    const port = yield* Effect.promise(() => EmbeddedPostgres.freePort());
-    const boot = () => EmbeddedPostgres.startEmbedded({ persistent: true, dataDir, port });
-    let server = yield* Effect.acquireRelease(Effect.promise(boot), () =>
-      Effect.promise(async () => {
-        await server.stop().catch(() => {});
-        rmSync(join(dataDir, ".."), { recursive: true, force: true });
-      }),
+    // The first start picks its port (and another, should that one be taken before it binds); restarts reuse it.
+    const boot = (port?: number) => EmbeddedPostgres.startEmbedded({ persistent: true, dataDir, port });
+    let server = yield* Effect.acquireRelease(
+      Effect.promise(() => boot()),
+      () =>
+        Effect.promise(async () => {
+          await server.stop().catch(() => {});
+          rmSync(join(dataDir, ".."), { recursive: true, force: true });
+        }),
     );
     yield* Migrator.migrate({ url: server.adminUrl });
     const contextKey = ContextKey.generate();
@@ -31,7 +33,7 @@ export const start = (prefix: string) =>
       stop: Effect.promise(() => server.stop()),
       /** Starts it again on the same port and data. */
       restart: Effect.promise(async () => {
-        server = await boot();
+        server = await boot(server.port);
       }),
     };
   });
