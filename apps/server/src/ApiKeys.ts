@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { IamTables } from "@beep/iam-tables";
-import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { IamEntityIds, IamTables } from "@beep/iam-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { type DbErrors, TenantTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
 import { and, eq, isNull, lt, or, sql } from "drizzle-orm";

@@ -1,4 +1,4 @@
-import { IamEntityIds } from "@beep/shared-domain";
+import { IamEntityIds } from "@beep/iam-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect, Redacted } from "effect";
 import * as Token from "../src/Token.ts";

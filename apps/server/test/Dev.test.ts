@@ -13,6 +13,7 @@ import {
   removeScratch,
   scriptLines,
   startDev,
+  startDevOnFreePorts,
   waitFor,
   within,
 } from "./support/DevProcess.ts";
@@ -138,6 +139,36 @@ describe("bun run dev", () => {
       assert.lengthOf(lines, 1, run.output());
       assert.match(lines[0] ?? "", new RegExp(`port ${port} .*already in use`));
       assert.isFalse(existsSync(dataDir), "no database was created");
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it("started on picked ports, starts again on another when the one picked was taken first", {
+    timeout: 120_000,
+  }, async () => {
+    const blocker = createServer();
+    const taken = await new Promise<number>((resolve) =>
+      blocker.listen(0, "127.0.0.1", () => {
+        const address = blocker.address();
+        resolve(typeof address === "object" && address !== null ? address.port : 0);
+      }),
+    );
+    const picks: Array<number> = [];
+    const pick = async () => {
+      const port = picks.length === 0 ? taken : await EmbeddedPostgres.freePort();
+      picks.push(port);
+      return port;
+    };
+    try {
+      const { run, port, match } = await startDevOnFreePorts(CURL, 90_000, { pick });
+      try {
+        assert.deepStrictEqual(picks, [taken, port]);
+        assert.include(match[2] ?? "", `http://127.0.0.1:${port}/`);
+      } finally {
+        run.child.kill("SIGTERM");
+      }
+      assert.strictEqual(await within(run.exited, 30_000, `dev did not exit:\n${run.output()}`), 0, run.output());
     } finally {
       blocker.close();
     }

@@ -1,13 +1,12 @@
 import { request as httpRequest } from "node:http";
 import { MigratedDatabase, layer as migratedDatabase } from "@beep/db-admin/testing";
-import { EmbeddedPostgres } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
 import { Context, Duration, Effect, Exit, Layer, Scope, TestServices } from "effect";
 import { MAX_ECHO } from "../src/DecodeErrors.ts";
 import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../src/RequestBody.ts";
 import * as Server from "../src/Server.ts";
 import { call, count, signup } from "./support/Client.ts";
-import { CURL, freshDataDir, removeScratch, startDev, waitFor, within } from "./support/DevProcess.ts";
+import { CURL, removeScratch, startDevOnFreePorts, within } from "./support/DevProcess.ts";
 import { announced } from "./support/InFlight.ts";
 import { layer, serve, TestServer } from "./support/TestServer.ts";
 
@@ -390,15 +389,11 @@ describe("hostile request bodies", () => {
   it("bun run dev exits cleanly on SIGTERM within the drain deadline, a never-ending upload notwithstanding", {
     timeout: 120_000,
   }, async () => {
-    const port = await EmbeddedPostgres.freePort();
-    const run = startDev({
-      PORT: String(port),
-      BEEP_PG_PORT: String(await EmbeddedPostgres.freePort()),
-      BEEP_PG_DATA_DIR: freshDataDir(),
-    });
-    const endless = waitFor(run, CURL, 90_000).then(async () => {
+    const { run, port } = await startDevOnFreePorts(CURL, 90_000);
+    let pending: ReturnType<typeof upload>;
+    try {
       // One byte every 100 ms, never finished.
-      const pending = upload(`http://127.0.0.1:${port}/v1/signup`, {
+      pending = upload(`http://127.0.0.1:${port}/v1/signup`, {
         headers: { "content-type": "application/json" },
         prefix: "{",
         totalBytes: MAX_BODY_BYTES,
@@ -408,11 +403,6 @@ describe("hostile request bodies", () => {
         announce: true,
       });
       await pending.inFlight;
-      return pending;
-    });
-    let pending: Awaited<typeof endless>;
-    try {
-      pending = await endless;
       assert.strictEqual((await fetch(`http://127.0.0.1:${port}/health`)).status, 200);
       assert.isFalse(pending.isAnswered(), "the upload is in flight");
     } finally {

@@ -1,6 +1,7 @@
 import { ContextKey } from "@beep/db-admin";
 import { MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
-import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { DocumentsEntityIds } from "@beep/documents-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { ContextTicket } from "@beep/shared-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { Context, Effect, Layer } from "effect";

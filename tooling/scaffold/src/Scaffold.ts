@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { Effect } from "effect";
 import { camel, pascal, snakeCase, tableName } from "./Names.ts";
@@ -70,7 +70,22 @@ export const parseMode = (
     : Effect.fail(new BadArguments({ detail: `--reason belongs to --mode none; a ${given} table is isolated by RLS` }));
 };
 
-/** `table:new`: `src/tables/<entity>.ts`, its id and its export, in a slice made by `slice:new`. */
+/**
+ * What makes `packages/<slice>/tables` a slice `table:new` can extend, whichever way `./schema` reaches the tables
+ * (`src/schema.ts` in a slice made by `slice:new`, `src/tables/index.ts` in `iam` and `documents`).
+ */
+const sliceFiles = (dir: string, slice: string) => ({
+  manifest: join(dir, "package.json"),
+  ids: join(dir, "src", `${Templates.idsModule(slice)}.ts`),
+  tablesIndex: join(dir, "src", "tables", "index.ts"),
+});
+
+const exportsSchema = (manifestPath: string) => {
+  const exports = JSON.parse(readFileSync(manifestPath, "utf8")).exports;
+  return typeof exports === "object" && exports !== null && "./schema" in exports;
+};
+
+/** `table:new`: `src/tables/<entity>.ts`, its id in `src/<Slice>EntityIds.ts` and its export in `src/tables/index.ts`. */
 export const newTable = (
   root: string,
   slice: string,
@@ -81,20 +96,25 @@ export const newTable = (
     yield* snakeCase(slice);
     const name = yield* tableName(slice, entity);
     const dir = sliceDir(root, slice);
-    const idsPath = join(dir, "src", `${Templates.idsModule(slice)}.ts`);
-    if (!existsSync(idsPath)) return yield* new UnknownSlice({ slice, expected: idsPath });
+    const files = sliceFiles(dir, slice);
+    for (const path of [files.manifest, files.ids, files.tablesIndex]) {
+      if (!existsSync(path)) return yield* new UnknownSlice({ slice, expected: path });
+    }
+    // db-admin discovers a slice by this export: a table outside it would never reach db:generate.
+    if (!exportsSchema(files.manifest)) {
+      return yield* new UnknownSlice({ slice, expected: `"./schema" in the exports of ${files.manifest}` });
+    }
+    const idsPath = files.ids;
     const tablePath = join(dir, "src", "tables", `${camel(entity)}.ts`);
     if (existsSync(tablePath)) return yield* new AlreadyExists({ what: `table "${name}"`, path: tablePath });
     const ids = readFileSync(idsPath, "utf8");
     if (new RegExp(`export const ${pascal(entity)}Id\\b`).test(ids)) {
       return yield* new AlreadyExists({ what: `id ${pascal(entity)}Id`, path: idsPath });
     }
-    const modules = readdirSync(join(dir, "src", "tables"))
-      .filter((file) => file.endsWith(".ts") && file !== "index.ts")
-      .map((file) => file.slice(0, -".ts".length));
+    const index = readFileSync(files.tablesIndex, "utf8");
     return yield* writeAll([
       { path: tablePath, text: Templates.table(slice, entity, mode) },
       { path: idsPath, text: ids + Templates.idLines(name, entity) },
-      { path: join(dir, "src", "tables", "index.ts"), text: Templates.tablesIndex([...modules, camel(entity)]) },
+      { path: files.tablesIndex, text: Templates.withTableExport(index, camel(entity)) },
     ]);
   });

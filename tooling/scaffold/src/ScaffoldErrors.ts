@@ -20,13 +20,13 @@ export class AlreadyExists extends Data.TaggedError("AlreadyExists")<{
   }
 }
 
-/** `table:new` names a slice that `slice:new` did not make (no `packages/<slice>/tables/src/<Slice>EntityIds.ts`). */
+/** `table:new` names no slice: `packages/<slice>/tables` lacks its ids module, `src/tables/index.ts` or `./schema` export. */
 export class UnknownSlice extends Data.TaggedError("UnknownSlice")<{
   readonly slice: string;
   readonly expected: string;
 }> {
   override get message() {
-    return `Unknown slice "${this.slice}": expected ${this.expected} (made by bun run slice:new ${this.slice})`;
+    return `Unknown slice "${this.slice}": expected ${this.expected} (bun run slice:new ${this.slice} makes one)`;
   }
 }
 

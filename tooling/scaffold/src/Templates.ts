@@ -106,6 +106,22 @@ export const tablesIndex = (modules: ReadonlyArray<string>) =>
     .join("\n")
     .concat("\n");
 
+/**
+ * `index` with `export { module } from "./module.ts";` before the first export of a later source; the other
+ * exports (constants and types beside a table, as in `iam` and `documents`) stay as written.
+ */
+export const withTableExport = (index: string, module: string) => {
+  const statements = index
+    .split(/(?<=;)\n/)
+    .map((statement) => statement.trim())
+    .filter((statement) => statement !== "");
+  const line = `export { ${module} } from "./${module}.ts";`;
+  const source = (statement: string) => /from "([^"]+)";$/.exec(statement)?.[1] ?? "";
+  const at = statements.findIndex((statement) => source(statement) > source(line));
+  const next = at === -1 ? [...statements, line] : [...statements.slice(0, at), line, ...statements.slice(at)];
+  return `${next.join("\n")}\n`;
+};
+
 export const test = (slice: string, exampleTable: string) =>
   [
     'import { TableShape } from "@beep/shared-tables";',

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, assert, describe, it } from "@effect/vitest";
@@ -97,5 +97,41 @@ describe("Scaffold", () => {
       readFileSync(join(src, "tables", "currency.ts"), "utf8"),
       'OrgTable.make(CurrencyId, { rlsPolicy: "none", reason: "a lookup every tenant reads" })',
     );
+  });
+
+  it("table:new works in a slice laid out like documents (./schema is src/tables/index.ts), keeping its exports", () => {
+    const root = mkdtempSync(join(scratch, "root-"));
+    const documents = join(root, "packages", "documents", "tables");
+    for (const part of ["package.json", "src"]) {
+      cpSync(join(__dirname, "..", "..", "..", "packages", "documents", "tables", part), join(documents, part), {
+        recursive: true,
+      });
+    }
+    const src = join(documents, "src");
+    const indexBefore = readFileSync(join(src, "tables", "index.ts"), "utf8");
+    const mode = Effect.runSync(Scaffold.parseMode(undefined, undefined));
+    Effect.runSync(Scaffold.newTable(root, "documents", "attachment", mode));
+    assert.include(
+      readFileSync(join(src, "DocumentsEntityIds.ts"), "utf8"),
+      'export const AttachmentId = EntityId.make("documents_attachment");',
+    );
+    assert.include(readFileSync(join(src, "tables", "attachment.ts"), "utf8"), "OrgTable.make(AttachmentId)");
+    // The new export goes in sorted by source; every export that was there stays as written.
+    assert.strictEqual(
+      readFileSync(join(src, "tables", "index.ts"), "utf8"),
+      `export { attachment } from "./attachment.ts";\n${indexBefore}`,
+    );
+    assert.include(indexBefore, 'export { DOCUMENT_STATUSES, type DocumentStatus, document } from "./document.ts";');
+
+    // Without the ./schema export db-admin would never see the table: refused, nothing written.
+    const manifest = join(documents, "package.json");
+    const { "./schema": _schema, ...exports } = JSON.parse(readFileSync(manifest, "utf8")).exports;
+    writeFileSync(manifest, JSON.stringify({ name: "@beep/documents-tables", exports }));
+    const before = snapshot(root);
+    assert.match(
+      tagOf(Scaffold.newTable(root, "documents", "label", mode)),
+      /^UnknownSlice: Unknown slice "documents": expected "\.\/schema" in the exports of/,
+    );
+    assert.deepStrictEqual(snapshot(root), before);
   });
 });

@@ -1,4 +1,5 @@
-import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { IamEntityIds } from "@beep/iam-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { TenantRole } from "@beep/shared-tables";
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform";
 import { Schema } from "effect";

@@ -1,4 +1,5 @@
-import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { DocumentsEntityIds } from "@beep/documents-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform";
 import { Schema } from "effect";
 import { NotFound } from "../ApiErrors.ts";

@@ -1,5 +1,5 @@
-import { DocumentsTables } from "@beep/documents-tables";
-import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform";
 import { Schema } from "effect";
 import { Conflict, NotFound } from "../ApiErrors.ts";

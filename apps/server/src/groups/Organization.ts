@@ -1,5 +1,5 @@
-import { IamTables } from "@beep/iam-tables";
-import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { IamEntityIds, IamTables } from "@beep/iam-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform";
 import { Schema } from "effect";
 import { Conflict, Forbidden } from "../ApiErrors.ts";

@@ -1,5 +1,4 @@
-import { IamTables } from "@beep/iam-tables";
-import { IamEntityIds } from "@beep/shared-domain";
+import { IamEntityIds, IamTables } from "@beep/iam-tables";
 import { TenantTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
 import { HttpApiBuilder } from "@effect/platform";

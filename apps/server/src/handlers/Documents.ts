@@ -1,5 +1,4 @@
-import { DocumentsTables } from "@beep/documents-tables";
-import { DocumentsEntityIds } from "@beep/shared-domain";
+import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
 import { TenantTx } from "@beep/shared-server";
 import { HttpApiBuilder } from "@effect/platform";
 import { and, asc, eq, gt, max } from "drizzle-orm";

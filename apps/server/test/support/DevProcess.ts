@@ -4,6 +4,7 @@ import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { Ports } from "@beep/testkit";
 
 const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -71,6 +72,38 @@ export const waitFor = async (run: Run, pattern: RegExp, timeoutMs: number): Pro
   }
   throw new Error(`no ${pattern} in the output:\n${run.output()}`);
 };
+
+// What `bun run dev` prints when its HTTP port (`PortInUse`) or its database's port (`DevDatabaseError`) is held.
+const PORT_FAILURE = /is already in use|is the port taken\? set BEEP_PG_PORT/;
+
+/**
+ * `bun run dev` on free ports and a fresh data directory, until `ready` shows in its output; started again on
+ * other ports when a port was taken between the pick and the child's bind (packages run in parallel).
+ */
+export const startDevOnFreePorts = (
+  ready: RegExp,
+  timeoutMs: number,
+  options: { readonly env?: Record<string, string>; readonly pick?: () => Promise<number> } = {},
+): Promise<{ readonly run: Run; readonly port: number; readonly match: RegExpMatchArray }> =>
+  Ports.onFreePort(
+    async (port) => {
+      const run = startDev({
+        ...options.env,
+        PORT: String(port),
+        BEEP_PG_PORT: String(await Ports.freePort()),
+        BEEP_PG_DATA_DIR: freshDataDir(),
+      });
+      try {
+        return { run, port, match: await waitFor(run, ready, timeoutMs) };
+      } catch (error) {
+        if (run.child.exitCode === null) run.child.kill("SIGTERM");
+        await run.exited;
+        if (PORT_FAILURE.test(run.output())) throw new Ports.PortTaken(port, run.output());
+        throw error;
+      }
+    },
+    { pick: options.pick },
+  );
 
 export const within = <A>(promise: Promise<A>, ms: number, what: string) =>
   Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(what)), ms))]);

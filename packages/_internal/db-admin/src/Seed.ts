@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import { DocumentsTables } from "@beep/documents-tables";
-import { IamTables } from "@beep/iam-tables";
-import { DocumentsEntityIds, type EntityId, IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
+import { IamEntityIds, IamTables } from "@beep/iam-tables";
+import { type EntityId, SharedEntityIds } from "@beep/shared-domain";
 import { ContextTicket, SharedTables, TenantContext, type TenantRole } from "@beep/shared-tables";
 import { sql as drizzleSql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { DocumentsEntityIds } from "@beep/documents-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, it } from "@effect/vitest";
 import { getTableConfig } from "drizzle-orm/pg-core";
 import { Effect } from "effect";

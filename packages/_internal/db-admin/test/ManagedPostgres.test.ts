@@ -1,4 +1,5 @@
-import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { IamEntityIds } from "@beep/iam-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { TenantContext } from "@beep/shared-tables";
 import { EmbeddedPostgres } from "@beep/testkit";
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest";

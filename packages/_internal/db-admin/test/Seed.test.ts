@@ -1,4 +1,5 @@
-import { DocumentsEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { DocumentsEntityIds } from "@beep/documents-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { TenantContext } from "@beep/shared-tables";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";

@@ -2,7 +2,8 @@
 // and a Citus cluster upgraded across it (a distribution column cannot hold NULL).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { IamEntityIds } from "@beep/iam-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";

@@ -1,1 +1,2 @@
+export * as DocumentsEntityIds from "./DocumentsEntityIds.ts";
 export * as DocumentsTables from "./tables/index.ts";

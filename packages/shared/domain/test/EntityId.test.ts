@@ -1,18 +1,18 @@
 import { assert, describe, expectTypeOf, it } from "@effect/vitest";
 import { Effect, Either, Schema } from "effect";
-import { DocumentsEntityIds, EntityId, IamEntityIds, SharedEntityIds } from "../src/index.ts";
+import { EntityId, SharedEntityIds } from "../src/index.ts";
 
 describe("EntityId", () => {
   it("creates ids of the form <table>__<uuid v7>", () => {
-    const id = IamEntityIds.MemberId.create();
-    assert.match(id, /^iam_member__[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-    assert.isTrue(IamEntityIds.MemberId.is(id));
+    const id = SharedEntityIds.TeamId.create();
+    assert.match(id, /^shared_team__[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    assert.isTrue(SharedEntityIds.TeamId.is(id));
     assert.isFalse(SharedEntityIds.UserId.is(id));
   });
 
   it("orders ids by creation, even within one millisecond", () => {
-    const first = DocumentsEntityIds.DocumentId.create();
-    const second = DocumentsEntityIds.DocumentId.create();
+    const first = SharedEntityIds.FileId.create();
+    const second = SharedEntityIds.FileId.create();
     assert.isTrue(first < second);
   });
 
@@ -59,11 +59,11 @@ describe("EntityId", () => {
   });
 
   it("brands ids per table", () => {
-    expectTypeOf(IamEntityIds.MemberId.create()).toEqualTypeOf<IamEntityIds.MemberId>();
-    expectTypeOf<IamEntityIds.MemberId>().not.toEqualTypeOf<SharedEntityIds.UserId>();
-    expectTypeOf<IamEntityIds.MemberId>().toMatchTypeOf<string>();
+    expectTypeOf(SharedEntityIds.TeamId.create()).toEqualTypeOf<SharedEntityIds.TeamId>();
+    expectTypeOf<SharedEntityIds.TeamId>().not.toEqualTypeOf<SharedEntityIds.UserId>();
+    expectTypeOf<SharedEntityIds.TeamId>().toMatchTypeOf<string>();
     // @ts-expect-error an id of one table is not an id of another
-    const wrong: SharedEntityIds.UserId = IamEntityIds.MemberId.create();
+    const wrong: SharedEntityIds.UserId = SharedEntityIds.TeamId.create();
     assert.isString(wrong);
   });
 });

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest";
-import { DocumentsEntityIds } from "../src/index.ts";
+import { SharedEntityIds } from "../src/index.ts";
 import { uuidV7 } from "../src/internal/uuidV7.ts";
 
 const V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -30,7 +30,7 @@ describe("uuidV7", () => {
   });
 
   it("entity ids made in a tight loop keep their creation order", () => {
-    const ids = Array.from({ length: 1_000 }, () => DocumentsEntityIds.DocumentId.create());
+    const ids = Array.from({ length: 1_000 }, () => SharedEntityIds.FileId.create());
     assert.deepStrictEqual([...ids].sort(), ids);
   });
 });

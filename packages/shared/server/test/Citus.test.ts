@@ -1,5 +1,5 @@
+import { DocumentsEntityIds } from "@beep/documents-tables";
 import { document } from "@beep/documents-tables/schema";
-import { DocumentsEntityIds } from "@beep/shared-domain";
 import { Testkit } from "@beep/testkit";
 import { assert, layer } from "@effect/vitest";
 import { and, eq, sql } from "drizzle-orm";

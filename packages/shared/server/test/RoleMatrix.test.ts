@@ -1,4 +1,5 @@
-import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { IamEntityIds } from "@beep/iam-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { SharedTables, TenantRole } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";

@@ -1,6 +1,7 @@
-import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
+import type { SharedEntityIds } from "@beep/shared-domain";
 import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { index, text } from "drizzle-orm/pg-core";
+import * as DocumentsEntityIds from "../DocumentsEntityIds.ts";
 import { discussion } from "./discussion.ts";
 
 export const comment = OrgTable.make(DocumentsEntityIds.CommentId)(

@@ -1,6 +1,7 @@
-import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
+import type { SharedEntityIds } from "@beep/shared-domain";
 import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { boolean, index, text } from "drizzle-orm/pg-core";
+import * as DocumentsEntityIds from "../DocumentsEntityIds.ts";
 import { document } from "./document.ts";
 
 export const discussion = OrgTable.make(DocumentsEntityIds.DiscussionId)(

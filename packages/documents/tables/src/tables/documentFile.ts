@@ -1,6 +1,7 @@
-import { DocumentsEntityIds, type SharedEntityIds } from "@beep/shared-domain";
+import type { SharedEntityIds } from "@beep/shared-domain";
 import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { text, unique } from "drizzle-orm/pg-core";
+import * as DocumentsEntityIds from "../DocumentsEntityIds.ts";
 import { document } from "./document.ts";
 
 /** A file attached to a document; both must belong to the same organization. */

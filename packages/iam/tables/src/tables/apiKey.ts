@@ -1,6 +1,7 @@
-import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
+import type { SharedEntityIds } from "@beep/shared-domain";
 import { OrgTable, SharedTables, TenantContext, TenantRole } from "@beep/shared-tables";
 import { text, timestamp, unique } from "drizzle-orm/pg-core";
+import * as IamEntityIds from "../IamEntityIds.ts";
 
 const ROLE = TenantContext.CURRENT_ROLE_SQL;
 

@@ -1,7 +1,8 @@
-import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
+import type { SharedEntityIds } from "@beep/shared-domain";
 import { OrgTable, SharedTables, TenantContext, TenantRole } from "@beep/shared-tables";
 import { sql } from "drizzle-orm";
 import { index, pgPolicy, text, unique } from "drizzle-orm/pg-core";
+import * as IamEntityIds from "../IamEntityIds.ts";
 
 export const MEMBER_ROLES = TenantRole.ROLES;
 export type MemberRole = TenantRole.Role;

@@ -1,6 +1,6 @@
-import { IamEntityIds } from "@beep/shared-domain";
 import { OrgTable, TenantRole } from "@beep/shared-tables";
 import { text, unique } from "drizzle-orm/pg-core";
+import * as IamEntityIds from "../IamEntityIds.ts";
 
 /** A custom role of one organization, with the permissions it grants. */
 export const organizationRole = OrgTable.make(IamEntityIds.OrganizationRoleId)(

@@ -1,6 +1,6 @@
-import { IamEntityIds } from "@beep/shared-domain";
 import { OrgTable, TenantRole } from "@beep/shared-tables";
 import { text, unique } from "drizzle-orm/pg-core";
+import * as IamEntityIds from "../IamEntityIds.ts";
 
 /**
  * SSO providers. `nullable`: a row of the shared organization (`TenantContext.SHARED_ORGANIZATION_ID`) is a

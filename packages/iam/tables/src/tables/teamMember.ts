@@ -1,6 +1,7 @@
-import { IamEntityIds, type SharedEntityIds } from "@beep/shared-domain";
+import type { SharedEntityIds } from "@beep/shared-domain";
 import { OrgTable, SharedTables, TenantRole } from "@beep/shared-tables";
 import { index, text, unique } from "drizzle-orm/pg-core";
+import * as IamEntityIds from "../IamEntityIds.ts";
 import { member } from "./member.ts";
 
 /** A member's place in a team; both references stay inside the organization. */

@@ -1,5 +1,6 @@
+import { IamEntityIds } from "@beep/iam-tables";
 import { member } from "@beep/iam-tables/schema";
-import { IamEntityIds, SharedEntityIds } from "@beep/shared-domain";
+import { SharedEntityIds } from "@beep/shared-domain";
 import { SharedTables } from "@beep/shared-tables";
 import { Data, Effect, Either, ParseResult, Schema } from "effect";
 import * as TenantDb from "../../src/TenantDb.ts";

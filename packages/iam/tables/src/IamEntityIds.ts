@@ -1,4 +1,4 @@
-import * as EntityId from "./EntityId.ts";
+import { EntityId } from "@beep/shared-domain";
 
 export const MemberId = EntityId.make("iam_member");
 export type MemberId = EntityId.Type<typeof MemberId>;

@@ -1,4 +1,4 @@
-import * as EntityId from "./EntityId.ts";
+import { EntityId } from "@beep/shared-domain";
 
 export const DocumentId = EntityId.make("documents_document");
 export type DocumentId = EntityId.Type<typeof DocumentId>;
