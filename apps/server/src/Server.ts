@@ -153,8 +153,13 @@ export const layer = <R = ApiNeeds>(options: ListenOptions<R>) => {
  * handler's database work needs. Behind a transaction pooler, pass `{ poolMode: "transaction" }` (or set
  * `DATABASE_POOL_MODE=transaction`); the health pool never prepares statements either way.
  */
-export const database = (appUrl: string, contextKey: string, settings: Partial<Db.DbSettings> = {}) =>
+export const database = (
+  appUrl: string,
+  contextKey: string,
+  settings: Partial<Db.DbSettings> = {},
+  healthDeadline: Duration.Duration = HealthCheck.DEADLINE,
+) =>
   Layer.merge(
     TenantDb.layerWithKey(contextKey).pipe(Layer.provideMerge(Db.layerFromUrl(appUrl, settings))),
-    HealthCheck.layerFromUrl(appUrl),
+    HealthCheck.layerFromUrl(appUrl, healthDeadline),
   );

@@ -19,6 +19,7 @@ import {
   Schedule,
 } from "effect";
 import postgres from "postgres";
+import * as HealthCheck from "./HealthCheck.ts";
 import * as HttpConfig from "./HttpConfig.ts";
 import * as Oidc from "./Oidc.ts";
 import * as PortCheck from "./PortCheck.ts";
@@ -55,6 +56,8 @@ export interface StartConfig {
   readonly startupWait: Duration.Duration;
   /** `CORS_ORIGINS` and `PUBLIC_URL`. */
   readonly http: HttpConfig.HttpSettings;
+  /** `HEALTH_DEADLINE_MS`: how long `/health`'s database check may take before it answers 503. */
+  readonly healthDeadline: Duration.Duration;
 }
 
 export const DEFAULT_STARTUP_WAIT_SECONDS = 30;
@@ -102,6 +105,7 @@ const rest = Config.all({
     Config.withDefault(DEFAULT_STARTUP_WAIT_SECONDS),
   ),
   http: HttpConfig.config,
+  healthDeadline: HealthCheck.deadline,
 });
 
 /**
@@ -140,12 +144,13 @@ export const config: Effect.Effect<StartConfig, StartRefused> = Effect.gen(funct
   if (problems.length > 0 || Either.isLeft(others) || Either.isLeft(identityProvider)) {
     return yield* refuse(problems.join("; "));
   }
-  const { host, port, settings, startupWaitSeconds, http } = others.right;
+  const { host, port, settings, startupWaitSeconds, http, healthDeadline } = others.right;
   return {
     host,
     port,
     settings,
     http,
+    healthDeadline,
     startupWait: Duration.seconds(startupWaitSeconds),
     appUrl: Redacted.make(Option.getOrThrow(appUrl)),
     contextKey: Redacted.make(Option.getOrThrow(contextKey)),
@@ -356,7 +361,7 @@ export const program = Effect.gen(function* () {
   );
   const appUrl = Redacted.value(startConfig.appUrl);
   const pools = yield* Layer.build(
-    Server.database(appUrl, Redacted.value(startConfig.contextKey), startConfig.settings),
+    Server.database(appUrl, Redacted.value(startConfig.contextKey), startConfig.settings, startConfig.healthDeadline),
   ).pipe(Effect.mapError((error) => refuse(describeConfigError(error))));
   const checked = yield* Effect.provide(checkDatabase(startConfig, log), pools);
   const context = yield* Layer.build(

@@ -2,8 +2,10 @@ import { createServer, type Socket } from "node:net";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { EmbeddedPostgres } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
-import { Context, Effect, Layer, Redacted } from "effect";
+import { ConfigProvider, Context, Duration, Effect, Layer, Redacted, TestServices } from "effect";
+import * as HealthCheck from "../src/HealthCheck.ts";
 import * as Server from "../src/Server.ts";
+import * as Start from "../src/Start.ts";
 import * as Token from "../src/Token.ts";
 import { call, timedCall } from "./support/Client.ts";
 import { AUTH_SECRET, serve, TestServer } from "./support/TestServer.ts";
@@ -109,4 +111,45 @@ describe("database hangs", () => {
       }),
     );
   });
+});
+
+describe("HEALTH_DEADLINE_MS", () => {
+  it.layer(silentPort)((it) => {
+    it.scoped("a health check given 1500 ms waits them out before it says the database timed out", () =>
+      // The deadline runs on the real clock.
+      TestServices.provideLive(
+        Effect.gen(function* () {
+          const port = yield* SilentPort;
+          const { check } = yield* HealthCheck.make(
+            `postgres://beep_app:x@127.0.0.1:${port}/beep`,
+            Duration.millis(1500),
+          );
+          const started = performance.now();
+          const failure = yield* Effect.flip(check);
+          // A lower bound only: the default deadline (900 ms) would end it sooner.
+          assert.isAtLeast(performance.now() - started, 1400);
+          assert.strictEqual(failure.reason, "database timed out");
+          assert.deepInclude(failure.error, { _tag: "HealthCheckTimeout", ms: 1500 });
+        }),
+      ),
+    );
+  });
+
+  it.effect("bun run start reads it, and refuses a value out of range, naming it", () =>
+    Effect.gen(function* () {
+      const read = (value: string) =>
+        HealthCheck.deadline.pipe(
+          Effect.withConfigProvider(ConfigProvider.fromMap(new Map([["HEALTH_DEADLINE_MS", value]]))),
+        );
+      assert.strictEqual(Duration.toMillis(yield* read("2500")), 2500);
+      const refused = yield* Effect.flip(read("0"));
+      assert.include(Start.describeConfigError(refused), "HEALTH_DEADLINE_MS");
+      assert.strictEqual(
+        Duration.toMillis(
+          yield* HealthCheck.deadline.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))),
+        ),
+        900,
+      );
+    }),
+  );
 });
