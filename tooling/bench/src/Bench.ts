@@ -143,7 +143,10 @@ export const run = (
     log(`1. RLS versus an explicit filter (${count(main.size.documents)} documents)`);
     for (const clients of profile.concurrency) {
       for (const query of Queries.all) {
-        record(yield* RlsVsFilter.compare(runners, main.keys, query, planFor(profile, clients)), RlsVsFilter.targets);
+        record(
+          yield* RlsVsFilter.compare(runners, main.keys, query, planFor(profile, clients)),
+          RlsVsFilter.targetsFor(query),
+        );
       }
     }
 

@@ -57,6 +57,16 @@ export const targets: ReadonlyArray<Targets.Spec> = [
   { numerator: "C", denominator: "B", metric: "throughput", comparator: ">=", threshold: 0.95 },
 ];
 
+/**
+ * The count's A/B bound is 0.97 instead of 0.95: its gap is the protocol (A's statement, without parameters, is
+ * re-planned on every call), not RLS, and once every statement is prepared the same way RLS should cost no more
+ * than on the other reads. It replaces the 0.95 bound rather than sitting beside it: 0.97 implies 0.95.
+ */
+export const targetsFor = (query: Queries.Query): ReadonlyArray<Targets.Spec> =>
+  query.name === Queries.count.name
+    ? targets.map((spec) => (spec.numerator === "A" ? { ...spec, threshold: 0.97 } : spec))
+    : targets;
+
 export interface Pools {
   readonly app: postgres.Sql;
   readonly bypass: postgres.Sql;
