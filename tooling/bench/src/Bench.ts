@@ -8,6 +8,7 @@ import {
   type OperationFailed,
 } from "./BenchErrors.ts";
 import * as Http from "./comparisons/Http.ts";
+import * as PoolMode from "./comparisons/PoolMode.ts";
 import * as RlsVsFilter from "./comparisons/RlsVsFilter.ts";
 import * as Scale from "./comparisons/Scale.ts";
 import * as SingleVsCitus from "./comparisons/SingleVsCitus.ts";
@@ -175,6 +176,16 @@ export const run = (
         ),
         TenantSetting.targets(clients),
       );
+    }
+
+    const pooled = yield* TenantRuntime.make(main.database.appUrl, main.database.contextKey, maxClients, "transaction");
+    for (const clients of profile.concurrency) {
+      for (const query of PoolMode.QUERIES) {
+        record(
+          yield* PoolMode.compare({ prepared: runners.app, pooled }, main.keys, query, planFor(profile, clients)),
+          PoolMode.targets,
+        );
+      }
     }
 
     log(`3. Scale: ${profile.scale.map(count).join(" / ")} documents`);

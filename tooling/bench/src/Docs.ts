@@ -176,8 +176,35 @@ const rlsSection = (report: Bench.Report) => {
   ];
 };
 
+const POOL_PREFIX = "pool/";
+const isPoolMode = (id: string) => id.startsWith(POOL_PREFIX);
+
+/** Section 2's pool-mode comparisons (`PoolMode.ts`): one row per query and client count. */
+const poolModeBlock = (report: Bench.Report): ReadonlyArray<string> => {
+  const comparisons = section(report, 2).filter((comparison) => isPoolMode(comparison.id));
+  if (comparisons.length === 0) return [];
+  return [
+    "### Pool mode: transaction against direct",
+    "",
+    "The tenant runtime as `beep_app` twice on the same database, differing only in `poolMode`: `prepared` is `direct` (named prepared statements, parsed and planned once per connection), `pooled` is `transaction` (every statement unnamed, as behind PgBouncer in transaction mode). No pooler is in the path: this is the protocol's cost alone.",
+    "",
+    mdTable(
+      ["query", "clients", "prepared ops/s", "pooled ops/s", "pooled/prepared throughput", "pooled/prepared latency"],
+      comparisons.map((comparison) => [
+        comparison.title,
+        String(comparison.clients),
+        opsCell(comparison, "prepared"),
+        opsCell(comparison, "pooled"),
+        ratioCell(comparison, "pooled", "prepared", "throughput"),
+        ratioCell(comparison, "pooled", "prepared", "latency"),
+      ]),
+    ),
+    "",
+  ];
+};
+
 const tenantSection = (report: Bench.Report) => {
-  const comparisons = section(report, 2);
+  const comparisons = section(report, 2).filter((comparison) => !isPoolMode(comparison.id));
   if (comparisons.length === 0) return [];
   return [
     `## 2. ${SECTION_TITLES[2]}`,
@@ -194,6 +221,7 @@ const tenantSection = (report: Bench.Report) => {
     "",
     ratioTable(comparisons),
     "",
+    ...poolModeBlock(report),
   ];
 };
 
@@ -314,7 +342,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       "",
     );
   }
-  const tenant = missed.filter((target) => target.section === 2);
+  const tenant = missed.filter((target) => target.section === 2 && !isPoolMode(target.comparison));
   const cpuLine = (target: Targets.Target) => {
     const comparison = report.comparisons.find(
       (entry) => entry.id === target.comparison && entry.clients === target.clients,
@@ -340,7 +368,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
   }
   const throughput = tenant.filter((entry) => !entry.text.includes("latency"));
   const plainVersusDrizzle = report.comparisons
-    .filter((comparison) => comparison.section === 2)
+    .filter((comparison) => comparison.section === 2 && !isPoolMode(comparison.id))
     .map((comparison) => `${ratioCell(comparison, "plain", "drizzle", "throughput")} ×${comparison.clients}`)
     .join(", ");
   if (throughput.length > 0) {
@@ -350,6 +378,17 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       ...throughput.map((target) => `- ${missLine(target)} The ${cpuLine(target)}.`),
       "",
       `The Drizzle recipe waits for each of its four statements in turn, and drizzle-orm's postgres-js driver sends them unprepared, so postgres.js first asks the server to describe the parameters of each one that has some. withOrg needs two round trips, but the client CPU figures show the runtime's own work per unit of work, and once the cores are busy that work bounds its throughput. Tried: the same protocol in plain postgres.js (\`plain\`), \`plain/drizzle\` throughput: ${plainVersusDrizzle}. So what is left to cut is the runtime's client-side work (Effect, Drizzle, the per-transaction bookkeeping), not its protocol.`,
+      "",
+    );
+  }
+  const pool = missed.filter((target) => isPoolMode(target.comparison));
+  if (pool.length > 0) {
+    parts.push(
+      "**Pool mode.**",
+      "",
+      ...pool.map((target) => `- ${missLine(target)}`),
+      "",
+      "In `transaction` mode the runtime prepares no named statement (`tooling/bench/test/Protocol.test.ts`): PostgreSQL parses and plans the prelude and the statement on every execution, where `direct` binds the plans its connection already holds.",
       "",
     );
   }

@@ -24,17 +24,21 @@ export interface Runner {
  * `TenantDb.withContext` as `ROLE` over a pool of `poolMax` connections to `url`, signing tickets with `contextKey` (the key
  * installed in that database), closed with the scope. Used for every side of a comparison that runs in a tenant
  * transaction, so the sides share the runtime's exact protocol: BEGIN, the signed ticket with its check and the
- * statement written together, then the session cleanup and COMMIT in one message.
+ * statement written together, then the session cleanup and COMMIT in one message. `poolMode` is the runtime's
+ * own setting (`DATABASE_POOL_MODE`): `transaction` sends every statement unnamed, as behind a transaction pooler.
  */
 export const make = (
   url: string,
   contextKey: string,
   poolMax: number,
+  poolMode: Db.PoolMode = "direct",
 ): Effect.Effect<Runner, DatabaseUnavailable, Scope.Scope> =>
   Effect.gen(function* () {
     const runtime = yield* Effect.acquireRelease(
       Effect.sync(() =>
-        ManagedRuntime.make(TenantDb.layerWithKey(contextKey).pipe(Layer.provide(Db.layerFromUrl(url, { poolMax })))),
+        ManagedRuntime.make(
+          TenantDb.layerWithKey(contextKey).pipe(Layer.provide(Db.layerFromUrl(url, { poolMax, poolMode }))),
+        ),
       ),
       (runtime) => runtime.disposeEffect,
     );

@@ -4,6 +4,7 @@ export * as BenchErrors from "./BenchErrors.ts";
 export * as BypassRole from "./BypassRole.ts";
 export * as Chart from "./Chart.ts";
 export * as Http from "./comparisons/Http.ts";
+export * as PoolMode from "./comparisons/PoolMode.ts";
 export * as RlsVsFilter from "./comparisons/RlsVsFilter.ts";
 export * as Scale from "./comparisons/Scale.ts";
 export * as SingleVsCitus from "./comparisons/SingleVsCitus.ts";

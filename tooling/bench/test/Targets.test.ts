@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest";
 import postgres from "postgres";
+import * as PoolMode from "../src/comparisons/PoolMode.ts";
 import * as RlsVsFilter from "../src/comparisons/RlsVsFilter.ts";
 import * as TenantSetting from "../src/comparisons/TenantSetting.ts";
 import type * as Dataset from "../src/Dataset.ts";
@@ -107,6 +108,22 @@ describe("targets", () => {
         RlsVsFilter.ratios,
         RlsVsFilter.targetsFor(query),
       );
+    }
+  });
+
+  it("pool mode: pooled/prepared throughput >= 0.7 for the point read and the newest 50", () => {
+    assert.deepStrictEqual(
+      PoolMode.QUERIES.map((query) => query.name),
+      ["point-read", "newest-50"],
+    );
+    assert.deepStrictEqual(texts(PoolMode.targets), ["pooled/prepared throughput >= 0.7"]);
+    for (const query of PoolMode.QUERIES) {
+      const variants = PoolMode.variants({ prepared: idle, pooled: idle }, KEYS, query);
+      assert.deepStrictEqual(
+        variants.map((variant) => variant.key),
+        ["prepared", "pooled"],
+      );
+      assertWired(variants, PoolMode.ratios, PoolMode.targets);
     }
   });
 });
