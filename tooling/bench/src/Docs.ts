@@ -122,7 +122,9 @@ const targetTable = (targets: ReadonlyArray<Targets.Target>) =>
       `\`${target.text}\``,
       target.status === "not run"
         ? "–"
-        : `${formatTarget(target.value)} (${formatTarget(target.low)}–${formatTarget(target.high)})`,
+        : target.unit !== undefined
+          ? `${target.value.toFixed(0)} ${target.unit}`
+          : `${formatTarget(target.value)} (${formatTarget(target.low)}–${formatTarget(target.high)})`,
       target.status === "met" ? "met" : `**${target.status}**`,
     ]),
   );

@@ -3,6 +3,9 @@ import { Effect } from "effect";
 import * as Bench from "../src/Bench.ts";
 import * as Chart from "../src/Chart.ts";
 import * as Http from "../src/comparisons/Http.ts";
+import * as Docs from "../src/Docs.ts";
+import * as Machine from "../src/Machine.ts";
+import * as Profile from "../src/Profile.ts";
 import * as Results from "../src/Results.ts";
 import * as Targets from "../src/Targets.ts";
 
@@ -62,5 +65,32 @@ describe("section 4's targets", () => {
     const svg = Chart.svg([Targets.evaluate(section4(8, 1), spec), Http.memoryTarget(peaks(120), 8)], "t");
     assert.strictEqual(svg.match(/<rect x="330"/g)?.length, 1);
     assert.notInclude(svg, "MiB");
+  });
+
+  it("the docs show the memory bound's figure in MiB, and section 4's targets", () => {
+    const [spec] = Http.targets(8);
+    if (spec === undefined) return assert.fail("no target at 8 clients");
+    const comparison = section4(8, 1 / 0.75);
+    const report: Bench.Report = {
+      profile: Profile.quick,
+      machine: Machine.info(),
+      server: { kind: "embedded", version: "18", sharedBuffers: "128MB", sharedBuffersBytes: 128 * 1024 * 1024 },
+      datasets: [],
+      startedAt: new Date(0),
+      load: { before: 0, after: 0 },
+      seconds: 1,
+      comparisons: [comparison],
+      targets: [Targets.evaluate(comparison, spec), Http.memoryTarget(peaks(176.6), 8)],
+      notRun: [],
+      cluster: undefined,
+      httpPeakMemoryMiB: peaks(176.6),
+    };
+    const markdown = Docs.markdown(report, "bun run bench");
+    assert.include(markdown, "| 4 | http/documents | 8 | `shipped peak RSS <= 150 MiB` | 177 MiB | **missed** |");
+    assert.include(
+      markdown,
+      "| 4 | http/documents | 8 | `shipped/minimal throughput >= 0.7` | 0.750 (0.750–0.750) | met |",
+    );
+    assert.include(markdown, "Targets: `shipped/minimal throughput >= 0.7` at 8 clients");
   });
 });
