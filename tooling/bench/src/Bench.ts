@@ -221,8 +221,9 @@ export const run = (
           maxClients,
         ),
       );
-      for (const comparison of http.comparisons) record(comparison, []);
+      for (const comparison of http.comparisons) record(comparison, Http.targets(comparison.clients));
       httpPeakMemoryMiB = http.peakMemoryMiB;
+      targets.push(Http.memoryTarget(http.peakMemoryMiB, maxClients));
       log(
         `  server peak memory: ${http.peakMemoryMiB.map((entry) => `${entry.key} ${entry.mib.toFixed(0)} MiB`).join(", ")}`,
       );

@@ -22,11 +22,12 @@ const escapeXml = (text: string) =>
 const ticks = (max: number) => Array.from({ length: Math.floor(max / 0.5) + 1 }, (_, index) => index * 0.5);
 
 /**
- * A horizontal bar per measured target: the median ratio as the bar, the quartiles of the rounds as a
+ * A horizontal bar per measured ratio target: the median ratio as the bar, the quartiles of the rounds as a
  * whisker, the bound as a black tick; green when met, red when missed. Plain SVG, no dependency.
  */
 export const svg = (targets: ReadonlyArray<Targets.Target>, title: string): string => {
-  const measured = targets.filter((target) => target.status !== "not run");
+  // Bounds on a value with a unit (e.g. MiB) are not ratios: they would stretch the ratio scale.
+  const measured = targets.filter((target) => target.status !== "not run" && target.unit === undefined);
   const max = Math.max(
     2,
     ...measured.flatMap((target) => [target.value, target.high, target.threshold]).filter(Number.isFinite),

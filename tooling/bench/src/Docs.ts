@@ -4,6 +4,7 @@ import { Effect } from "effect";
 import type * as Bench from "./Bench.ts";
 import { ReportFailed } from "./BenchErrors.ts";
 import * as Chart from "./Chart.ts";
+import * as Http from "./comparisons/Http.ts";
 import { REPO_ROOT } from "./internal/paths.ts";
 import * as Profile from "./Profile.ts";
 import * as Queries from "./Queries.ts";
@@ -121,7 +122,9 @@ const targetTable = (targets: ReadonlyArray<Targets.Target>) =>
       `\`${target.text}\``,
       target.status === "not run"
         ? "–"
-        : `${formatTarget(target.value)} (${formatTarget(target.low)}–${formatTarget(target.high)})`,
+        : target.unit !== undefined
+          ? `${target.value.toFixed(0)} ${target.unit}`
+          : `${formatTarget(target.value)} (${formatTarget(target.low)}–${formatTarget(target.high)})`,
       target.status === "met" ? "met" : `**${target.status}**`,
     ]),
   );
@@ -255,7 +258,7 @@ const httpSection = (report: Bench.Report): ReadonlyArray<string> => {
   return [
     `## 4. ${SECTION_TITLES[4]}`,
     "",
-    "`GET /v1/documents` (a page of 20, the default) with a bearer token of one of 100 organizations, round robin, over keep-alive connections. Each variant is its own server process (Bun), with a pool of as many connections as the most clients; the three run side by side and the clients' requests are interleaved across them. Every request verifies its JWT, checks the membership and reads the page in one `TenantDb.withOrg` transaction, and writes its log line.",
+    "`GET /v1/documents` (a page of 20, the default) with a bearer token of one of 100 organizations, round robin, over keep-alive connections. Each variant is its own server process (Bun), with a pool of as many connections as the most clients; they run side by side and the clients' requests are interleaved across them. Every request verifies its JWT, checks the membership and reads the page in one tenant transaction (`TenantDb.withContext`; `minimal` sends the same protocol and statements by hand), and all but `minimal` write a log line.",
     "",
     ...(comparisons[0]?.variants.map((variant) => `- **${variant.key}**: ${variant.label}`) ?? []),
     "",
@@ -270,7 +273,7 @@ const httpSection = (report: Bench.Report): ReadonlyArray<string> => {
       report.httpPeakMemoryMiB.map((entry) => [entry.key, Number.isNaN(entry.mib) ? "n/a" : entry.mib.toFixed(0)]),
     ),
     "",
-    "No target is set for this section; it shows what RLS costs once HTTP, JSON, the token and the membership check are part of every request.",
+    `Targets: \`shipped/minimal throughput >= 0.7\` at 8 clients (apps/server against the same work written directly on Bun.serve and postgres.js), and apps/server's peak resident memory over the section at most ${Http.PEAK_MEMORY_MIB} MiB. \`rls/filtered\` and \`shipped/rls\` have no target; they show what RLS and the rest of the app cost once HTTP, JSON, the token and the membership check are part of every request.`,
     "",
   ];
 };

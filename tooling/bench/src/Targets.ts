@@ -23,6 +23,8 @@ export interface Target {
   readonly low: number;
   readonly high: number;
   readonly status: Status;
+  /** Set on a bound on a measured value rather than a ratio (e.g. `MiB`). */
+  readonly unit?: string;
 }
 
 export const holds = (value: number, comparator: Comparator, threshold: number): boolean =>
@@ -64,4 +66,24 @@ export const notRun = (section: Results.Section, comparison: string, text: strin
   low: Number.NaN,
   high: Number.NaN,
   status: "not run",
+});
+
+/** A bound on a measured value (not a ratio, so no rounds' quartiles), e.g. a server's peak memory. */
+export const onValue = (
+  where: { readonly section: Results.Section; readonly comparison: string; readonly clients: number },
+  text: string,
+  value: number,
+  comparator: Comparator,
+  threshold: number,
+  unit: string,
+): Target => ({
+  ...where,
+  text,
+  comparator,
+  threshold,
+  value,
+  low: Number.NaN,
+  high: Number.NaN,
+  status: holds(value, comparator, threshold) ? "met" : "missed",
+  unit,
 });

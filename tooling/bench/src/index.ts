@@ -14,6 +14,7 @@ export * as Docs from "./Docs.ts";
 export * as HttpServer from "./HttpServer.ts";
 export * as Interleave from "./Interleave.ts";
 export * as Machine from "./Machine.ts";
+export * as MinimalServer from "./MinimalServer.ts";
 export * as Picker from "./Picker.ts";
 export * as Plans from "./Plans.ts";
 export * as Profile from "./Profile.ts";

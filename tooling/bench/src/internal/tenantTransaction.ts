@@ -22,11 +22,13 @@ export class ContextRejected extends Error {
 export interface TenantTransactionOptions {
   /**
    * Also write the closing message (cleanup and COMMIT) in the same batch, so a one-statement unit of work
-   * costs one round trip (an experiment, not what the runtime does). If the statement fails, the transaction is
+   * costs one round trip (an experiment, not what the runtime does); for a one-statement `statement` only. If the statement fails, the transaction is
    * aborted, the closing message fails at its first command, and the ROLLBACK message that follows ends it, so
    * nothing half-done is kept. Unlike the runtime, the ticket's check is read only after COMMIT.
    */
   readonly commitInBatch?: boolean;
+  /** The ticket's claims besides the organization (default: `TenantRuntime.ROLE`, no user). */
+  readonly claims?: Omit<ContextTicket.Claims, "organizationId">;
 }
 
 /**
@@ -36,21 +38,23 @@ export interface TenantTransactionOptions {
  * search_path and `beep.current_org_id()` to check it) and the statement written together; then, once the
  * check is read, the same closing message (session cleanup and COMMIT, simple protocol).
  */
-export const inTenantTransaction = async <T extends ReadonlyArray<postgres.MaybeRow>>(
+export const inTenantTransaction = async <R>(
   sql: postgres.Sql,
   sign: Signer,
   organizationId: string,
-  statement: (tx: postgres.Sql) => postgres.PendingQuery<T>,
+  // One statement, or several sent one after the other: the first goes out with BEGIN and the prelude.
+  statement: (tx: postgres.Sql) => PromiseLike<R>,
   options: TenantTransactionOptions = {},
-): Promise<postgres.RowList<T>> => {
-  const ticket = sign({ organizationId, role: ROLE });
+): Promise<R> => {
+  const ticket = sign({ organizationId, ...(options.claims ?? { role: ROLE }) });
   const tx = await sql.reserve();
   let closed = false;
   try {
     // Written in this order, without waiting on each other: postgres.js pipelines them on the connection.
     const [, context, result, batchedClosing] = await Promise.all([
-      tx.unsafe("begin"),
-      tx.unsafe(TenantDb.PRELUDE_SQL, TenantDb.preludeParameters(ticket, SETTINGS), { prepare: true }),
+      // postgres.js sends a query once it is executed or awaited: these two go before what `statement` awaits.
+      tx.unsafe("begin").execute(),
+      tx.unsafe(TenantDb.PRELUDE_SQL, TenantDb.preludeParameters(ticket, SETTINGS), { prepare: true }).execute(),
       statement(tx),
       options.commitInBatch === true ? tx.unsafe(CLOSING.commit).simple() : undefined,
     ]);
