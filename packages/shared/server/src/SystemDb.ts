@@ -66,9 +66,7 @@ export const transaction = <A, E, R>(
           reserved`select current_user as role, set_config('statement_timeout', ${statement}, true), set_config('lock_timeout', ${lock}, true), set_config('idle_in_transaction_session_timeout', ${idle}, true)`,
         ],
         verify: ([, role]) =>
-          role?.[0]?.role === ROLE
-            ? Effect.void
-            : Effect.fail(new TenantAccessDenied({ detail: `could not assume role ${ROLE}` })),
+          role?.[0]?.role === ROLE ? undefined : new TenantAccessDenied({ detail: `could not assume role ${ROLE}` }),
         refuse: () => undefined,
         acquireTimeoutMs: options.acquireTimeoutMs,
         replyTimeoutMs: Db.replyTimeoutMs(options),

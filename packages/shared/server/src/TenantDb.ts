@@ -44,26 +44,29 @@ const isUserId = SharedEntityIds.UserId.is;
 
 export const SHARED_ORGANIZATION_REFUSED = "the shared organization owns the shared rows; no tenant runs as it";
 
-/** Checks an organization id before any SQL: the only way a value reaches the ticket. Refuses the shared organization. */
-export const parseOrganizationId = (
-  input: unknown,
-): Effect.Effect<SharedEntityIds.OrganizationId, InvalidOrganizationId> => {
+/** The organization id, or why it is refused: the only way a value reaches the ticket. */
+const organizationIdOrError = (input: unknown): SharedEntityIds.OrganizationId | InvalidOrganizationId => {
   const shown = typeof input === "string" ? input.slice(0, 80) : String(typeof input);
-  if (typeof input !== "string") {
-    return Effect.fail(new InvalidOrganizationId({ input: shown, reason: "expected a string" }));
-  }
+  if (typeof input !== "string") return new InvalidOrganizationId({ input: shown, reason: "expected a string" });
   return Either.match(decodeOrganizationId(input), {
     onLeft: (error) =>
-      Effect.fail(
-        new InvalidOrganizationId({ input: shown, reason: ParseResult.TreeFormatter.formatErrorSync(error) }),
-      ),
+      new InvalidOrganizationId({ input: shown, reason: ParseResult.TreeFormatter.formatErrorSync(error) }),
     // The owner of the shared rows: a tenant acting as it would write rows every tenant reads.
     onRight: (org) =>
       org === TenantContext.SHARED_ORGANIZATION_ID
-        ? Effect.fail(new InvalidOrganizationId({ input: shown, reason: SHARED_ORGANIZATION_REFUSED }))
-        : Effect.succeed(org),
+        ? new InvalidOrganizationId({ input: shown, reason: SHARED_ORGANIZATION_REFUSED })
+        : org,
   });
 };
+
+/** Checks an organization id before any SQL. Refuses the shared organization. */
+export const parseOrganizationId = (
+  input: unknown,
+): Effect.Effect<SharedEntityIds.OrganizationId, InvalidOrganizationId> =>
+  Effect.suspend(() => {
+    const org = organizationIdOrError(input);
+    return typeof org === "string" ? Effect.succeed(org) : Effect.fail(org);
+  });
 
 // Setting the context by hand is a mistake the runtime can name; the database refuses a forged one anyway.
 const CONTEXT_IN_SQL = new RegExp(TenantContext.SETTING.replace(".", "\\."), "i");
@@ -109,6 +112,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
     // Once per pool, not per unit of work.
     const settings = Db.unitSettings(options);
     const replyTimeoutMs = Db.replyTimeoutMs(options);
+    const prepare = options.poolMode === "direct";
 
     /**
      * One unit of work under `claims`: BEGIN, the prelude (the ticket, settings, and the check that the database
@@ -121,17 +125,14 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
         db: Db.Drizzle,
         resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>,
       ) => Effect.Effect<A, E, R>,
-    ) =>
-      Effect.gen(function* () {
+    ): Effect.Effect<A, E | DbError, R> =>
+      Effect.flatMap(engine, (found) => {
         const ticket = sign(claims);
         const parameters = preludeParameters(ticket, settings);
-        const onCitus = (yield* engine) === "citus";
+        const onCitus = found === "citus";
         const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
-        if (onCitus && citusContext === undefined) {
-          return yield* new TenantAccessDenied({ detail: "the ticket holds a character no SQL literal may carry" });
-        }
-        const prepare = options.poolMode === "direct";
-        return yield* run(
+        if (onCitus && citusContext === undefined) return Effect.fail(UNQUOTABLE());
+        return run(
           sql,
           {
             prelude: (reserved) =>
@@ -145,8 +146,8 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
             // The last result is the prelude's own check.
             verify: (results) =>
               results.at(-1)?.[0]?.[check.column] === check.value
-                ? Effect.void
-                : Effect.fail(new TenantContextMissing({ detail: KEY_MISMATCH })),
+                ? undefined
+                : new TenantContextMissing({ detail: KEY_MISMATCH }),
             refuse,
             acquireTimeoutMs: options.acquireTimeoutMs,
             replyTimeoutMs,
@@ -158,11 +159,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                 // since the prelude). Either way the database's reading of its role is checked.
                 const renewed = sign(next);
                 const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
-                if (onCitus && literal === undefined) {
-                  return yield* new TenantAccessDenied({
-                    detail: "the ticket holds a character no SQL literal may carry",
-                  });
-                }
+                if (onCitus && literal === undefined) return yield* UNQUOTABLE();
                 const rows = yield* Effect.tryPromise({
                   try: async () => {
                     if (literal !== undefined) await own(literal, NO_PARAMETERS);
@@ -184,47 +181,52 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
       withContext:
         (scope: TenantScope) =>
         <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> =>
-          Effect.gen(function* () {
-            const org = yield* parseOrganizationId(scope.organizationId);
-            const userId = yield* parseUserId(scope.userId);
-            const role = yield* parseRole(scope.role);
-            // Inside a unit of work for the same tenant, user and role, join it rather than take a second connection.
-            const outer = yield* Effect.serviceOption(TenantTx);
-            if (
-              outer._tag === "Some" &&
-              outer.value.organizationId === org &&
-              outer.value.userId === userId &&
-              outer.value.role === role
-            ) {
-              return yield* Effect.provideService(effect, TenantTx, outer.value);
-            }
-            return yield* unit(
-              { organizationId: org, userId, role },
-              { prelude: PRELUDE_SQL, column: "org", value: org },
-              (db, resign) => {
-                // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports it
-                // too, so a nested unit asking for the old role does not join a transaction that acts as another.
-                let current = role;
-                const shape: TenantTxShape = {
-                  organizationId: org,
-                  userId,
-                  get role() {
-                    return current;
-                  },
-                  db,
-                  assumeRole: (next) =>
-                    Effect.flatMap(parseRole(next), (checked) =>
-                      Effect.as(
-                        Effect.tap(resign({ organizationId: org, userId, role: checked }), () => {
-                          current = checked;
-                        }),
-                        shape,
+          Effect.suspend((): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> => {
+            // Checked before any SQL, without Effect steps: this runs once per unit of work.
+            const org = organizationIdOrError(scope.organizationId);
+            if (typeof org !== "string") return Effect.fail(org);
+            const userId = scope.userId;
+            if (userId !== undefined && !isUserId(userId)) return Effect.fail(NOT_A_USER());
+            const role = scope.role;
+            if (role !== undefined && !TenantRole.isContextRole(role)) return Effect.fail(notARole(role));
+            return Effect.flatMap(Effect.serviceOption(TenantTx), (outer) => {
+              // Inside a unit of work for the same tenant, user and role, join it rather than take a second connection.
+              if (
+                outer._tag === "Some" &&
+                outer.value.organizationId === org &&
+                outer.value.userId === userId &&
+                outer.value.role === role
+              ) {
+                return Effect.provideService(effect, TenantTx, outer.value);
+              }
+              return unit(
+                { organizationId: org, userId, role },
+                { prelude: PRELUDE_SQL, column: "org", value: org },
+                (db, resign) => {
+                  // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports
+                  // it too, so a nested unit asking for the old role does not join a transaction that acts as another.
+                  let current = role;
+                  const shape: TenantTxShape = {
+                    organizationId: org,
+                    userId,
+                    get role() {
+                      return current;
+                    },
+                    db,
+                    assumeRole: (next) =>
+                      Effect.flatMap(parseRole(next), (checked) =>
+                        Effect.as(
+                          Effect.tap(resign({ organizationId: org, userId, role: checked }), () => {
+                            current = checked;
+                          }),
+                          shape,
+                        ),
                       ),
-                    ),
-                };
-                return Effect.provideService(effect, TenantTx, shape);
-              },
-            );
+                  };
+                  return Effect.provideService(effect, TenantTx, shape);
+                },
+              );
+            });
           }),
       withUser:
         (userId: string) =>
@@ -241,19 +243,17 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
     };
   });
 
+const NOT_A_USER = () => new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" });
+const notARole = (input: string) => new TenantAccessDenied({ detail: `"${String(input).slice(0, 40)}" is not a role` });
+const UNQUOTABLE = () => new TenantAccessDenied({ detail: "the ticket holds a character no SQL literal may carry" });
+
 const parseUserId = (
   input: string | undefined,
 ): Effect.Effect<SharedEntityIds.UserId | undefined, TenantAccessDenied> =>
-  input === undefined
-    ? Effect.succeed(undefined)
-    : isUserId(input)
-      ? Effect.succeed(input)
-      : Effect.fail(new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" }));
+  input === undefined ? Effect.succeed(undefined) : isUserId(input) ? Effect.succeed(input) : Effect.fail(NOT_A_USER());
 
 const parseRole = (input: string | undefined): Effect.Effect<string | undefined, TenantAccessDenied> =>
-  input === undefined || TenantRole.isContextRole(input)
-    ? Effect.succeed(input)
-    : Effect.fail(new TenantAccessDenied({ detail: `"${String(input).slice(0, 40)}" is not a role` }));
+  input === undefined || TenantRole.isContextRole(input) ? Effect.succeed(input) : Effect.fail(notARole(input));
 
 /** The key the runtime signs tickets with: `BEEP_CONTEXT_KEY`, at least 32 characters. */
 export const contextKeyConfig: Config.Config<Redacted.Redacted<string>> = Config.redacted("BEEP_CONTEXT_KEY").pipe(

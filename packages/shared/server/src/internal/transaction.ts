@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/postgres-js";
-import { Effect } from "effect";
+import { Effect, Exit } from "effect";
 import type postgres from "postgres";
 import type { Drizzle } from "../Db.ts";
 import { DatabaseUnavailable, type DbError, fromCause, isConnectionLoss, TenantContextMissing } from "../DbErrors.ts";
@@ -15,6 +15,9 @@ type State = "open" | "ended" | "lost";
 
 /** A statement the runtime refuses to send, before it reaches the server. */
 export type Refusal = (statement: string) => DbError | undefined;
+
+const stallDetail = (ms: number) =>
+  `no answer within ${ms} ms (the database, or a pooler in front of it, stopped answering)`;
 
 const rejected = (error: DbError) => {
   const promise = Promise.reject(error);
@@ -33,6 +36,9 @@ export class Transaction {
   private broken = false;
   /** A statement got no answer within `replyTimeoutMs`. */
   private stalled = false;
+  /** Statements sent and not yet answered; one deadline covers them all, renewed by every answer. */
+  private pending = 0;
+  private deadline: ReturnType<typeof setTimeout> | undefined;
   /** Rejects when the unit stalls, so that every statement still waiting fails, whatever the driver does. */
   private readonly stall: Promise<never>;
   private failStall: (error: DbError) => void = () => {};
@@ -91,28 +97,29 @@ export class Transaction {
   /**
    * Every statement has a deadline on this side too: a database or pooler that stops answering (a pooler queues a
    * query for minutes while its server is down) gets `replyTimeoutMs`, then the connection is closed and every
-   * statement still waiting on it fails.
+   * statement still waiting on it fails. One timer per unit of work: armed when a statement goes out with none
+   * pending, renewed by each answer (statements answer in order), cleared when none is left.
    */
   private track<Q extends PromiseLike<unknown>>(query: Q): Q {
-    const timer = setTimeout(() => {
-      this.stalled = true;
-      // A closed slot keeps statements queued and never answers them: fail them here, then close what is ours.
-      this.failStall(
-        new DatabaseUnavailable({
-          detail: `no answer within ${this.replyTimeoutMs} ms (the database, or a pooler in front of it, stopped answering)`,
-        }),
-      );
-      this.discard();
-    }, this.replyTimeoutMs);
-    query.then(
-      () => clearTimeout(timer),
-      (cause: unknown) => {
-        clearTimeout(timer);
-        if (isConnectionLoss(fromCause(cause))) this.broken = true;
-      },
-    );
+    if (this.pending++ === 0) this.deadline = setTimeout(this.onStall, this.replyTimeoutMs);
+    query.then(this.answered, (cause: unknown) => {
+      this.answered();
+      if (isConnectionLoss(fromCause(cause))) this.broken = true;
+    });
     return query;
   }
+
+  private readonly answered = (): void => {
+    if (--this.pending === 0) clearTimeout(this.deadline);
+    else this.deadline?.refresh();
+  };
+
+  private readonly onStall = (): void => {
+    this.stalled = true;
+    // A closed slot keeps statements queued and never answers them: fail them here, then close what is ours.
+    this.failStall(new DatabaseUnavailable({ detail: stallDetail(this.replyTimeoutMs) }));
+    this.discard();
+  };
 
   /** Drizzle's entry point. Unprepared statements with parameters cost postgres.js an extra round trip. */
   private readonly send = (statement: string, parameters: Array<unknown>, options: postgres.UnsafeQueryOptions) =>
@@ -136,8 +143,18 @@ export class Transaction {
     if (!this.alive()) return rejected(new DatabaseUnavailable({ detail: "the connection was lost" }));
     const refusal = guard ? this.refuse(statement) : undefined;
     if (refusal !== undefined) return rejected(refusal);
+    // Every statement the same way: extended protocol, named where the pool keeps its connections. postgres.js
+    // would send one without parameters as a simple query, which the server plans on every call.
     const query = this.track(
-      this.reserved.unsafe(statement, parameters as Array<never>, { ...options, prepare: this.prepare }),
+      this.reserved.unsafe(
+        statement,
+        parameters as Array<never>,
+        {
+          ...options,
+          prepare: this.prepare,
+          simple: false,
+        } as postgres.UnsafeQueryOptions,
+      ),
     );
     // Drizzle awaits the query (or its `values()`); either way it ends when the unit stalls.
     const guarded = Promise.race([query, this.stall]);
@@ -159,36 +176,25 @@ export class Transaction {
       this.discard();
       return new DatabaseUnavailable({
         detail: this.stalled
-          ? `no answer within ${deadlineMs} ms (the database, or a pooler in front of it, stopped answering); nothing was committed`
+          ? `${stallDetail(deadlineMs)}; nothing was committed`
           : "the connection was lost; nothing was committed",
       });
     }
-    let timer: ReturnType<typeof setTimeout> | undefined;
     // The closing message resets the session, statement_timeout included: its deadline is the client's.
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new DatabaseUnavailable({
-              detail: `${command.toUpperCase()} did not answer within ${deadlineMs} ms; the connection was closed and the outcome is unknown`,
-            }),
-          ),
-        deadlineMs,
-      );
-    });
     try {
-      const results = await Promise.race([this.reserved.unsafe(CLOSING[command]).simple(), late]);
+      const results = await Promise.race([this.track(this.reserved.unsafe(CLOSING[command]).simple()), this.stall]);
       this.state = "ended";
       if (hasResidue(results)) this.discard();
       return undefined;
     } catch (cause) {
-      const error = fromCause(cause);
       // A failed COMMIT still ends the transaction on the server, but the cleanup may not have run: the
       // connection is not reused either way.
       this.discard();
-      return error;
-    } finally {
-      clearTimeout(timer);
+      return this.stalled
+        ? new DatabaseUnavailable({
+            detail: `${command.toUpperCase()} did not answer within ${deadlineMs} ms; the connection was closed and the outcome is unknown`,
+          })
+        : fromCause(cause);
     }
   }
 
@@ -211,16 +217,14 @@ export class Transaction {
  * (its slot keeps state from the lost socket); the deadline turns that into an error, and a retry.
  */
 const reserve = async (pool: postgres.Sql, acquireTimeoutMs: number): Promise<postgres.ReservedSql> => {
-  let lastError: DbError = new DatabaseUnavailable({ detail: "no connection" });
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       return await reserveWithin(pool, acquireTimeoutMs);
     } catch (cause) {
-      lastError = fromCause(cause);
-      if (!isConnectionLoss(lastError)) throw lastError;
+      const error = fromCause(cause);
+      if (attempt === 3 || !isConnectionLoss(error)) throw error;
     }
   }
-  throw lastError;
 };
 
 const reserveWithin = (pool: postgres.Sql, ms: number) =>
@@ -246,8 +250,8 @@ const reserveWithin = (pool: postgres.Sql, ms: number) =>
 
 export interface RunOptions {
   readonly prelude: (sql: postgres.ReservedSql) => ReadonlyArray<postgres.PendingQuery<postgres.Row[]>>;
-  /** Checks the prelude's results (e.g. that the context took); a failure rolls back. */
-  readonly verify: (results: ReadonlyArray<postgres.RowList<postgres.Row[]>>) => Effect.Effect<void, DbError>;
+  /** Checks the prelude's results (e.g. that the context took); an error rolls back. */
+  readonly verify: (results: ReadonlyArray<postgres.RowList<postgres.Row[]>>) => DbError | undefined;
   readonly refuse: Refusal;
   /** How long to wait for a pooled connection. */
   readonly acquireTimeoutMs: number;
@@ -255,29 +259,49 @@ export interface RunOptions {
   readonly replyTimeoutMs: number;
 }
 
-/** Runs `body` in one transaction: commit on success, rollback on failure or interruption. */
+/**
+ * How a unit of work ends once its body has: the prelude checked, then COMMIT, or ROLLBACK when the body or the
+ * check failed. The connection goes back to the pool only after a clean end. Never rejects.
+ */
+const settle = async <A, E>(
+  transaction: Transaction,
+  verify: RunOptions["verify"],
+  exit: Exit.Exit<A, E>,
+): Promise<Exit.Exit<A, E | DbError>> => {
+  let outcome: Exit.Exit<A, E | DbError> = exit;
+  if (!Exit.isInterrupted(exit)) {
+    // A context the database refused explains whatever the body saw: it comes first.
+    const refused = await transaction.prelude.then(verify, fromCause);
+    const failed = refused ?? (Exit.isSuccess(exit) ? await transaction.finish("commit") : undefined);
+    if (failed !== undefined) outcome = Exit.fail(failed);
+  }
+  // After a failed commit `finish` does nothing more; after a failed body it rolls back.
+  await transaction.finish("rollback");
+  transaction.release();
+  return outcome;
+};
+
+/**
+ * Runs `body` in one transaction: commit on success, rollback on failure or interruption. Only the body can be
+ * interrupted; opening and ending the transaction run to completion. Plain promises inside, few Effect steps
+ * around them: this is every unit of work's fixed cost.
+ */
 export const run = <A, E, R>(
   pool: postgres.Sql,
   options: RunOptions,
   body: (db: Drizzle, own: Transaction["sendOwn"]) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, R> =>
-  Effect.acquireUseRelease(
-    Effect.tryPromise({
-      try: () =>
-        Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs, options.replyTimeoutMs),
-      catch: fromCause,
-    }),
-    (transaction) =>
-      Effect.gen(function* () {
-        // The body starts before the prelude answers, so its first statement shares that round trip.
-        const exit = yield* Effect.exit(body(transaction.db, transaction.sendOwn));
-        const results = yield* Effect.tryPromise({ try: () => transaction.prelude, catch: fromCause });
-        yield* options.verify(results);
-        const value = yield* exit;
-        const failed = yield* Effect.promise(() => transaction.finish("commit"));
-        if (failed !== undefined) return yield* Effect.fail(failed);
-        return value;
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(
+      Effect.tryPromise({
+        try: () =>
+          Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs, options.replyTimeoutMs),
+        catch: fromCause,
       }),
-    (transaction) =>
-      Effect.promise(() => transaction.finish("rollback")).pipe(Effect.andThen(() => transaction.release())),
+      (transaction) =>
+        // The body starts before the prelude answers, so its first statement shares that round trip.
+        Effect.flatMap(Effect.exit(restore(body(transaction.db, transaction.sendOwn))), (exit) =>
+          Effect.flatten(Effect.promise(() => settle(transaction, options.verify, exit))),
+        ),
+    ),
   );
