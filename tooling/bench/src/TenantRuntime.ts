@@ -18,6 +18,8 @@ export const ROLE: TenantRole.Role = "owner";
 export interface Runner {
   /** One unit of work: `statement` as the organization of `args`, in a transaction of its own. */
   readonly run: (statement: Queries.Statement, args: Queries.Args) => Promise<unknown>;
+  /** The same as one statement in one round trip: `TenantDb.query`. */
+  readonly query: (statement: Queries.Statement, args: Queries.Args) => Promise<unknown>;
 }
 
 /**
@@ -52,6 +54,12 @@ export const make = (
             TenantTx.use((db) =>
               statement.build(db).execute({ organizationId: args.organizationId, documentId: args.documentId }),
             ),
+          ),
+        ),
+      query: (statement, args) =>
+        runtime.runPromise(
+          TenantDb.query({ organizationId: args.organizationId, role: ROLE })((db) =>
+            statement.build(db).execute({ organizationId: args.organizationId, documentId: args.documentId }),
           ),
         ),
     };

@@ -9,7 +9,7 @@ import {
   TenantAccessDenied,
   TenantContextMissing,
 } from "./DbErrors.ts";
-import { run } from "./internal/transaction.ts";
+import { type RunOptions, run, runOne } from "./internal/transaction.ts";
 import { TenantTx, type TenantTxShape } from "./TenantTx.ts";
 import { UserTx } from "./UserTx.ts";
 
@@ -27,6 +27,17 @@ export interface TenantDbShape {
   readonly withContext: (
     scope: TenantScope,
   ) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>>;
+  /**
+   * One statement as `scope`, as a unit of work of its own in one round trip: BEGIN, the context, the statement, the
+   * session cleanup and COMMIT written together (`withContext` takes two: COMMIT waits for the unit's Effect).
+   * `statement` must send its one statement when called (a Drizzle query it returns is sent at once); anything
+   * else still works, in two round trips. Inside a unit of the same scope it runs in that unit. The context's check
+   * is read with the answer: should the database refuse the ticket (a key mismatch), the statement ran as no
+   * tenant (no tenant rows seen or written) and the unit fails with `TenantContextMissing`.
+   */
+  readonly query: (
+    scope: TenantScope,
+  ) => <A>(statement: (db: Db.Drizzle) => PromiseLike<A>) => Effect.Effect<A, WithOrgError>;
   /**
    * A unit of work as a user outside any organization: the context names the user only, so no tenant's rows are
    * visible; only what the user owns (their user row) or is named in (their memberships, `userColumn`).
@@ -101,6 +112,13 @@ export const preludeParameters = (ticket: string, settings: ReturnType<typeof Db
 
 const NO_PARAMETERS: Array<string> = [];
 
+/** Which prelude a unit sends, and the column of its result that must hold `value` (the context took). */
+interface Check {
+  readonly prelude: string;
+  readonly column: string;
+  readonly value: string;
+}
+
 /** A new ticket (another role) for the rest of the transaction, and its check. */
 const ASSUME_ROLE_SQL = "select set_config($1, $2, true), beep.current_role() as role";
 const CURRENT_ROLE_SQL = "select beep.current_role() as role";
@@ -114,66 +132,70 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
     const replyTimeoutMs = Db.replyTimeoutMs(options);
     const prepare = options.poolMode === "direct";
 
+    /** BEGIN's companions for a unit under `claims`: the prelude, its check, the deadlines. Undefined: not quotable. */
+    const unitOptions = (onCitus: boolean, claims: ContextTicket.Claims, check: Check): RunOptions | undefined => {
+      const ticket = sign(claims);
+      const parameters = preludeParameters(ticket, settings);
+      const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
+      if (onCitus && citusContext === undefined) return undefined;
+      return {
+        prelude: (reserved) =>
+          citusContext === undefined
+            ? [reserved.unsafe(check.prelude, parameters, { prepare })]
+            : [
+                reserved.unsafe(TenantContext.CITUS_PROPAGATE_SQL, NO_PARAMETERS, { prepare: false }),
+                reserved.unsafe(citusContext, NO_PARAMETERS, { prepare: false }),
+                reserved.unsafe(check.prelude, parameters, { prepare }),
+              ],
+        // The last result is the prelude's own check.
+        verify: (results) =>
+          results.at(-1)?.[0]?.[check.column] === check.value
+            ? undefined
+            : new TenantContextMissing({ detail: KEY_MISMATCH }),
+        refuse,
+        acquireTimeoutMs: options.acquireTimeoutMs,
+        replyTimeoutMs,
+      };
+    };
+
     /**
      * One unit of work under `claims`: BEGIN, the prelude (the ticket, settings, and the check that the database
      * accepted it: `check` names the prelude's column and the value it must hold), then `body`.
      */
     const unit = <A, E, R>(
       claims: ContextTicket.Claims,
-      check: { readonly prelude: string; readonly column: string; readonly value: string },
+      check: Check,
       body: (
         db: Db.Drizzle,
         resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>,
       ) => Effect.Effect<A, E, R>,
     ): Effect.Effect<A, E | DbError, R> =>
       Effect.flatMap(engine, (found) => {
-        const ticket = sign(claims);
-        const parameters = preludeParameters(ticket, settings);
         const onCitus = found === "citus";
-        const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
-        if (onCitus && citusContext === undefined) return Effect.fail(UNQUOTABLE());
-        return run(
-          sql,
-          {
-            prelude: (reserved) =>
-              citusContext === undefined
-                ? [reserved.unsafe(check.prelude, parameters, { prepare })]
-                : [
-                    reserved.unsafe(TenantContext.CITUS_PROPAGATE_SQL, NO_PARAMETERS, { prepare: false }),
-                    reserved.unsafe(citusContext, NO_PARAMETERS, { prepare: false }),
-                    reserved.unsafe(check.prelude, parameters, { prepare }),
-                  ],
-            // The last result is the prelude's own check.
-            verify: (results) =>
-              results.at(-1)?.[0]?.[check.column] === check.value
-                ? undefined
-                : new TenantContextMissing({ detail: KEY_MISMATCH }),
-            refuse,
-            acquireTimeoutMs: options.acquireTimeoutMs,
-            replyTimeoutMs,
-          },
-          (db, own) =>
-            body(db, (next) =>
-              Effect.gen(function* () {
-                // A new ticket for the rest of the transaction; on Citus the workers get it as SET LOCAL (propagated
-                // since the prelude). Either way the database's reading of its role is checked.
-                const renewed = sign(next);
-                const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
-                if (onCitus && literal === undefined) return yield* UNQUOTABLE();
-                const rows = yield* Effect.tryPromise({
-                  try: async () => {
-                    if (literal !== undefined) await own(literal, NO_PARAMETERS);
-                    return literal === undefined
-                      ? await own(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed])
-                      : await own(CURRENT_ROLE_SQL, NO_PARAMETERS);
-                  },
-                  catch: fromCause,
-                });
-                if ((rows[0]?.role ?? undefined) !== next.role) {
-                  return yield* new TenantContextMissing({ detail: KEY_MISMATCH });
-                }
-              }),
-            ),
+        const options = unitOptions(onCitus, claims, check);
+        if (options === undefined) return Effect.fail(UNQUOTABLE());
+        return run(sql, options, (db, own) =>
+          body(db, (next) =>
+            Effect.gen(function* () {
+              // A new ticket for the rest of the transaction; on Citus the workers get it as SET LOCAL (propagated
+              // since the prelude). Either way the database's reading of its role is checked.
+              const renewed = sign(next);
+              const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
+              if (onCitus && literal === undefined) return yield* UNQUOTABLE();
+              const rows = yield* Effect.tryPromise({
+                try: async () => {
+                  if (literal !== undefined) await own(literal, NO_PARAMETERS);
+                  return literal === undefined
+                    ? await own(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed])
+                    : await own(CURRENT_ROLE_SQL, NO_PARAMETERS);
+                },
+                catch: fromCause,
+              });
+              if ((rows[0]?.role ?? undefined) !== next.role) {
+                return yield* new TenantContextMissing({ detail: KEY_MISMATCH });
+              }
+            }),
+          ),
         );
       });
 
@@ -182,21 +204,12 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
         (scope: TenantScope) =>
         <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> =>
           Effect.suspend((): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> => {
-            // Checked before any SQL, without Effect steps: this runs once per unit of work.
-            const org = organizationIdOrError(scope.organizationId);
-            if (typeof org !== "string") return Effect.fail(org);
-            const userId = scope.userId;
-            if (userId !== undefined && !isUserId(userId)) return Effect.fail(NOT_A_USER());
-            const role = scope.role;
-            if (role !== undefined && !TenantRole.isContextRole(role)) return Effect.fail(notARole(role));
+            const checked = checkScope(scope);
+            if (!("organizationId" in checked)) return Effect.fail(checked);
+            const { organizationId: org, userId, role } = checked;
             return Effect.flatMap(Effect.serviceOption(TenantTx), (outer) => {
               // Inside a unit of work for the same tenant, user and role, join it rather than take a second connection.
-              if (
-                outer._tag === "Some" &&
-                outer.value.organizationId === org &&
-                outer.value.userId === userId &&
-                outer.value.role === role
-              ) {
+              if (outer._tag === "Some" && sameScope(outer.value, checked)) {
                 return Effect.provideService(effect, TenantTx, outer.value);
               }
               return unit(
@@ -228,6 +241,26 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
               );
             });
           }),
+      query:
+        (scope: TenantScope) =>
+        <A>(statement: (db: Db.Drizzle) => PromiseLike<A>): Effect.Effect<A, WithOrgError> =>
+          Effect.suspend((): Effect.Effect<A, WithOrgError> => {
+            const checked = checkScope(scope);
+            if (!("organizationId" in checked)) return Effect.fail(checked);
+            return Effect.flatMap(Effect.serviceOption(TenantTx), (outer) => {
+              if (outer._tag === "Some" && sameScope(outer.value, checked)) {
+                return Effect.tryPromise({ try: () => statement(outer.value.db), catch: fromCause });
+              }
+              return Effect.flatMap(engine, (found) => {
+                const options = unitOptions(found === "citus", checked, {
+                  prelude: PRELUDE_SQL,
+                  column: "org",
+                  value: checked.organizationId,
+                });
+                return options === undefined ? Effect.fail(UNQUOTABLE()) : runOne(sql, options, statement);
+              });
+            });
+          }),
       withUser:
         (userId: string) =>
         <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, UserTx>> =>
@@ -242,6 +275,26 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
           }),
     };
   });
+
+/** A scope checked before any SQL, without Effect steps (this runs once per unit of work), or why it is refused. */
+interface CheckedScope {
+  readonly organizationId: SharedEntityIds.OrganizationId;
+  readonly userId: SharedEntityIds.UserId | undefined;
+  readonly role: string | undefined;
+}
+
+const checkScope = (scope: TenantScope): CheckedScope | WithOrgError => {
+  const organizationId = organizationIdOrError(scope.organizationId);
+  if (typeof organizationId !== "string") return organizationId;
+  const { userId, role } = scope;
+  if (userId === undefined || isUserId(userId)) {
+    return role === undefined || TenantRole.isContextRole(role) ? { organizationId, userId, role } : notARole(role);
+  }
+  return NOT_A_USER();
+};
+
+const sameScope = (tx: TenantTxShape, scope: CheckedScope) =>
+  tx.organizationId === scope.organizationId && tx.userId === scope.userId && tx.role === scope.role;
 
 const NOT_A_USER = () => new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" });
 const notARole = (input: string) => new TenantAccessDenied({ detail: `"${String(input).slice(0, 40)}" is not a role` });
@@ -291,6 +344,12 @@ export const withUser =
   (userId: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, TenantDb | Exclude<R, UserTx>> =>
     Effect.flatMap(TenantDb, (tenantDb) => tenantDb.withUser(userId)(effect));
+
+/** One statement as `scope` in one round trip (`TenantDbShape.query`). Bad ids fail before any SQL. */
+export const query =
+  (scope: TenantScope) =>
+  <A>(statement: (db: Db.Drizzle) => PromiseLike<A>): Effect.Effect<A, WithOrgError, TenantDb> =>
+    Effect.flatMap(TenantDb, (tenantDb) => tenantDb.query(scope)(statement));
 
 /** Runs `effect` as `organizationId` with no user, in one transaction. Invalid ids fail before any SQL. */
 export const withOrg = (organizationId: string) => withContext({ organizationId });

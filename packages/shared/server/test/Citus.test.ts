@@ -5,6 +5,7 @@ import { assert, layer } from "@effect/vitest";
 import { and, eq, sql } from "drizzle-orm";
 import { Effect } from "effect";
 import * as Db from "../src/Db.ts";
+import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { runtimeOnCitus } from "./internal/layers.ts";
@@ -44,6 +45,32 @@ Testkit.describeWithCitus("the runtime on a Citus cluster", (citus) =>
           }),
         );
         assert.match(planOf(plan), /Task Count: 1\b/);
+      }),
+    );
+
+    it.effect("TenantDb.query in one round trip: the workers get the context, another tenant sees nothing", () =>
+      Effect.gen(function* () {
+        const [a, b] = yield* Effect.all(
+          ["QueryA", "QueryB"].map((name) =>
+            Organizations.create({ name, owner: { email: `${name.toLowerCase()}@example.com`, name } }),
+          ),
+        );
+        const asA = TenantDb.query({ organizationId: a?.organizationId ?? "", role: "owner" });
+        const asB = TenantDb.query({ organizationId: b?.organizationId ?? "", role: "owner" });
+        const [row] = yield* asA((db) =>
+          db
+            .insert(document)
+            .values({ organizationId: a?.organizationId as never, title: "on-citus" })
+            .returning(),
+        );
+        const id = row?.id ?? DocumentsEntityIds.DocumentId.create();
+        const mine = yield* asA((db) => db.select().from(document).where(eq(document.id, id)));
+        const theirs = yield* asB((db) => db.select().from(document).where(eq(document.id, id)));
+        assert.deepStrictEqual(
+          mine.map((doc) => doc.title),
+          ["on-citus"],
+        );
+        assert.lengthOf(theirs, 0);
       }),
     );
   }),

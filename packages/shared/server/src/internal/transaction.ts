@@ -38,6 +38,8 @@ export class Transaction {
   private stalled = false;
   /** Statements sent and not yet answered; one deadline covers them all, renewed by every answer. */
   private pending = 0;
+  /** Statements of the unit sent so far (the prelude's not counted). */
+  private sent = 0;
   private deadline: ReturnType<typeof setTimeout> | undefined;
   /** Rejects when the unit stalls, so that every statement still waiting fails, whatever the driver does. */
   private readonly stall: Promise<never>;
@@ -143,6 +145,7 @@ export class Transaction {
     if (!this.alive()) return rejected(new DatabaseUnavailable({ detail: "the connection was lost" }));
     const refusal = guard ? this.refuse(statement) : undefined;
     if (refusal !== undefined) return rejected(refusal);
+    this.sent++;
     // Every statement the same way: extended protocol, named where the pool keeps its connections. postgres.js
     // would send one without parameters as a simple query, which the server plans on every call.
     const query = this.track(
@@ -180,9 +183,18 @@ export class Transaction {
           : "the connection was lost; nothing was committed",
       });
     }
-    // The closing message resets the session, statement_timeout included: its deadline is the client's.
+    return this.closed(command, this.close(command));
+  }
+
+  /** Writes the closing message; its deadline is the client's, since it resets the session's statement_timeout. */
+  private close(command: "commit" | "rollback"): Promise<unknown> {
+    return Promise.race([this.track(this.reserved.unsafe(CLOSING[command]).simple()), this.stall]);
+  }
+
+  /** How the closing message ended. A session the cleanup cannot make whole again is closed, not reused. */
+  private async closed(command: "commit" | "rollback", closing: Promise<unknown>): Promise<DbError | undefined> {
     try {
-      const results = await Promise.race([this.track(this.reserved.unsafe(CLOSING[command]).simple()), this.stall]);
+      const results = await closing;
       this.state = "ended";
       if (hasResidue(results)) this.discard();
       return undefined;
@@ -192,10 +204,42 @@ export class Transaction {
       this.discard();
       return this.stalled
         ? new DatabaseUnavailable({
-            detail: `${command.toUpperCase()} did not answer within ${deadlineMs} ms; the connection was closed and the outcome is unknown`,
+            detail: `${command.toUpperCase()} did not answer within ${this.replyTimeoutMs} ms; the connection was closed and the outcome is unknown`,
           })
         : fromCause(cause);
     }
+  }
+
+  /**
+   * A unit of one statement in one round trip: the closing message and COMMIT are written right behind the
+   * statement, so BEGIN, the prelude, the statement and COMMIT reach the server together. A failed statement
+   * aborts the transaction, so the COMMIT behind it commits nothing; ROLLBACK then follows in a second message.
+   * When `statement` sends nothing at once (it awaits something first), the unit ends in a second round trip.
+   * Fails with the prelude's refusal first: it explains whatever the statement saw.
+   */
+  async one<A>(statement: (db: Drizzle) => PromiseLike<A>, verify: RunOptions["verify"]): Promise<A> {
+    const before = this.sent;
+    // `then` is called here, synchronously: a Drizzle query is sent when it is awaited.
+    const result = new Promise<A>((resolve, reject) => {
+      statement(this.db).then(resolve, reject);
+    });
+    const batched = this.sent > before && this.state === "open" ? this.close("commit") : undefined;
+    batched?.catch(() => {});
+    const outcome = await result.then(
+      (value) => ({ ok: true as const, value }),
+      (cause: unknown) => ({ ok: false as const, error: fromCause(cause) }),
+    );
+    const refused = await this.prelude.then(verify, fromCause);
+    if (!outcome.ok || (refused !== undefined && batched === undefined)) {
+      // The COMMIT written behind a failed statement failed too (the transaction was aborted): roll back.
+      if (batched !== undefined) await batched.catch(() => undefined);
+      await this.finish("rollback");
+      throw refused ?? (outcome.ok ? undefined : outcome.error);
+    }
+    const failed = batched === undefined ? await this.finish("commit") : await this.closed("commit", batched);
+    if (failed !== undefined) throw failed;
+    if (refused !== undefined) throw refused;
+    return outcome.value;
   }
 
   /** Closes the socket; the pool opens a fresh connection in its place. */
@@ -305,3 +349,30 @@ export const run = <A, E, R>(
         ),
     ),
   );
+
+/**
+ * One statement as a unit of work in one round trip (`Transaction.one`). Not interruptible: the unit ends on its
+ * own, committed or rolled back, whatever happens to the fiber that started it.
+ */
+export const runOne = <A>(
+  pool: postgres.Sql,
+  options: RunOptions,
+  statement: (db: Drizzle) => PromiseLike<A>,
+): Effect.Effect<A, DbError> =>
+  Effect.tryPromise({
+    try: async () => {
+      const transaction = await Transaction.open(
+        pool,
+        options.prelude,
+        options.refuse,
+        options.acquireTimeoutMs,
+        options.replyTimeoutMs,
+      );
+      try {
+        return await transaction.one(statement, options.verify);
+      } finally {
+        transaction.release();
+      }
+    },
+    catch: fromCause,
+  });
