@@ -1,4 +1,5 @@
 import { DocumentsTables } from "@beep/documents-tables";
+import { Prepared } from "@beep/shared-server";
 import { and, eq, Placeholder, type SQL, sql } from "drizzle-orm";
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
@@ -14,6 +15,7 @@ export interface Args {
 export interface Built {
   readonly toSQL: () => { readonly sql: string; readonly params: ReadonlyArray<unknown> };
   readonly execute: (values: Record<string, unknown>) => Promise<unknown>;
+  readonly prepare: (name: string) => { execute(values?: Record<string, unknown>): Promise<unknown> };
 }
 
 export type AnyDatabase = PgDatabase<any, any, any>;
@@ -24,6 +26,8 @@ export type AnyDatabase = PgDatabase<any, any, any>;
  */
 export interface Statement {
   readonly build: (db: AnyDatabase) => Built;
+  /** The same, built once for the tenant runtime (`Prepared`): what product code on a hot path does. */
+  readonly prepared: Prepared.Prepared<unknown>;
   readonly text: string;
   readonly params: (args: Args) => ReadonlyArray<unknown>;
 }
@@ -57,7 +61,12 @@ export const statement = (build: (db: AnyDatabase) => Built): Statement => {
     if (!isArgName(name)) throw new Error(`unknown placeholder "${name}" in ${rendered.sql}`);
     return (args) => args[name];
   });
-  return { build, text: rendered.sql, params: (args) => params.map((param) => param(args)) };
+  return {
+    build,
+    prepared: Prepared.make(build),
+    text: rendered.sql,
+    params: (args) => params.map((param) => param(args)),
+  };
 };
 
 /** The tenant filter as `TenantQuery` helpers emit it: `organization_id = $1 AND <the caller's condition>`. */

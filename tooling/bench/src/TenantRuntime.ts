@@ -1,4 +1,4 @@
-import { Db, TenantDb, TenantTx } from "@beep/shared-server";
+import { Db, Prepared, TenantDb, TenantTx } from "@beep/shared-server";
 import type { TenantRole } from "@beep/shared-tables";
 import { Effect, Layer, ManagedRuntime, type Scope } from "effect";
 import { DatabaseUnavailable } from "./BenchErrors.ts";
@@ -16,10 +16,12 @@ export const ROLE: TenantRole.Role = "owner";
 
 /** The tenant runtime over one login's pool, driven from the plain async loops of the harness. */
 export interface Runner {
-  /** One unit of work: `statement` as the organization of `args`, in a transaction of its own. */
+  /** One unit of work: `statement` (prepared once) as the organization of `args`, in a transaction of its own. */
   readonly run: (statement: Queries.Statement, args: Queries.Args) => Promise<unknown>;
   /** The same as one statement in one round trip: `TenantDb.query`. */
   readonly query: (statement: Queries.Statement, args: Queries.Args) => Promise<unknown>;
+  /** `run` with the Drizzle query built on every call instead of prepared once: what that costs, side by side. */
+  readonly runBuilt: (statement: Queries.Statement, args: Queries.Args) => Promise<unknown>;
 }
 
 /**
@@ -47,20 +49,18 @@ export const make = (
     yield* runtime.runtimeEffect.pipe(
       Effect.mapError((cause) => new DatabaseUnavailable({ step: "tenant runtime", cause })),
     );
+    const scope = (args: Queries.Args) => ({ organizationId: args.organizationId, role: ROLE });
+    const values = (args: Queries.Args) => ({ organizationId: args.organizationId, documentId: args.documentId });
     return {
       run: (statement, args) =>
         runtime.runPromise(
-          TenantDb.withContext({ organizationId: args.organizationId, role: ROLE })(
-            TenantTx.use((db) =>
-              statement.build(db).execute({ organizationId: args.organizationId, documentId: args.documentId }),
-            ),
-          ),
+          TenantDb.withContext(scope(args))(TenantTx.use(Prepared.run(statement.prepared, values(args)))),
         ),
       query: (statement, args) =>
+        runtime.runPromise(TenantDb.query(scope(args))(Prepared.run(statement.prepared, values(args)))),
+      runBuilt: (statement, args) =>
         runtime.runPromise(
-          TenantDb.query({ organizationId: args.organizationId, role: ROLE })((db) =>
-            statement.build(db).execute({ organizationId: args.organizationId, documentId: args.documentId }),
-          ),
+          TenantDb.withContext(scope(args))(TenantTx.use((db) => statement.build(db).execute(values(args)))),
         ),
     };
   });

