@@ -2,7 +2,7 @@ import { Registry } from "@beep/db-admin";
 import { TenantContext } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { assert, describe, it } from "@effect/vitest";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, type SQL, sql } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect, Either } from "effect";
@@ -11,6 +11,7 @@ import * as Db from "../src/Db.ts";
 import type { DbError } from "../src/DbErrors.ts";
 import * as DbErrors from "../src/DbErrors.ts";
 import * as SystemDb from "../src/SystemDb.ts";
+import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { rawClient } from "./internal/Attack.ts";
@@ -58,7 +59,7 @@ const insertGlobals = (globals: ReadonlyArray<{ readonly table: PgTable; readonl
     { discard: true },
   );
 
-const describeOutcome = (outcome: Either.Either<ReadonlyArray<Row>, DbError>) =>
+const describeOutcome = (outcome: Either.Either<ReadonlyArray<Row>, { _tag: string; message: string }>) =>
   Either.match(outcome, {
     onLeft: (error) => `${error._tag} ${error.message}`,
     onRight: (rows) => `${rows.length} rows`,
@@ -131,14 +132,14 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
         // The pool has one connection: after each unit of work it must be the same backend, with no context.
         const pid = yield* asOwner(A)(TenantTx.use((db) => db.execute(sql`select pg_backend_pid() as pid`)));
         const expectedPid = Number(pid[0]?.pid);
-        const assertClean = (label: string) =>
+        const assertClean = (label: string, into: Tally = tally) =>
           Effect.flatMap(Db.Db, ({ sql: pool }) =>
             Effect.promise(
               () => pool`select pg_backend_pid() as pid, current_setting('beep.context', true) as setting`,
             ),
           ).pipe(
             Effect.map(([state]) =>
-              tally.check(
+              into.check(
                 `${label}: connection clean afterwards`,
                 (!sameBackend || Number(state?.pid) === expectedPid) &&
                   (state?.setting === "" || state?.setting === null),
@@ -447,6 +448,115 @@ const matrix = (runtimeLayer: ReturnType<typeof runtime>, sameBackend: boolean) 
             }
           }
         }
+
+        // The same attacks through TenantDb.query, which COMMITs: only isolation keeps B's rows as seeded.
+        const pass = new Tally();
+        const { adminUrl } = yield* MigratedDatabase;
+        const admin = yield* Effect.acquireRelease(
+          Effect.sync(() => postgres(adminUrl, { max: 1, onnotice: () => {} })),
+          (client) => Effect.promise(() => client.end()),
+        );
+        const othersRows = (name: string) =>
+          Effect.promise(() =>
+            admin.unsafe(`select * from "${name}" where organization_id = $1 or organization_id = $2 order by id`, [
+              B,
+              SHARED,
+            ]),
+          ).pipe(Effect.map((rows) => JSON.stringify(rows)));
+        /** One statement as A's owner through `query`: judged by `ok`, its foreign rows counted as leaks. */
+        const viaQuery = (
+          label: string,
+          f: (db: Db.Drizzle) => PromiseLike<ReadonlyArray<Row>>,
+          ok: (outcome: Either.Either<ReadonlyArray<Row>, TenantDb.WithOrgError>) => boolean,
+          { allowShared = false, userId }: { allowShared?: boolean; userId?: string | undefined } = {},
+        ) =>
+          Effect.either(TenantDb.query({ organizationId: A, userId, role: "owner" })(f)).pipe(
+            Effect.tap((outcome) => {
+              if (Either.isRight(outcome)) {
+                pass.leaks += outcome.right.filter(
+                  (row) => !(row.organizationId === A || (allowShared && row.organizationId === SHARED)),
+                ).length;
+              }
+              pass.check(`query: ${label}`, ok(outcome), describeOutcome(outcome));
+            }),
+            Effect.zipRight(assertClean(`query: ${label}`, pass)),
+          );
+        const noRows = (outcome: Either.Either<ReadonlyArray<Row>, TenantDb.WithOrgError>) =>
+          Either.isRight(outcome) && outcome.right.length === 0;
+        const refused = (outcome: Either.Either<ReadonlyArray<Row>, TenantDb.WithOrgError>) =>
+          Either.isLeft(outcome) && outcome.left._tag === "TenantAccessDenied";
+        const rlsTables = tables.filter((entry) => entry.metadata.rlsPolicy !== "none");
+        for (const entry of rlsTables) {
+          const t = entry.table as Loose;
+          const name = entry.name;
+          const nullable = entry.metadata.rlsPolicy === "nullable";
+          const a = rowOf(A, entry.table);
+          const b = rowOf(B, entry.table);
+          const othersBefore = yield* othersRows(name);
+          yield* viaQuery(
+            `${name}: select sees A's row${nullable ? " and shared rows" : ""}, nothing of B`,
+            (db) => db.select().from(t),
+            (outcome) =>
+              Either.isRight(outcome) &&
+              outcome.right.some((row) => row.id === a.id) &&
+              outcome.right.every((row) => row.organizationId === A || (nullable && row.organizationId === SHARED)) &&
+              (!nullable || outcome.right.some((row) => row.organizationId === SHARED)),
+            { allowShared: nullable },
+          );
+          yield* viaQuery(
+            `${name}: select B's row by id`,
+            (db) =>
+              db
+                .select()
+                .from(t)
+                .where(eq(idOf(entry.table), b.id)),
+            noRows,
+          );
+          // Aimed at B's row (and the shared row) by id, and at B's organization: 0 rows, or no grant at all.
+          const targets: Array<readonly [string, SQL]> = [
+            ["B's row by id", eq(idOf(entry.table), b.id)],
+            ["WHERE organization_id = B", eq(org(entry.table), B)],
+          ];
+          const sharedRow = shared.get(entry.table);
+          if (sharedRow !== undefined) targets.push(["the shared row by id", eq(idOf(entry.table), sharedRow.id)]);
+          for (const [target, where] of targets) {
+            yield* viaQuery(
+              `${name}: update ${target}`,
+              (db) => db.update(t).set({ updatedAt: new Date() }).where(where).returning(),
+              can(name, "can_update") ? noRows : refused,
+            );
+            yield* viaQuery(
+              `${name}: delete ${target}`,
+              (db) => db.delete(t).where(where).returning(),
+              can(name, "can_delete") ? noRows : refused,
+            );
+          }
+          // A row valid for B (B's parents, new global rows): nothing but isolation stands in its way.
+          const forB = Seed.planRow(entry, seeded.get(B) as Map<PgTable, Row>);
+          yield* insertGlobals(forB.globals);
+          yield* viaQuery(
+            `${name}: insert naming B's organization`,
+            (db) =>
+              db
+                .insert(t)
+                .values({ ...forB.row, organizationId: B })
+                .returning(),
+            refused,
+            { userId: actorOf([forB.row]) },
+          );
+          pass.check(
+            `query: ${name}: B's and the shared rows as seeded, nothing written`,
+            (yield* othersRows(name)) === othersBefore,
+          );
+        }
+        console.log(
+          `query pass: ${rlsTables.length} tables, ${pass.cases} cases, ${pass.leaks} leaks, ${pass.failures.length} failures`,
+        );
+        assert.deepStrictEqual(pass.failures, []);
+        assert.strictEqual(pass.leaks, 0);
+        // Every case ran and was judged: per table 2 reads, 4 writes (2 more with a shared row) and 1 insert, each
+        // with its clean connection, and the rows compared.
+        assert.strictEqual(pass.cases, rlsTables.length * 15 + shared.size * 4);
 
         // No context, an empty one, or a malformed one: what the runtime never sends, tried on a raw connection.
         const mock = drizzle.mock() as Loose;
