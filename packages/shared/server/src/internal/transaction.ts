@@ -19,6 +19,32 @@ export type Refusal = (statement: string) => DbError | undefined;
 const stallDetail = (ms: number) =>
   `no answer within ${ms} ms (the database, or a pooler in front of it, stopped answering)`;
 
+/**
+ * A statement's answer as Drizzle awaits it: the rows, or `values()` (the rows as arrays), whichever it asks for,
+ * failing when the unit stalls whatever the driver does. Raced only when asked: Drizzle asks for one of the two.
+ */
+type Pending = ReturnType<postgres.ReservedSql["unsafe"]>;
+type Rows = Awaited<Pending>;
+
+class Reply implements PromiseLike<Rows> {
+  constructor(
+    private readonly query: Pending,
+    private readonly stall: Promise<never>,
+  ) {}
+
+  // biome-ignore lint/suspicious/noThenProperty: a thenable on purpose, awaited like the driver's query.
+  then<A = Rows, B = never>(
+    onFulfilled?: ((rows: Rows) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    return Promise.race([this.query, this.stall]).then(onFulfilled, onRejected);
+  }
+
+  values(): Promise<ReadonlyArray<ReadonlyArray<unknown>>> {
+    return Promise.race([this.query.values(), this.stall]) as Promise<ReadonlyArray<ReadonlyArray<unknown>>>;
+  }
+}
+
 const rejected = (error: DbError) => {
   const promise = Promise.reject(error);
   return Object.assign(promise, { values: () => promise });
@@ -128,8 +154,8 @@ export class Transaction {
     this.dispatch(statement, parameters, options, true);
 
   /** A statement of the runtime's own (the context's): not subject to the refusals that guard the unit's statements. */
-  readonly sendOwn = (statement: string, parameters: Array<unknown>): Promise<postgres.RowList<postgres.Row[]>> =>
-    this.dispatch(statement, parameters, {}, false) as unknown as Promise<postgres.RowList<postgres.Row[]>>;
+  readonly sendOwn = (statement: string, parameters: Array<unknown>): PromiseLike<postgres.RowList<postgres.Row[]>> =>
+    this.dispatch(statement, parameters, {}, false) as PromiseLike<postgres.RowList<postgres.Row[]>>;
 
   private dispatch(
     statement: string,
@@ -159,11 +185,7 @@ export class Transaction {
         } as postgres.UnsafeQueryOptions,
       ),
     );
-    // Drizzle awaits the query (or its `values()`); either way it ends when the unit stalls.
-    const guarded = Promise.race([query, this.stall]);
-    // Drizzle awaits either this or `values()`: the other must not surface as an unhandled rejection.
-    guarded.catch(() => {});
-    return Object.assign(guarded, { values: () => Promise.race([query.values(), this.stall]) });
+    return new Reply(query, this.stall);
   }
 
   /**
