@@ -174,26 +174,26 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
         const onCitus = found === "citus";
         const options = unitOptions(onCitus, claims, check);
         if (options === undefined) return Effect.fail(UNQUOTABLE());
-        return run(sql, options, (db, own) =>
+        return run(sql, options, (db, _own, expect) =>
           body(db, (next) =>
-            Effect.gen(function* () {
+            Effect.suspend(() => {
               // A new ticket for the rest of the transaction; on Citus the workers get it as SET LOCAL (propagated
-              // since the prelude). Either way the database's reading of its role is checked.
+              // since the prelude). Sent without waiting: the unit's next statements are written behind it and
+              // the database's reading of the role is checked before COMMIT.
               const renewed = sign(next);
               const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
-              if (onCitus && literal === undefined) return yield* UNQUOTABLE();
-              const rows = yield* Effect.tryPromise({
-                try: async () => {
-                  if (literal !== undefined) await own(literal, NO_PARAMETERS);
-                  return literal === undefined
-                    ? await own(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed])
-                    : await own(CURRENT_ROLE_SQL, NO_PARAMETERS);
-                },
-                catch: fromCause,
-              });
-              if ((rows[0]?.role ?? undefined) !== next.role) {
-                return yield* new TenantContextMissing({ detail: KEY_MISMATCH });
+              if (onCitus && literal === undefined) return Effect.fail(UNQUOTABLE());
+              const roleTook = (rows: ReadonlyArray<Record<string, unknown>>) =>
+                (rows[0]?.role ?? undefined) === next.role
+                  ? undefined
+                  : new TenantContextMissing({ detail: KEY_MISMATCH });
+              if (literal === undefined) {
+                expect(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed], roleTook);
+              } else {
+                expect(literal, NO_PARAMETERS, () => undefined);
+                expect(CURRENT_ROLE_SQL, NO_PARAMETERS, roleTook);
               }
+              return Effect.void;
             }),
           ),
         );

@@ -188,5 +188,41 @@ describe("TenantDb.withOrg", () => {
         assert.strictEqual(flights, 2);
       }).pipe(Effect.scoped),
     );
+
+    it.effect(
+      "a re-sign (asRole) goes out with the statement after it: read, re-sign, read and COMMIT take three round trips, not four",
+      () =>
+        Effect.gen(function* () {
+          const { appUrl, contextKey } = yield* MigratedDatabase;
+          const { organizationId } = yield* Organizations.create({ name: "Resign", owner: owner("resign") });
+          const target = new URL(appUrl);
+          const proxy = yield* Effect.acquireRelease(
+            Effect.promise(() => RoundTripProxy.start(Number(target.port))),
+            (p) => Effect.promise(() => p.close()),
+          );
+          target.port = String(proxy.port);
+          const role = TenantTx.use((db) => db.execute(sql`select beep.current_role() as role`)).pipe(
+            Effect.map((rows) => rows[0]?.role),
+          );
+          // As apps/server does: the unit starts with no role, reads, then acts as the role it found.
+          const unit = TenantDb.withContext({ organizationId })(Effect.zip(role, TenantTx.asRole("admin")(role)));
+          const measured = Effect.gen(function* () {
+            yield* unit;
+            proxy.reset();
+            const roles = yield* unit;
+            return { roles, flights: proxy.flights() };
+          }).pipe(
+            Effect.provide(
+              TenantDb.layerWithKey(contextKey).pipe(
+                Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })),
+              ),
+            ),
+          );
+          const { roles, flights } = yield* measured;
+          assert.deepStrictEqual(roles, [null, "admin"]);
+          // BEGIN, the context and the first read; then the re-sign and the second read; then COMMIT.
+          assert.strictEqual(flights, 3);
+        }).pipe(Effect.scoped),
+    );
   });
 });

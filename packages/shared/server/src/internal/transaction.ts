@@ -157,6 +157,32 @@ export class Transaction {
   readonly sendOwn = (statement: string, parameters: Array<unknown>): PromiseLike<postgres.RowList<postgres.Row[]>> =>
     this.dispatch(statement, parameters, {}, false) as PromiseLike<postgres.RowList<postgres.Row[]>>;
 
+  /** Answers of the runtime's own statements still to be checked before COMMIT (`expect`). */
+  private readonly expected: Array<Promise<DbError | undefined>> = [];
+
+  /**
+   * One of the runtime's own statements, sent without waiting for it: the statements after it are written behind
+   * it (the server runs them in order), and its answer is checked before COMMIT, so a failed check rolls the unit
+   * back. What runs in between runs with less, never more: a context the database refused shows no tenant's rows.
+   */
+  readonly expect = (
+    statement: string,
+    parameters: Array<unknown>,
+    check: (rows: postgres.RowList<postgres.Row[]>) => DbError | undefined,
+  ): void => {
+    const answer = Promise.resolve(this.sendOwn(statement, parameters)).then(check, fromCause);
+    this.expected.push(answer);
+  };
+
+  /** The first refusal among the expected answers, in the order they were sent. */
+  async refusals(): Promise<DbError | undefined> {
+    for (const answer of this.expected) {
+      const refused = await answer;
+      if (refused !== undefined) return refused;
+    }
+    return undefined;
+  }
+
   private dispatch(
     statement: string,
     parameters: Array<unknown>,
@@ -337,7 +363,7 @@ const settle = async <A, E>(
   let outcome: Exit.Exit<A, E | DbError> = exit;
   if (!Exit.isInterrupted(exit)) {
     // A context the database refused explains whatever the body saw: it comes first.
-    const refused = await transaction.prelude.then(verify, fromCause);
+    const refused = (await transaction.prelude.then(verify, fromCause)) ?? (await transaction.refusals());
     const failed = refused ?? (Exit.isSuccess(exit) ? await transaction.finish("commit") : undefined);
     if (failed !== undefined) outcome = Exit.fail(failed);
   }
@@ -355,7 +381,7 @@ const settle = async <A, E>(
 export const run = <A, E, R>(
   pool: postgres.Sql,
   options: RunOptions,
-  body: (db: Drizzle, own: Transaction["sendOwn"]) => Effect.Effect<A, E, R>,
+  body: (db: Drizzle, own: Transaction["sendOwn"], expect: Transaction["expect"]) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
@@ -366,7 +392,7 @@ export const run = <A, E, R>(
       }),
       (transaction) =>
         // The body starts before the prelude answers, so its first statement shares that round trip.
-        Effect.flatMap(Effect.exit(restore(body(transaction.db, transaction.sendOwn))), (exit) =>
+        Effect.flatMap(Effect.exit(restore(body(transaction.db, transaction.sendOwn, transaction.expect))), (exit) =>
           Effect.flatten(Effect.promise(() => settle(transaction, options.verify, exit))),
         ),
     ),
