@@ -13,8 +13,8 @@ import { ContextRejected, inTenantTransaction } from "./internal/tenantTransacti
  * `GET /v1/documents` written directly on Bun.serve, jose and postgres.js: the floor apps/server's route is
  * compared with. The same work per request: the HS256 token (same secret and claims), then one tenant
  * transaction with the runtime's protocol and apps/server's statements: BEGIN, `TenantDb.PRELUDE_SQL` (a ticket
- * for the token's user, no role) and the caller's membership pipelined; the ticket re-signed with that role;
- * the page; the closing message. Drizzle only renders the statements' text, once.
+ * for the token's user, no role) and the caller's membership pipelined; the ticket re-signed with that role and
+ * the page pipelined (the re-sign checked before COMMIT, as the runtime does); the closing message. Drizzle only renders the statements' text, once.
  */
 export const VARIANT = "minimal";
 
@@ -122,15 +122,17 @@ export const handler = (options: Options, sql: postgres.Sql) => {
           const [membership] = await tx.unsafe<Array<{ role: string }>>(MEMBERSHIP, [userId, 1], { prepare: true });
           if (membership === undefined) throw new Refused(401, "not a member of this organization");
           const renewed = sign({ organizationId, userId, role: membership.role });
-          const [assumed] = await tx.unsafe<Array<{ role: string | null }>>(
-            ASSUME_ROLE_SQL,
-            [TenantContext.SETTING, renewed],
-            { prepare: true },
-          );
-          if (assumed?.role !== membership.role) throw new ContextRejected(organizationId);
-          return after === undefined
-            ? tx.unsafe<Array<DocumentRow>>(FIRST_PAGE, [limit + 1], { prepare: true })
-            : tx.unsafe<Array<DocumentRow>>(NEXT_PAGE, [after, limit + 1], { prepare: true });
+          // As the runtime does: the re-sign goes out with the page and is checked before COMMIT.
+          const assumed = tx.unsafe<Array<{ role: string | null }>>(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed], {
+            prepare: true,
+          });
+          const page =
+            after === undefined
+              ? tx.unsafe<Array<DocumentRow>>(FIRST_PAGE, [limit + 1], { prepare: true })
+              : tx.unsafe<Array<DocumentRow>>(NEXT_PAGE, [after, limit + 1], { prepare: true });
+          const [[took], rows] = await Promise.all([assumed, page]);
+          if (took?.role !== membership.role) throw new ContextRejected(organizationId);
+          return rows;
         },
         { claims: { userId } },
       );
