@@ -1,6 +1,6 @@
 import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
-import { TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
+import { type Db, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
@@ -74,6 +74,12 @@ export const inContext =
     effect: Effect.Effect<A, E, R>,
   ): Effect.Effect<A, Exclude<E, DbFailure> | HttpFailure, Exclude<R, TenantTx.TenantTx> | TenantDb.TenantDb> =>
     asHttp(TenantDb.withContext(scope)(effect));
+
+/** One statement as `scope` in one round trip (`TenantDb.query`); database errors as HTTP errors. */
+export const queryIn =
+  (scope: TenantDb.TenantScope) =>
+  <A>(statement: (db: Db.Drizzle) => PromiseLike<A>): Effect.Effect<A, HttpFailure, TenantDb.TenantDb> =>
+    asHttp(TenantDb.query(scope)(statement));
 
 /** Runs `effect` as `userId` outside any organization (`TenantDb.withUser`), database errors as HTTP errors. */
 export const asUser =

@@ -42,14 +42,13 @@ export const AccountLive = HttpApiBuilder.group(Api, "account", (handlers) =>
             ),
           }),
         );
-        // An organization's name is its own to show: read in each organization's context.
+        // An organization's name is its own to show: read in each organization's context, one round trip each.
         const organizations = yield* Effect.forEach(
           memberships,
           (membership) =>
-            RequestTenant.inOrganization(
-              membership.organizationId,
-              userId,
-            )(TenantTx.use((db) => db.select({ name: organization.name }).from(organization).limit(1))).pipe(
+            RequestTenant.queryIn({ organizationId: membership.organizationId, userId })((db) =>
+              db.select({ name: organization.name }).from(organization).limit(1),
+            ).pipe(
               Effect.map((rows) => ({
                 id: membership.organizationId,
                 name: rows[0]?.name ?? "",
