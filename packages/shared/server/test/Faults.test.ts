@@ -5,10 +5,9 @@ import { Effect, Layer } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
-import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
+import { MigratedDatabase, runtime, throughProxy, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import * as OwnServer from "./internal/OwnServer.ts";
-import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
 import { asOwner } from "./internal/Tenant.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
@@ -131,19 +130,9 @@ describe("faults", () => {
       "a COMMIT that never answers ends at its deadline: DatabaseUnavailable, and the pool serves the next unit",
       () =>
         Effect.gen(function* () {
-          const { appUrl, contextKey } = yield* MigratedDatabase;
           const { organizationId } = yield* Organizations.create({ name: "Hung", owner: owner("hung") });
-          const target = new URL(appUrl);
-          const proxy = yield* Effect.acquireRelease(
-            Effect.promise(() => RoundTripProxy.start(Number(target.port), 0)),
-            (p) => Effect.promise(() => p.close()),
-          );
-          target.port = String(proxy.port);
-          const context = yield* Layer.build(
-            TenantDb.layerWithKey(contextKey).pipe(
-              Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1, statementTimeoutMs: 500 })),
-            ),
-          );
+          const { proxy, tenant } = yield* throughProxy(0, { statementTimeoutMs: 500 });
+          const context = yield* Layer.build(tenant);
           // The body's statement answers; then the server goes silent, so COMMIT is written and never answered.
           const hung = asOwner(organizationId)(
             TenantTx.use((db) => db.insert(document).values({ title: "maybe" })).pipe(

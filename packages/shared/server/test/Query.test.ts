@@ -6,9 +6,8 @@ import { Effect, Layer } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
-import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
+import { MigratedDatabase, runtime, throughProxy, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
-import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
 import { asOwner } from "./internal/Tenant.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
@@ -106,14 +105,8 @@ describe("TenantDb.query: one statement, one round trip", () => {
   it.layer(runtime())((it) => {
     it.effect("takes one round trip (withContext takes two)", () =>
       Effect.gen(function* () {
-        const { appUrl, contextKey } = yield* MigratedDatabase;
         const { organizationId } = yield* Organizations.create({ name: "QueryTrip", owner: owner("qt") });
-        const target = new URL(appUrl);
-        const proxy = yield* Effect.acquireRelease(
-          Effect.promise(() => RoundTripProxy.start(Number(target.port))),
-          (p) => Effect.promise(() => p.close()),
-        );
-        target.port = String(proxy.port);
+        const { proxy, tenant } = yield* throughProxy();
         const read = asOwnerQuery(organizationId)((db) =>
           db.select().from(document).where(eq(document.title, "nothing-here")),
         );
@@ -124,13 +117,7 @@ describe("TenantDb.query: one statement, one round trip", () => {
           const rows = yield* read;
           assert.lengthOf(rows, 0);
           return proxy.flights();
-        }).pipe(
-          Effect.provide(
-            TenantDb.layerWithKey(contextKey).pipe(
-              Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })),
-            ),
-          ),
-        );
+        }).pipe(Effect.provide(tenant));
         console.log(`query: one-statement unit of work took ${flights} round trip(s)`);
         assert.strictEqual(flights, 1);
       }).pipe(Effect.scoped),

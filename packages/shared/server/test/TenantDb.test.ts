@@ -2,14 +2,13 @@ import { document } from "@beep/documents-tables/schema";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, it } from "@effect/vitest";
 import { eq, sql } from "drizzle-orm";
-import { Deferred, Effect, Exit, Fiber, Layer } from "effect";
+import { Deferred, Effect, Exit, Fiber } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
-import { MigratedDatabase, runtime, withAdmin } from "./internal/layers.ts";
+import { runtime, throughProxy, withAdmin } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
-import * as RoundTripProxy from "./internal/RoundTripProxy.ts";
 import { asOwner } from "./internal/Tenant.ts";
 
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
@@ -161,14 +160,8 @@ describe("TenantDb.withOrg", () => {
   it.layer(runtime())((it) => {
     it.effect("BEGIN, the context and the first statement share one round trip; COMMIT is the second", () =>
       Effect.gen(function* () {
-        const { appUrl, contextKey } = yield* MigratedDatabase;
         const { organizationId } = yield* Organizations.create({ name: "Pipeline", owner: owner("pipe") });
-        const target = new URL(appUrl);
-        const proxy = yield* Effect.acquireRelease(
-          Effect.promise(() => RoundTripProxy.start(Number(target.port))),
-          (p) => Effect.promise(() => p.close()),
-        );
-        target.port = String(proxy.port);
+        const { proxy, tenant } = yield* throughProxy();
         const unit = asOwner(organizationId)(TenantQuery.select(document, eq(document.title, "nothing-here")));
         const measured = Effect.gen(function* () {
           // The first run on a connection prepares its statements; later runs reuse them.
@@ -176,13 +169,7 @@ describe("TenantDb.withOrg", () => {
           proxy.reset();
           yield* unit;
           return proxy.flights();
-        }).pipe(
-          Effect.provide(
-            TenantDb.layerWithKey(contextKey).pipe(
-              Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })),
-            ),
-          ),
-        );
+        }).pipe(Effect.provide(tenant));
         const flights = yield* measured;
         console.log(`pipelining: one-statement unit of work took ${flights} round trips`);
         assert.strictEqual(flights, 2);
@@ -193,14 +180,8 @@ describe("TenantDb.withOrg", () => {
       "a re-sign (asRole) goes out with the statement after it: read, re-sign, read and COMMIT take three round trips, not four",
       () =>
         Effect.gen(function* () {
-          const { appUrl, contextKey } = yield* MigratedDatabase;
           const { organizationId } = yield* Organizations.create({ name: "Resign", owner: owner("resign") });
-          const target = new URL(appUrl);
-          const proxy = yield* Effect.acquireRelease(
-            Effect.promise(() => RoundTripProxy.start(Number(target.port))),
-            (p) => Effect.promise(() => p.close()),
-          );
-          target.port = String(proxy.port);
+          const { proxy, tenant } = yield* throughProxy();
           const role = TenantTx.use((db) => db.execute(sql`select beep.current_role() as role`)).pipe(
             Effect.map((rows) => rows[0]?.role),
           );
@@ -211,13 +192,7 @@ describe("TenantDb.withOrg", () => {
             proxy.reset();
             const roles = yield* unit;
             return { roles, flights: proxy.flights() };
-          }).pipe(
-            Effect.provide(
-              TenantDb.layerWithKey(contextKey).pipe(
-                Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1 })),
-              ),
-            ),
-          );
+          }).pipe(Effect.provide(tenant));
           const { roles, flights } = yield* measured;
           assert.deepStrictEqual(roles, [null, "admin"]);
           // BEGIN, the context and the first read; then the re-sign and the second read; then COMMIT.

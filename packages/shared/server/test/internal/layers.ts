@@ -5,6 +5,7 @@ import postgres from "postgres";
 import * as Db from "../../src/Db.ts";
 import * as SystemDb from "../../src/SystemDb.ts";
 import * as TenantDb from "../../src/TenantDb.ts";
+import * as RoundTripProxy from "./RoundTripProxy.ts";
 
 export { MigratedDatabase };
 
@@ -51,6 +52,25 @@ export const runtimeOnCitus = (citus: Testkit.CitusAccess, settings: Partial<Db.
       ),
     ),
   ).pipe(Layer.provideMerge(layerOn(citusCluster(citus))), Layer.orDie);
+
+/**
+ * For the scope: a round-trip proxy in front of the migrated database's server (replies held `delayMs`), and the
+ * tenant runtime through it on a pool of one, to count a unit's round trips or to hold the server's replies.
+ */
+export const throughProxy = (delayMs?: number, settings: Partial<Db.DbSettings> = {}) =>
+  Effect.gen(function* () {
+    const { appUrl, contextKey } = yield* MigratedDatabase;
+    const target = new URL(appUrl);
+    const proxy = yield* Effect.acquireRelease(
+      Effect.promise(() => RoundTripProxy.start(Number(target.port), delayMs)),
+      (started) => Effect.promise(() => started.close()),
+    );
+    target.port = String(proxy.port);
+    const tenant = TenantDb.layerWithKey(contextKey).pipe(
+      Layer.provideMerge(Db.layerFromUrl(target.toString(), { poolMax: 1, ...settings })),
+    );
+    return { proxy, tenant };
+  });
 
 /** A short-lived superuser connection, for checking what really is in the database. */
 export const withAdmin = <A>(f: (sql: postgres.Sql) => Promise<A>) =>
