@@ -6,22 +6,12 @@ import { Effect, Layer } from "effect";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
-import { MigratedDatabase, runtime, throughProxy, withAdmin } from "./internal/layers.ts";
+import { countDocuments, owner, poolState } from "./internal/Inspect.ts";
+import { MigratedDatabase, runtime, throughProxy } from "./internal/layers.ts";
 import * as Organizations from "./internal/Organizations.ts";
 import { asOwner } from "./internal/Tenant.ts";
 
-const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 const asOwnerQuery = (organizationId: string) => TenantDb.query({ organizationId, role: "owner" });
-
-/** pid and setting of a pool connection outside any transaction (the pool has one connection). */
-const poolState = Effect.flatMap(Db.Db, ({ sql }) =>
-  Effect.promise(() => sql`select pg_backend_pid() as pid, current_setting('beep.context', true) as setting`),
-).pipe(Effect.map((rows) => ({ pid: Number(rows[0]?.pid), setting: rows[0]?.setting as string | null })));
-
-const countDocuments = (title: string) =>
-  withAdmin((admin) => admin`select count(*)::int as n from documents_document where title = ${title}`).pipe(
-    Effect.map((rows) => rows[0]?.n as number),
-  );
 
 describe("TenantDb.query: one statement, one round trip", () => {
   it.layer(runtime({ poolMax: 1 }))((it) => {
