@@ -174,7 +174,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
         const onCitus = found === "citus";
         const options = unitOptions(onCitus, claims, check);
         if (options === undefined) return Effect.fail(UNQUOTABLE());
-        return run(sql, options, (db, _own, expect) =>
+        return run(sql, options, (db, expect) =>
           body(db, (next) =>
             Effect.suspend(() => {
               // A new ticket for the rest of the transaction; on Citus the workers get it as SET LOCAL (propagated

@@ -154,7 +154,10 @@ export class Transaction {
     this.dispatch(statement, parameters, options, true);
 
   /** A statement of the runtime's own (the context's): not subject to the refusals that guard the unit's statements. */
-  readonly sendOwn = (statement: string, parameters: Array<unknown>): PromiseLike<postgres.RowList<postgres.Row[]>> =>
+  private readonly sendOwn = (
+    statement: string,
+    parameters: Array<unknown>,
+  ): PromiseLike<postgres.RowList<postgres.Row[]>> =>
     this.dispatch(statement, parameters, {}, false) as PromiseLike<postgres.RowList<postgres.Row[]>>;
 
   /** Answers of the runtime's own statements still to be checked before COMMIT (`expect`). */
@@ -381,7 +384,7 @@ const settle = async <A, E>(
 export const run = <A, E, R>(
   pool: postgres.Sql,
   options: RunOptions,
-  body: (db: Drizzle, own: Transaction["sendOwn"], expect: Transaction["expect"]) => Effect.Effect<A, E, R>,
+  body: (db: Drizzle, expect: Transaction["expect"]) => Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(
@@ -392,7 +395,7 @@ export const run = <A, E, R>(
       }),
       (transaction) =>
         // The body starts before the prelude answers, so its first statement shares that round trip.
-        Effect.flatMap(Effect.exit(restore(body(transaction.db, transaction.sendOwn, transaction.expect))), (exit) =>
+        Effect.flatMap(Effect.exit(restore(body(transaction.db, transaction.expect))), (exit) =>
           Effect.flatten(Effect.promise(() => settle(transaction, options.verify, exit))),
         ),
     ),
