@@ -1,6 +1,7 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { ContextTicket, TenantContext, TenantRole } from "@beep/shared-tables";
 import { Config, ConfigError, Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect";
+import type postgres from "postgres";
 import * as Db from "./Db.ts";
 import {
   type DbError,
@@ -131,21 +132,35 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
     const settings = Db.unitSettings(options);
     const replyTimeoutMs = Db.replyTimeoutMs(options);
     const prepare = options.poolMode === "direct";
+    /**
+     * One of the runtime's own statements as it is sent. Where nothing is prepared (a transaction pooler), postgres.js
+     * asks the server for an unnamed statement's parameter types before it binds the values: a round trip of its
+     * own, which holds back everything written behind it. There the values go as literals (undefined: a value no
+     * literal may carry); named statements keep their parameters.
+     */
+    const ownStatement = (
+      statement: string,
+      values: Array<string>,
+    ): readonly [statement: string | undefined, parameters: Array<string>] =>
+      prepare ? [statement, values] : [TenantContext.withLiterals(statement, values), NO_PARAMETERS];
 
     /** BEGIN's companions for a unit under `claims`: the prelude, its check, the deadlines. Undefined: not quotable. */
     const unitOptions = (onCitus: boolean, claims: ContextTicket.Claims, check: Check): RunOptions | undefined => {
       const ticket = sign(claims);
-      const parameters = preludeParameters(ticket, settings);
       const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
       if (onCitus && citusContext === undefined) return undefined;
+      const [statement, parameters] = ownStatement(check.prelude, preludeParameters(ticket, settings));
+      if (statement === undefined) return undefined;
+      const prelude = (reserved: postgres.ReservedSql): postgres.PendingQuery<postgres.Row[]> =>
+        reserved.unsafe(statement, parameters, { prepare });
       return {
         prelude: (reserved) =>
           citusContext === undefined
-            ? [reserved.unsafe(check.prelude, parameters, { prepare })]
+            ? [prelude(reserved)]
             : [
                 reserved.unsafe(TenantContext.CITUS_PROPAGATE_SQL, NO_PARAMETERS, { prepare: false }),
                 reserved.unsafe(citusContext, NO_PARAMETERS, { prepare: false }),
-                reserved.unsafe(check.prelude, parameters, { prepare }),
+                prelude(reserved),
               ],
         // The last result is the prelude's own check.
         verify: (results) =>
@@ -188,7 +203,9 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                   ? undefined
                   : new TenantContextMissing({ detail: KEY_MISMATCH });
               if (literal === undefined) {
-                expect(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed], roleTook);
+                const [statement, parameters] = ownStatement(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed]);
+                if (statement === undefined) return Effect.fail(UNQUOTABLE());
+                expect(statement, parameters, roleTook);
               } else {
                 expect(literal, NO_PARAMETERS, () => undefined);
                 expect(CURRENT_ROLE_SQL, NO_PARAMETERS, roleTook);

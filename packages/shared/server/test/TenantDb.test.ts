@@ -187,5 +187,35 @@ describe("TenantDb.withOrg", () => {
           assert.strictEqual(flights, 3);
         }).pipe(Effect.scoped),
     );
+
+    it.effect(
+      "where nothing is prepared (a transaction pooler), the context goes as literals: no round trip of its own",
+      () =>
+        Effect.gen(function* () {
+          const { organizationId } = yield* Organizations.create({ name: "Pooled", owner: owner("pooled") });
+          const { proxy, tenant } = yield* throughProxy(undefined, { poolMode: "transaction" });
+          const read = asOwner(organizationId)(TenantQuery.select(document, eq(document.title, "nothing-here")));
+          const role = TenantTx.use((db) => db.execute(sql`select beep.current_role() as role`)).pipe(
+            Effect.map((rows) => rows[0]?.role),
+          );
+          const resigned = TenantDb.withContext({ organizationId })(Effect.zip(role, TenantTx.asRole("admin")(role)));
+          const flightsOf = <A, E>(unit: Effect.Effect<A, E, TenantDb.TenantDb>) =>
+            Effect.gen(function* () {
+              yield* unit; // the pool's connection opens on the first
+              proxy.reset();
+              const result = yield* unit;
+              return { result, flights: proxy.flights() };
+            }).pipe(Effect.provide(tenant));
+          // postgres.js asks for the types of an unnamed statement's parameters before binding them: the read's
+          // own question is one round trip (BEGIN, the context and the question; the read; COMMIT).
+          const one = yield* flightsOf(read);
+          assert.deepStrictEqual(one.result, []);
+          assert.strictEqual(one.flights, 3);
+          // No parameters in the reads: the re-sign, as a literal, goes with the second one.
+          const two = yield* flightsOf(resigned);
+          assert.deepStrictEqual(two.result, [null, "admin"]);
+          assert.strictEqual(two.flights, 3);
+        }).pipe(Effect.scoped),
+    );
   });
 });

@@ -65,6 +65,26 @@ export const CITUS_PROPAGATE_SQL = "SET LOCAL citus.propagate_set_commands TO 'l
 // Every field of a ticket is checked before it is signed; a character outside this set never reaches SQL.
 const LITERAL_SAFE = /^[A-Za-z0-9_:.-]+$/;
 
+/** `value` as a SQL string literal, or undefined when it holds a character a literal may not carry. */
+export const literal = (value: string): string | undefined => (LITERAL_SAFE.test(value) ? `'${value}'` : undefined);
+
 /** `SET LOCAL` of the ticket as a literal, or undefined when it holds a character a literal may not carry. */
-export const citusContextSql = (ticket: string): string | undefined =>
-  LITERAL_SAFE.test(ticket) ? `SET LOCAL ${SETTING} TO '${ticket}'` : undefined;
+export const citusContextSql = (ticket: string): string | undefined => {
+  const quoted = literal(ticket);
+  return quoted === undefined ? undefined : `SET LOCAL ${SETTING} TO ${quoted}`;
+};
+
+/**
+ * `statement` (the runtime's own, whose only `$` are its placeholders) with its placeholders written as literals,
+ * or undefined when a value may not be one.
+ */
+export const withLiterals = (statement: string, values: ReadonlyArray<string>): string | undefined => {
+  const quoted = values.map(literal);
+  let complete = !quoted.includes(undefined);
+  const written = statement.replace(/\$(\d+)/g, (placeholder, index: string) => {
+    const value = quoted[Number(index) - 1];
+    if (value === undefined) complete = false;
+    return value ?? placeholder;
+  });
+  return complete ? written : undefined;
+};

@@ -53,9 +53,10 @@ export const ratios: ReadonlyArray<Results.RatioSpec> = [
 /**
  * What the protocol costs. An unnamed statement is parsed and planned on every execution. And postgres.js (its
  * `describeFirst` in `connection.js`) sends an unnamed statement with parameters as Parse + Describe + Flush,
- * binds it only once the parameter types are back, and pipelines nothing behind it: the prelude and the statement
- * both have parameters, so a unit of work goes from two round trips (the prelude and statement batch, the COMMIT)
- * to about five. On a loopback socket those extra round trips and the re-planning are a fraction of a unit's cost,
+ * binds it only once the parameter types are back, and pipelines nothing behind it. The runtime writes its own
+ * prelude with literals in this mode, so only the statement asks: a unit of work takes three round trips (BEGIN,
+ * the prelude and the statement's question; the statement; the COMMIT) against two (`TenantDb.test.ts` counts
+ * them). On a loopback socket those extra round trips and the re-planning are a fraction of a unit's cost,
  * which the runtime's client-side work dominates (see `withOrg/plain`); 0.7 grants them up to 30% of throughput,
  * and a lower figure means transaction mode costs more than its protocol explains.
  */
