@@ -336,7 +336,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
         .map((comparison) => `${ratioCell(comparison, "A", "B", "throughput")} ×${comparison.clients}`)
         .join(", ");
       parts.push(
-        `Why ${query.label}: A's statement has no parameter at all (\`${query.rlsOnly.text}\`), while B and C carry the organization as one. postgres.js sends a statement without parameters as a simple query unless told \`simple: false\` (\`tooling/bench/test/Protocol.test.ts\`), and the tenant runtime calls it with \`{ prepare: true }\` only, so PostgreSQL parses and plans A's statement on every execution while B and C run a prepared plan. Tried: the same two sides in plain postgres.js with every statement prepared (\`rls/${query.name}-prepared\` in the table below): A/B throughput ${experiment === "" ? "not measured" : experiment}.`,
+        `Why ${query.label}: A's statement has no parameter at all (\`${query.rlsOnly.text}\`), while B and C carry the organization as one. postgres.js would send a statement without parameters as a simple query, planned on every execution; the tenant runtime sends every statement with the extended protocol, prepared once per connection (\`tooling/bench/test/Protocol.test.ts\`), so A's plan is not rebuilt either. What is left between A and B is the policies' ticket checks (\`specs/runtime-speed/outputs/profile.md\`). Tried: the same two sides in plain postgres.js with every statement prepared (\`rls/${query.name}-prepared\` in the table below): A/B throughput ${experiment === "" ? "not measured" : experiment}.`,
         "",
       );
     }
