@@ -15,6 +15,14 @@ const backendPid = TenantTx.use((db) => db.execute(sql`select pg_backend_pid() a
   Effect.map((rows) => Number(rows[0]?.pid)),
 );
 
+const currentRole = TenantTx.use((db) => db.execute(sql`select beep.current_role() as role`)).pipe(
+  Effect.map((rows) => rows[0]?.role),
+);
+
+/** As apps/server does: a unit that starts with no role, reads, then acts as the role it found (admin here). */
+const readResignRead = (organizationId: string) =>
+  TenantDb.withContext({ organizationId })(Effect.zip(currentRole, TenantTx.asRole("admin")(currentRole)));
+
 describe("TenantDb.withOrg", () => {
   it.layer(runtime({ poolMax: 1 }))((it) => {
     it.effect("commits on success; the pooled connection is left with no context", () =>
@@ -170,11 +178,7 @@ describe("TenantDb.withOrg", () => {
         Effect.gen(function* () {
           const { organizationId } = yield* Organizations.create({ name: "Resign", owner: owner("resign") });
           const { proxy, tenant } = yield* throughProxy();
-          const role = TenantTx.use((db) => db.execute(sql`select beep.current_role() as role`)).pipe(
-            Effect.map((rows) => rows[0]?.role),
-          );
-          // As apps/server does: the unit starts with no role, reads, then acts as the role it found.
-          const unit = TenantDb.withContext({ organizationId })(Effect.zip(role, TenantTx.asRole("admin")(role)));
+          const unit = readResignRead(organizationId);
           const measured = Effect.gen(function* () {
             yield* unit;
             proxy.reset();
@@ -195,10 +199,7 @@ describe("TenantDb.withOrg", () => {
           const { organizationId } = yield* Organizations.create({ name: "Pooled", owner: owner("pooled") });
           const { proxy, tenant } = yield* throughProxy(undefined, { poolMode: "transaction" });
           const read = asOwner(organizationId)(TenantQuery.select(document, eq(document.title, "nothing-here")));
-          const role = TenantTx.use((db) => db.execute(sql`select beep.current_role() as role`)).pipe(
-            Effect.map((rows) => rows[0]?.role),
-          );
-          const resigned = TenantDb.withContext({ organizationId })(Effect.zip(role, TenantTx.asRole("admin")(role)));
+          const resigned = readResignRead(organizationId);
           const flightsOf = <A, E>(unit: Effect.Effect<A, E, TenantDb.TenantDb>) =>
             Effect.gen(function* () {
               yield* unit; // the pool's connection opens on the first
