@@ -151,6 +151,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
       if (onCitus && citusContext === undefined) return undefined;
       const [statement, parameters] = ownStatement(check.prelude, preludeParameters(ticket, settings));
       if (statement === undefined) return undefined;
+      // Without parameters postgres.js sends it as a simple query: where nothing is prepared, one message less.
       const prelude = (reserved: postgres.ReservedSql): postgres.PendingQuery<postgres.Row[]> =>
         reserved.unsafe(statement, parameters, { prepare });
       return {
