@@ -1,4 +1,6 @@
-import { Schema } from "effect";
+import { type Db, Prepared, TenantTx } from "@beep/shared-server";
+import { type Placeholder, sql } from "drizzle-orm";
+import { Effect, Schema } from "effect";
 
 export const DEFAULT_LIMIT = 20;
 export const MAX_LIMIT = 100;
@@ -44,4 +46,32 @@ export const fromRows = <A extends { readonly id: string }>(rows: ReadonlyArray<
   const items = rows.slice(0, limit);
   const last = items.at(-1);
   return { items, nextCursor: rows.length > limit && last !== undefined ? last.id : null };
+};
+
+/** Where a listing's query takes how many rows to read (`limit + 1`). */
+export const LIMIT = sql.placeholder("limit");
+
+/** What `Prepared.make` accepts: a Drizzle query that can be prepared. */
+type Preparable<R> = { prepare(name: string): { execute(values?: Record<string, unknown>): Promise<R> } };
+
+/**
+ * A list route's query, built once (Drizzle renders it here, not on every request): `build` is given no `after`
+ * for the first page, and the `cursor` placeholder for the pages after one. It reads `LIMIT` rows in id order;
+ * anything else that varies (a parent's id) is a placeholder too, its value given per call. Runs in the current
+ * tenant transaction and returns the page.
+ */
+export const listing = <A extends { readonly id: string }>(
+  build: (db: Db.Drizzle, after: Placeholder<"cursor"> | undefined) => Preparable<ReadonlyArray<A>>,
+) => {
+  const first = Prepared.make((db) => build(db, undefined));
+  const next = Prepared.make((db) => build(db, sql.placeholder("cursor")));
+  return (
+    params: { readonly cursor?: string | undefined; readonly limit: number },
+    values: Record<string, unknown> = {},
+  ) =>
+    TenantTx.use(
+      params.cursor === undefined
+        ? Prepared.run(first, { ...values, limit: params.limit + 1 })
+        : Prepared.run(next, { ...values, cursor: params.cursor, limit: params.limit + 1 }),
+    ).pipe(Effect.map((rows) => fromRows(rows, params.limit)));
 };

@@ -1,8 +1,8 @@
 import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
-import { type Db, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
+import { type Db, Prepared, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { Effect } from "effect";
 import { BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
 import * as ApiKeys from "./ApiKeys.ts";
@@ -102,15 +102,18 @@ export const person: Effect.Effect<SharedEntityIds.UserId, Forbidden, CurrentSes
 export const inOrganization = (organizationId: SharedEntityIds.OrganizationId, userId: SharedEntityIds.UserId) =>
   inContext({ organizationId, userId });
 
+// Built once: every request of a person reads it (the statement is rendered here, not per request).
+const MEMBERSHIP = Prepared.make((db) =>
+  db
+    .select({ role: IamTables.member.role })
+    .from(IamTables.member)
+    .where(eq(IamTables.member.userId, sql.placeholder("userId")))
+    .limit(1),
+);
+
 /** The caller's role in the context's organization: their own membership row, which every context may read. */
 export const membershipRole = (userId: SharedEntityIds.UserId) =>
-  TenantTx.use((db) =>
-    db
-      .select({ role: IamTables.member.role })
-      .from(IamTables.member)
-      .where(eq(IamTables.member.userId, userId))
-      .limit(1),
-  ).pipe(Effect.map((rows) => rows[0]?.role));
+  TenantTx.use(Prepared.run(MEMBERSHIP, { userId })).pipe(Effect.map((rows) => rows[0]?.role));
 
 /** A person's role: their membership in the context's organization (none: 401). */
 const memberRole = (userId: SharedEntityIds.UserId) =>

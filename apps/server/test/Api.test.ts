@@ -64,6 +64,48 @@ const suite = (server: typeof layer) =>
       }),
     );
 
+    it.effect("nested lists page one item at a time and show only their parent's items", () =>
+      Effect.gen(function* () {
+        const a = yield* signup("Nested pages");
+        const create = (path: string, body: object) =>
+          Effect.map(call("POST", path, { token: a.token, body }), (created) => created.body.id as string);
+        // Everything of `path`, one item per page, following the cursors.
+        const walk = (path: string) =>
+          Effect.gen(function* () {
+            const seen: Array<string> = [];
+            let cursor: string | null = null;
+            do {
+              const query: string = cursor === null ? "?limit=1" : `?limit=1&cursor=${cursor}`;
+              const page = yield* call("GET", `${path}${query}`, { token: a.token });
+              assert.strictEqual(page.status, 200);
+              assert.isAtMost(page.body.items.length, 1);
+              seen.push(...page.body.items.map((item: { id: string }) => item.id));
+              cursor = page.body.nextCursor;
+            } while (cursor !== null);
+            return seen;
+          });
+        const [doc, other] = [
+          yield* create("/v1/documents", { title: "A" }),
+          yield* create("/v1/documents", { title: "B" }),
+        ];
+        const versions: Array<string> = [];
+        for (let i = 0; i < 3; i++) versions.push(yield* create(`/v1/documents/${doc}/versions`, {}));
+        yield* create(`/v1/documents/${other}/versions`, {});
+        const discussions: Array<string> = [];
+        for (let i = 0; i < 3; i++)
+          discussions.push(yield* create(`/v1/documents/${doc}/discussions`, { title: `d${i}` }));
+        const elsewhere = yield* create(`/v1/documents/${other}/discussions`, { title: "elsewhere" });
+        const first = `/v1/documents/${doc}/discussions/${discussions[0]}/comments`;
+        const comments: Array<string> = [];
+        for (let i = 0; i < 3; i++) comments.push(yield* create(first, { body: `c${i}` }));
+        yield* create(`/v1/documents/${other}/discussions/${elsewhere}/comments`, { body: "elsewhere" });
+        assert.deepStrictEqual(yield* walk(`/v1/documents/${doc}/versions`), versions);
+        assert.deepStrictEqual(yield* walk(`/v1/documents/${doc}/discussions`), discussions);
+        assert.deepStrictEqual(yield* walk(first), comments);
+        assert.deepStrictEqual((yield* walk("/v1/documents")).length, 2);
+      }),
+    );
+
     it.effect("documents, versions, discussions and comments round-trip", () =>
       Effect.gen(function* () {
         const a = yield* signup("Roundtrip");

@@ -14,7 +14,7 @@ import {
 import { TenantTx } from "@beep/shared-server";
 import { HttpApi, HttpApiBuilder, type HttpApiEndpoint, HttpApiGroup, HttpServerRequest } from "@effect/platform";
 import { NodeHttpServer } from "@effect/platform-node";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { Effect, Layer, Redacted } from "effect";
 
 /**
@@ -55,26 +55,28 @@ export class ListApi extends HttpApi.make("beep-bench")
 const { document } = DocumentsTables;
 
 /** apps/server's list handler (`src/handlers/Documents.ts`), with the organization filter as an option. */
-const listLive = (explicitFilter: boolean) =>
-  HttpApiBuilder.group(ListApi, "documents", (handlers) =>
+const listLive = (explicitFilter: boolean) => {
+  const list = Pagination.listing((db, after) =>
+    db
+      .select()
+      .from(document)
+      .where(
+        and(
+          explicitFilter ? eq(document.organizationId, sql.placeholder("organizationId")) : undefined,
+          after && gt(document.id, after),
+        ),
+      )
+      .orderBy(asc(document.id))
+      .limit(Pagination.LIMIT),
+  );
+  return HttpApiBuilder.group(ListApi, "documents", (handlers) =>
     handlers.handle("list", ({ urlParams }) =>
       RequestTenant.run(
-        TenantTx.use((db, organizationId) =>
-          db
-            .select()
-            .from(document)
-            .where(
-              and(
-                explicitFilter ? eq(document.organizationId, organizationId) : undefined,
-                urlParams.cursor === undefined ? undefined : gt(document.id, urlParams.cursor),
-              ),
-            )
-            .orderBy(asc(document.id))
-            .limit(urlParams.limit + 1),
-        ).pipe(Effect.map((rows) => Pagination.fromRows(rows, urlParams.limit))),
+        Effect.flatMap(TenantTx.currentTenant, (organizationId) => list(urlParams, { organizationId })),
       ),
     ),
   );
+};
 
 const BEARER = /^Bearer [A-Za-z0-9._~+/=-]+$/;
 

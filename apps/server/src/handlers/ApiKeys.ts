@@ -39,6 +39,15 @@ const person = (what: string) =>
       : Effect.succeed(session.userId),
   );
 
+const listKeys = Pagination.listing((db, after) =>
+  db
+    .select(listed)
+    .from(apiKey)
+    .where(after && gt(apiKey.id, after))
+    .orderBy(asc(apiKey.id))
+    .limit(Pagination.LIMIT),
+);
+
 export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
   handlers
     .handle("create", ({ payload }) =>
@@ -83,15 +92,7 @@ export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
       RequestTenant.run(
         Effect.gen(function* () {
           yield* RequestTenant.requireRole("admin", "list API keys");
-          const rows = yield* TenantTx.use((db) =>
-            db
-              .select(listed)
-              .from(apiKey)
-              .where(urlParams.cursor === undefined ? undefined : gt(apiKey.id, urlParams.cursor))
-              .orderBy(asc(apiKey.id))
-              .limit(urlParams.limit + 1),
-          );
-          return Pagination.fromRows(rows, urlParams.limit);
+          return yield* listKeys(urlParams);
         }),
       ),
     )

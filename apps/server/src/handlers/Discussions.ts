@@ -1,7 +1,7 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
 import { TenantTx } from "@beep/shared-server";
 import { HttpApiBuilder } from "@effect/platform";
-import { and, asc, eq, gt } from "drizzle-orm";
+import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { notFound } from "../ApiErrors.ts";
@@ -26,26 +26,31 @@ const findDiscussion = (documentId: DocumentsEntityIds.DocumentId, id: Documents
     ),
   );
 
+const listDiscussions = Pagination.listing((db, after) =>
+  db
+    .select()
+    .from(discussion)
+    .where(and(eq(discussion.documentId, sql.placeholder("documentId")), after && gt(discussion.id, after)))
+    .orderBy(asc(discussion.id))
+    .limit(Pagination.LIMIT),
+);
+
+const listComments = Pagination.listing((db, after) =>
+  db
+    .select()
+    .from(comment)
+    .where(and(eq(comment.discussionId, sql.placeholder("discussionId")), after && gt(comment.id, after)))
+    .orderBy(asc(comment.id))
+    .limit(Pagination.LIMIT),
+);
+
 export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handlers) =>
   handlers
     .handle("list", ({ path, urlParams }) =>
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDocument(path.id);
-          const rows = yield* TenantTx.use((db) =>
-            db
-              .select()
-              .from(discussion)
-              .where(
-                and(
-                  eq(discussion.documentId, path.id),
-                  urlParams.cursor === undefined ? undefined : gt(discussion.id, urlParams.cursor),
-                ),
-              )
-              .orderBy(asc(discussion.id))
-              .limit(urlParams.limit + 1),
-          );
-          return Pagination.fromRows(rows, urlParams.limit);
+          return yield* listDiscussions(urlParams, { documentId: path.id });
         }),
       ),
     )
@@ -71,20 +76,7 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDiscussion(path.id, path.discussionId);
-          const rows = yield* TenantTx.use((db) =>
-            db
-              .select()
-              .from(comment)
-              .where(
-                and(
-                  eq(comment.discussionId, path.discussionId),
-                  urlParams.cursor === undefined ? undefined : gt(comment.id, urlParams.cursor),
-                ),
-              )
-              .orderBy(asc(comment.id))
-              .limit(urlParams.limit + 1),
-          );
-          return Pagination.fromRows(rows, urlParams.limit);
+          return yield* listComments(urlParams, { discussionId: path.discussionId });
         }),
       ),
     )

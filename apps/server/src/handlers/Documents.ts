@@ -1,7 +1,7 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
 import { TenantTx } from "@beep/shared-server";
 import { HttpApiBuilder } from "@effect/platform";
-import { and, asc, eq, gt, max } from "drizzle-orm";
+import { and, asc, eq, gt, max, sql } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { Conflict, notFound } from "../ApiErrors.ts";
@@ -19,20 +19,27 @@ export const findDocument = (id: DocumentsEntityIds.DocumentId) =>
     Effect.flatMap((rows) => (rows[0] === undefined ? Effect.fail(notFound("document")) : Effect.succeed(rows[0]))),
   );
 
+const listDocuments = Pagination.listing((db, after) =>
+  db
+    .select()
+    .from(document)
+    .where(after && gt(document.id, after))
+    .orderBy(asc(document.id))
+    .limit(Pagination.LIMIT),
+);
+
+const listVersions = Pagination.listing((db, after) =>
+  db
+    .select()
+    .from(documentVersion)
+    .where(and(eq(documentVersion.documentId, sql.placeholder("documentId")), after && gt(documentVersion.id, after)))
+    .orderBy(asc(documentVersion.id))
+    .limit(Pagination.LIMIT),
+);
+
 export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) =>
-      RequestTenant.run(
-        TenantTx.use((db) =>
-          db
-            .select()
-            .from(document)
-            .where(urlParams.cursor === undefined ? undefined : gt(document.id, urlParams.cursor))
-            .orderBy(asc(document.id))
-            .limit(urlParams.limit + 1),
-        ).pipe(Effect.map((rows) => Pagination.fromRows(rows, urlParams.limit))),
-      ),
-    )
+    .handle("list", ({ urlParams }) => RequestTenant.run(listDocuments(urlParams)))
     .handle("create", ({ payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
@@ -92,20 +99,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDocument(path.id);
-          const rows = yield* TenantTx.use((db) =>
-            db
-              .select()
-              .from(documentVersion)
-              .where(
-                and(
-                  eq(documentVersion.documentId, path.id),
-                  urlParams.cursor === undefined ? undefined : gt(documentVersion.id, urlParams.cursor),
-                ),
-              )
-              .orderBy(asc(documentVersion.id))
-              .limit(urlParams.limit + 1),
-          );
-          return Pagination.fromRows(rows, urlParams.limit);
+          return yield* listVersions(urlParams, { documentId: path.id });
         }),
       ),
     )

@@ -40,6 +40,15 @@ const stillPending = (row: Row) => {
   return status === "pending" ? Effect.void : Effect.fail(new Conflict({ message: `the invitation is ${status}` }));
 };
 
+const listInvitations = Pagination.listing((db, after) =>
+  db
+    .select()
+    .from(invitation)
+    .where(after && gt(invitation.id, after))
+    .orderBy(asc(invitation.id))
+    .limit(Pagination.LIMIT),
+);
+
 export const InvitationsLive = HttpApiBuilder.group(Api, "invitations", (handlers) =>
   handlers
     .handle("create", ({ payload }) =>
@@ -89,15 +98,7 @@ export const InvitationsLive = HttpApiBuilder.group(Api, "invitations", (handler
       RequestTenant.run(
         Effect.gen(function* () {
           yield* RequestTenant.requireRole("admin", "see invitations");
-          const rows = yield* TenantTx.use((db) =>
-            db
-              .select()
-              .from(invitation)
-              .where(urlParams.cursor === undefined ? undefined : gt(invitation.id, urlParams.cursor))
-              .orderBy(asc(invitation.id))
-              .limit(urlParams.limit + 1),
-          );
-          const page = Pagination.fromRows(rows, urlParams.limit);
+          const page = yield* listInvitations(urlParams);
           return { items: page.items.map((row) => shown(row)), nextCursor: page.nextCursor };
         }),
       ),

@@ -51,20 +51,18 @@ const keepAnOwner = Effect.flatMap(TenantTx.TenantTx, (tx) =>
   ),
 );
 
+const listMembers = Pagination.listing((db, after) =>
+  db
+    .select(profile)
+    .from(member)
+    .where(after && gt(member.id, after))
+    .orderBy(asc(member.id))
+    .limit(Pagination.LIMIT),
+);
+
 export const MembersLive = HttpApiBuilder.group(Api, "members", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) =>
-      RequestTenant.run(
-        TenantTx.use((db) =>
-          db
-            .select(profile)
-            .from(member)
-            .where(urlParams.cursor === undefined ? undefined : gt(member.id, urlParams.cursor))
-            .orderBy(asc(member.id))
-            .limit(urlParams.limit + 1),
-        ).pipe(Effect.map((rows) => Pagination.fromRows(rows, urlParams.limit))),
-      ),
-    )
+    .handle("list", ({ urlParams }) => RequestTenant.run(listMembers(urlParams)))
     .handle("update", ({ path, payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
