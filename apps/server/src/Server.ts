@@ -85,10 +85,15 @@ const queryRoutes = QueryParams.routes(OpenApi.fromApi(Api), [OPENAPI_PATH, DOCS
  * provided. Outermost first: the log sees every answer, CORS headers reach every refusal, and the query is
  * checked once the body is read (a refusal over an unread upload needs `RequestBody`'s connection handling).
  */
-const httpLive = <R>(drain: Drain, settings: HttpSettings, api: Layer.Layer<HttpApi.Api, never, R>) => {
+const httpLive = <R>(
+  drain: Drain,
+  settings: HttpSettings,
+  api: Layer.Layer<HttpApi.Api, never, R>,
+  traceRequests: boolean,
+) => {
   const cors = Cors.middleware(settings.corsOrigins);
   const checkQuery = QueryParams.middleware(queryRoutes);
-  return HttpApiBuilder.serve((app) =>
+  const served = HttpApiBuilder.serve((app) =>
     RequestLog.middleware(cors(closeWhenDraining(drain)(RequestBody.middleware(checkQuery(app))))),
   ).pipe(
     Layer.provide(HttpApiScalar.layer({ path: DOCS_PATH })),
@@ -96,6 +101,7 @@ const httpLive = <R>(drain: Drain, settings: HttpSettings, api: Layer.Layer<Http
     Layer.provide(DecodeErrors.layer),
     Layer.provide(api),
   );
+  return traceRequests ? served : HttpMiddleware.withTracerDisabledWhen(served, () => true);
 };
 
 /** How long shutdown waits for in-flight requests before it destroys their connections. */
@@ -111,6 +117,12 @@ export interface ListenOptions<R = ApiNeeds> extends Partial<HttpSettings> {
   readonly drainDeadline?: Duration.DurationInput;
   /** The API served: `ApiLive` unless given (`bun run dev` may give `DevApiLive`). */
   readonly api?: Layer.Layer<HttpApi.Api, never, R>;
+  /**
+   * A server span per request (method, URL, headers, status) for the `Tracer` the host provides. Off unless
+   * given: apps/server exports no traces (its request log is the record), and the span costs about a tenth of a
+   * list request's CPU (specs/runtime-speed/outputs/http.md).
+   */
+  readonly traceRequests?: boolean;
 }
 
 /**
@@ -141,6 +153,7 @@ export const layer = <R = ApiNeeds>(options: ListenOptions<R>) => {
         drain,
         { corsOrigins: options.corsOrigins ?? [], publicUrl: options.publicUrl ?? Option.none() },
         options.api ?? ApiLive,
+        options.traceRequests ?? false,
       ),
     ),
     Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "0.0.0.0" })),

@@ -57,7 +57,13 @@ export const make = (secret: Redacted.Redacted<string>): Effect.Effect<TokensSha
   Effect.gen(function* () {
     const value = Redacted.value(secret);
     if (value.length < MIN_SECRET_LENGTH) return yield* new WeakSecret({ length: value.length });
-    const key = new TextEncoder().encode(value);
+    // Imported once: jose would import raw key bytes again on every token it signs or checks.
+    const key = yield* Effect.promise(() =>
+      crypto.subtle.importKey("raw", new TextEncoder().encode(value), { name: "HMAC", hash: "SHA-256" }, false, [
+        "sign",
+        "verify",
+      ]),
+    );
     const decodeClaims = Schema.decodeUnknown(Claims);
     return {
       issue: (subject, ttlSeconds = DEFAULT_TTL_SECONDS) =>
