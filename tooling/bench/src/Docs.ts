@@ -395,6 +395,17 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       "",
     );
   }
+  const http = missed.filter((target) => target.section === 4);
+  if (http.length > 0) {
+    parts.push(
+      "**apps/server against the minimal server.**",
+      "",
+      ...http.map((target) => `- ${missLine(target)}`),
+      "",
+      "Both servers send the same statements in the same three round trips; the difference is the server's own work per request, measured piece by piece with each change in its own server process and the load interleaved across them (`specs/runtime-speed/outputs/http.md`). apps/server builds its list statements and the membership read once (`Pagination.listing`, `Prepared`) and opens no tracing span per request unless asked (`Server.layer`'s `traceRequests`, `apps/server/test/Tracing.test.ts`). What remains is spread over the Effect HTTP stack (routing, the security middleware, decoding the query, a fiber and its context per request, encoding the page through its schema) and the unit of work's Effect; serving through `Bun.serve` instead of node:http was within that measurement's noise. Its memory is the module graph and per-request garbage, not anything retained (`specs/runtime-speed/outputs/memory.md`).",
+      "",
+    );
+  }
   const scale = missed.filter((target) => target.section === 3);
   if (scale.length > 0) {
     const largest = report.datasets.at(-1);
