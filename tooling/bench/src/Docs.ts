@@ -309,8 +309,11 @@ const citusSection = (report: Bench.Report): ReadonlyArray<string> => {
 /** Targets show three decimals: two could round a miss onto its bound. */
 const formatTarget = (value: number) => (Number.isNaN(value) ? "n/a" : value.toFixed(3));
 
+// A measured value (peak memory) has no rounds: only the value and its unit.
 const spread = (target: Targets.Target) =>
-  `${formatTarget(target.value)} (rounds' quartiles ${formatTarget(target.low)}–${formatTarget(target.high)})`;
+  target.unit !== undefined
+    ? `${target.value.toFixed(0)} ${target.unit}`
+    : `${formatTarget(target.value)} (rounds' quartiles ${formatTarget(target.low)}–${formatTarget(target.high)})`;
 
 const noiseNote = (target: Targets.Target) =>
   Targets.withinSpread(target)
