@@ -1,4 +1,8 @@
-import { HttpApi, HttpApiBuilder, HttpServer, HttpServerResponse, OpenApi } from "@effect/platform";
+import * as HttpApi from "@effect/platform/HttpApi";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
+import * as HttpServer from "@effect/platform/HttpServer";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
+import * as OpenApi from "@effect/platform/OpenApi";
 import { Effect, Option } from "effect";
 
 const SCHEMAS = "#/components/schemas/";

@@ -1,4 +1,4 @@
-import { HttpApiSchema } from "@effect/platform";
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema";
 import { Schema } from "effect";
 
 /** Missing, malformed, expired or forged credentials, or a user who is not a member of the token's organization. */

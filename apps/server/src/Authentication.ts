@@ -1,4 +1,5 @@
-import { HttpApiMiddleware, HttpApiSecurity } from "@effect/platform";
+import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware";
+import * as HttpApiSecurity from "@effect/platform/HttpApiSecurity";
 import { Schema } from "effect";
 import { BadRequest, ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
 import { CurrentSession } from "./CurrentSession.ts";

@@ -1,4 +1,7 @@
-import { HttpApp, HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform";
+import * as HttpApp from "@effect/platform/HttpApp";
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
 import { Effect } from "effect";
 import { REQUEST_ID_HEADER } from "./RequestLog.ts";
 

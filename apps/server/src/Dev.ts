@@ -1,5 +1,5 @@
 import type * as DbAdmin from "@beep/db-admin";
-import { HttpServer } from "@effect/platform";
+import * as HttpServer from "@effect/platform/HttpServer";
 import { Console, Data, Effect, Layer, Option, Redacted } from "effect";
 import * as DevConfig from "./DevConfig.ts";
 import * as DevIssuer from "./DevIssuer.ts";

@@ -1,4 +1,7 @@
-import { HttpMiddleware, HttpServerRequest, HttpServerResponse, type OpenApi } from "@effect/platform";
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
+import type * as OpenApi from "@effect/platform/OpenApi";
 import { Effect } from "effect";
 import { MAX_ECHO } from "./DecodeErrors.ts";
 

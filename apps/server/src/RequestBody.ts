@@ -1,6 +1,10 @@
 import type { IncomingMessage } from "node:http";
-import { Headers, HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
-import { NodeHttpServerRequest } from "@effect/platform-node";
+import * as Headers from "@effect/platform/Headers";
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware";
+import * as HttpServerError from "@effect/platform/HttpServerError";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
+import * as NodeHttpServerRequest from "@effect/platform-node/NodeHttpServerRequest";
 import { Effect } from "effect";
 import type { PayloadTooLarge, UnsupportedMediaType } from "./ApiErrors.ts";
 

@@ -1,5 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { HttpApp, HttpMiddleware, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
+import * as HttpApp from "@effect/platform/HttpApp";
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware";
+import * as HttpServerError from "@effect/platform/HttpServerError";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
 import { Cause, Context, Effect, FiberRef } from "effect";
 
 /** Why a request ended in a 5xx: never sent to the client, only logged. */

@@ -1,15 +1,13 @@
 import { createServer } from "node:http";
 import { Db, TenantDb } from "@beep/shared-server";
-import {
-  type HttpApi,
-  HttpApiBuilder,
-  HttpApiScalar,
-  HttpApp,
-  HttpMiddleware,
-  HttpServerResponse,
-  OpenApi,
-} from "@effect/platform";
-import { NodeHttpServer } from "@effect/platform-node";
+import type * as HttpApi from "@effect/platform/HttpApi";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
+import * as HttpApiScalar from "@effect/platform/HttpApiScalar";
+import * as HttpApp from "@effect/platform/HttpApp";
+import * as HttpMiddleware from "@effect/platform/HttpMiddleware";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
+import * as OpenApi from "@effect/platform/OpenApi";
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer";
 import { Duration, Effect, Layer, Option } from "effect";
 import { Api } from "./Api.ts";
 import * as ApiDocument from "./ApiDocument.ts";

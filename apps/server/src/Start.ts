@@ -2,7 +2,7 @@ import * as Schema from "@beep/db-admin/schema";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { Db, DbErrors, TenantDb } from "@beep/shared-server";
 import { ContextTicket, SharedTables, TenantContext } from "@beep/shared-tables";
-import { HttpServer } from "@effect/platform";
+import * as HttpServer from "@effect/platform/HttpServer";
 import { is } from "drizzle-orm";
 import { getTableConfig, PgTable } from "drizzle-orm/pg-core";
 import {

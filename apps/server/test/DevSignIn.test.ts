@@ -5,7 +5,7 @@ import {
   layer as migratedDatabase,
 } from "@beep/db-admin/testing";
 import { SharedEntityIds } from "@beep/shared-domain";
-import { HttpServer } from "@effect/platform";
+import * as HttpServer from "@effect/platform/HttpServer";
 import { assert, describe, it } from "@effect/vitest";
 import { Clock, Context, Effect, Layer, ManagedRuntime, Redacted } from "effect";
 import { decodeJwt, decodeProtectedHeader } from "jose";

@@ -1,5 +1,5 @@
 import { request as httpRequest } from "node:http";
-import { OpenApi } from "@effect/platform";
+import * as OpenApi from "@effect/platform/OpenApi";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { Api } from "../src/Api.ts";

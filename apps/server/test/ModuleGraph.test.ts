@@ -26,6 +26,20 @@ describe("the module graph of @beep/server", () => {
     );
   });
 
+  // `@effect/platform`'s and `@effect/platform-node`'s indexes load every module of theirs: the cluster and RPC
+  // packages, msgpackr, the Swagger UI bundle. apps/server imports the modules it uses by path.
+  it("importing the package loads no platform index, nor what only those indexes pull in", { timeout: 30_000 }, () => {
+    const modules = loadedBy("@beep/server");
+    assert.deepStrictEqual(
+      modules.filter((path) =>
+        /@effect\/platform(-node)?\/dist\/esm\/index\.js$|@effect\+(cluster|rpc|sql)@|msgpackr|HttpApiSwagger/.test(
+          path,
+        ),
+      ),
+      [],
+    );
+  });
+
   it("the probe sees db-admin once something imports it", { timeout: 30_000 }, () => {
     const modules = loadedBy("@beep/db-admin");
     assert.isTrue(modules.some((path) => path.endsWith("db-admin/src/index.ts")));

@@ -1,4 +1,4 @@
-import { OpenApi } from "@effect/platform";
+import * as OpenApi from "@effect/platform/OpenApi";
 import { assert, describe, it } from "@effect/vitest";
 import { Effect } from "effect";
 import { Api } from "../src/Api.ts";

@@ -12,8 +12,12 @@ import {
   Token,
 } from "@beep/server";
 import { TenantTx } from "@beep/shared-server";
-import { HttpApi, HttpApiBuilder, type HttpApiEndpoint, HttpApiGroup, HttpServerRequest } from "@effect/platform";
-import { NodeHttpServer } from "@effect/platform-node";
+import * as HttpApi from "@effect/platform/HttpApi";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint";
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { Effect, Layer, Redacted } from "effect";
 

@@ -1,7 +1,10 @@
 import { IamEntityIds } from "@beep/iam-tables";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { TenantRole } from "@beep/shared-tables";
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform";
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint";
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup";
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema";
+import * as OpenApi from "@effect/platform/OpenApi";
 import { Schema } from "effect";
 import { NotFound } from "../ApiErrors.ts";
 import { Authentication } from "../Authentication.ts";

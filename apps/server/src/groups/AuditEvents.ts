@@ -1,5 +1,7 @@
 import { SharedEntityIds } from "@beep/shared-domain";
-import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "@effect/platform";
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint";
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup";
+import * as OpenApi from "@effect/platform/OpenApi";
 import { Schema } from "effect";
 import { Authentication } from "../Authentication.ts";
 import * as Pagination from "../Pagination.ts";

@@ -1,6 +1,9 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
 import { SharedEntityIds } from "@beep/shared-domain";
-import { HttpApiEndpoint, HttpApiGroup, HttpApiSchema, OpenApi } from "@effect/platform";
+import * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint";
+import * as HttpApiGroup from "@effect/platform/HttpApiGroup";
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema";
+import * as OpenApi from "@effect/platform/OpenApi";
 import { Schema } from "effect";
 import { Conflict, NotFound } from "../ApiErrors.ts";
 import { Authentication } from "../Authentication.ts";

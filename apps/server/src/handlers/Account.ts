@@ -2,7 +2,7 @@ import { IamTables } from "@beep/iam-tables";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { TenantTx, UserTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
-import { HttpApiBuilder } from "@effect/platform";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
 import { asc, eq } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";

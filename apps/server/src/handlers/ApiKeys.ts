@@ -1,7 +1,7 @@
 import { IamEntityIds, IamTables } from "@beep/iam-tables";
 import { TenantTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
-import { HttpApiBuilder } from "@effect/platform";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
 import { asc, eq, gt } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";

@@ -1,5 +1,5 @@
 import { SharedTables } from "@beep/shared-tables";
-import { HttpApiBuilder } from "@effect/platform";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
 import { asc, gt } from "drizzle-orm";
 import { Api } from "../Api.ts";
 import * as Pagination from "../Pagination.ts";

@@ -1,6 +1,6 @@
 import type { SharedEntityIds } from "@beep/shared-domain";
 import { type DbErrors, TenantDb } from "@beep/shared-server";
-import { HttpServerRequest } from "@effect/platform";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
 import { Effect, Layer, Option, Redacted } from "effect";
 import { decodeJwt } from "jose";
 import { BadRequest, ServiceUnavailable, Unauthorized } from "../ApiErrors.ts";

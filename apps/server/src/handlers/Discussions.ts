@@ -1,6 +1,6 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
 import { TenantTx } from "@beep/shared-server";
-import { HttpApiBuilder } from "@effect/platform";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
 import { and, asc, eq, gt, sql } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";

@@ -1,6 +1,6 @@
 import { TenantTx } from "@beep/shared-server";
 import { SharedTables } from "@beep/shared-tables";
-import { HttpApiBuilder } from "@effect/platform";
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import * as RequestTenant from "../RequestTenant.ts";

@@ -1,4 +1,7 @@
-import { HttpApi, type HttpApiEndpoint, HttpApiError, OpenApi } from "@effect/platform";
+import * as HttpApi from "@effect/platform/HttpApi";
+import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint";
+import * as HttpApiError from "@effect/platform/HttpApiError";
+import * as OpenApi from "@effect/platform/OpenApi";
 import { SchemaAST as AST, Option, Schema } from "effect";
 
 /**

@@ -1,7 +1,7 @@
 import { citusCluster, layerOn, MigratedDatabase, layer as migratedDatabase } from "@beep/db-admin/testing";
 import type { Db, TenantDb } from "@beep/shared-server";
 import type { Testkit } from "@beep/testkit";
-import { HttpServer } from "@effect/platform";
+import * as HttpServer from "@effect/platform/HttpServer";
 import { Clock, Context, Effect, Layer, Redacted } from "effect";
 import type * as HealthCheck from "../../src/HealthCheck.ts";
 import * as RequestLog from "../../src/RequestLog.ts";

@@ -1,5 +1,6 @@
 import { Command, Options } from "@effect/cli";
-import { NodeContext, NodeRuntime } from "@effect/platform-node";
+import * as NodeContext from "@effect/platform-node/NodeContext";
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime";
 import { Config, Console, Effect, Option } from "effect";
 import * as Bench from "../Bench.ts";
 import * as Docs from "../Docs.ts";
