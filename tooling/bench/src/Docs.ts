@@ -44,6 +44,9 @@ const msCell = (comparison: Results.Comparison, key: string) =>
 const cpuCell = (comparison: Results.Comparison, key: string) =>
   formatCpu(variantOf(comparison, key)?.cpuPerOperationUs ?? Number.NaN);
 
+const serverCpuOf = (comparison: Results.Comparison | undefined, key: string) =>
+  comparison === undefined ? Number.NaN : (variantOf(comparison, key)?.serverCpuPerOperationUs ?? Number.NaN);
+
 /** One row per variant; per client count its throughput, median latency and client CPU per operation. */
 const variantTable = (comparisons: ReadonlyArray<Results.Comparison>, first: string) =>
   mdTable(
@@ -264,7 +267,15 @@ const httpSection = (report: Bench.Report): ReadonlyArray<string> => {
     "",
     variantTable(comparisons, "server"),
     "",
-    "`client µs/op` is the load generator's CPU per request, not the server's.",
+    "`client µs/op` is the load generator's CPU per request, not the server's. Each server process's own CPU per request (`/proc`, read before and after each of its slices):",
+    "",
+    mdTable(
+      ["server", ...comparisons.map((comparison) => `server µs/request ×${comparison.clients}`)],
+      (comparisons[0]?.variants ?? []).map((variant) => [
+        variant.key,
+        ...comparisons.map((comparison) => formatCpu(serverCpuOf(comparison, variant.key))),
+      ]),
+    ),
     "",
     ratioTable(comparisons),
     "",
@@ -322,6 +333,16 @@ const noiseNote = (target: Targets.Target) =>
 
 const missLine = (target: Targets.Target) =>
   `\`${target.comparison}\` ×${target.clients}, \`${target.text}\`: ${spread(target)}.${noiseNote(target)}`;
+
+/** apps/server's and the minimal server's own CPU per request in the run, and their ratio. */
+const serverCpuLine = (report: Bench.Report, target: Targets.Target | undefined) => {
+  const comparison = report.comparisons.find(
+    (entry) => entry.section === 4 && entry.clients === (target?.clients ?? 8),
+  );
+  const shipped = serverCpuOf(comparison, "shipped");
+  const minimal = serverCpuOf(comparison, "minimal");
+  return `${formatCpu(shipped)} µs of CPU a request, the minimal server's ${formatCpu(minimal)} µs (${formatRatio(shipped / minimal)} times)`;
+};
 
 /** Why the missed targets were missed and what was tried, from what this run and the tests show. */
 const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Target>): ReadonlyArray<string> => {
@@ -405,7 +426,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       "",
       ...http.map((target) => `- ${missLine(target)}`),
       "",
-      "Both servers send the same statements in the same three round trips; the difference is the server's own work per request, measured piece by piece with each change in its own server process and the load interleaved across them (`specs/runtime-speed/outputs/http.md`). apps/server builds its list statements and the membership read once (`Pagination.listing`, `Prepared`) and opens no tracing span per request unless asked (`Server.layer`'s `traceRequests`, `apps/server/test/Tracing.test.ts`). What remains is spread over the Effect HTTP stack (routing, the security middleware, decoding the query, a fiber and its context per request, encoding the page through its schema) and the unit of work's Effect; serving through `Bun.serve` instead of node:http was within that measurement's noise. Its memory is the module graph and per-request garbage, not anything retained (`specs/runtime-speed/outputs/memory.md`).",
+      `Both servers send the same statements in the same three round trips; the difference is the server's own work per request: in this run apps/server's process spent ${serverCpuLine(report, http[0])}. It was measured piece by piece with each change in its own server process and the load interleaved across them (\`specs/runtime-speed/outputs/http.md\`). apps/server builds its list statements and the membership read once (\`Pagination.listing\`, \`Prepared\`) and opens no tracing span per request unless asked (\`Server.layer\`'s \`traceRequests\`, \`apps/server/test/Tracing.test.ts\`). What remains is spread over the Effect HTTP stack (routing, the security middleware, decoding the query, a fiber and its context per request, encoding the page through its schema) and the unit of work's Effect; serving through \`Bun.serve\` instead of node:http was within that measurement's noise. Its memory is the module graph and per-request garbage, not anything retained (\`specs/runtime-speed/outputs/memory.md\`).`,
       "",
     );
   }

@@ -9,6 +9,11 @@ export interface Variant {
   readonly label: string;
   /** One operation; `client` is the index of the calling client (0..clients-1). */
   readonly run: (client: number) => Promise<unknown>;
+  /**
+   * When another process does the work (a server), its CPU time so far in microseconds, read before and after
+   * each slice; NaN where it cannot be read.
+   */
+  readonly serverCpuMicros?: () => number;
 }
 
 export interface Plan {
@@ -40,6 +45,8 @@ export interface Samples {
   readonly latenciesMs: ReadonlyArray<number>;
   /** Client CPU per operation in microseconds, one per round. */
   readonly cpuPerOperationUs: ReadonlyArray<number>;
+  /** The serving process's CPU per operation in microseconds, one per round (variants with `serverCpuMicros`). */
+  readonly serverCpuPerOperationUs?: ReadonlyArray<number>;
 }
 
 /**
@@ -90,11 +97,15 @@ export const measure = (
     const throughputs = variants.map((): Array<number> => []);
     const latencies = variants.map((): Array<number> => []);
     const cpu = variants.map((): Array<number> => []);
+    const serverCpu = variants.map((): Array<number> => []);
     for (const order of schedule(variants.length, plan.rounds)) {
       for (const index of order) {
         const variant = variants[index];
         if (variant === undefined) continue;
+        const serverBefore = variant.serverCpuMicros?.() ?? Number.NaN;
         const slice = yield* sliceOf(variant, plan.clients, plan.sliceMs);
+        const serverMicros = (variant.serverCpuMicros?.() ?? Number.NaN) - serverBefore;
+        serverCpu[index]?.push(slice.operations > 0 ? serverMicros / slice.operations : Number.NaN);
         throughputs[index]?.push(Stats.throughput(slice.operations, slice.elapsedMs));
         latencies[index]?.push(Stats.median(slice.latenciesMs));
         cpu[index]?.push(slice.operations > 0 ? slice.cpuMicros / slice.operations : Number.NaN);
@@ -106,5 +117,6 @@ export const measure = (
       throughputs: throughputs[index] ?? [],
       latenciesMs: latencies[index] ?? [],
       cpuPerOperationUs: cpu[index] ?? [],
+      ...(variant.serverCpuMicros === undefined ? {} : { serverCpuPerOperationUs: serverCpu[index] ?? [] }),
     }));
   });

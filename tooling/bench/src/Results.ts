@@ -15,6 +15,8 @@ export interface VariantSummary {
   readonly latencyMs: number;
   /** Median over rounds of the client process's CPU per operation, in microseconds. */
   readonly cpuPerOperationUs: number;
+  /** Median over rounds of the serving process's CPU per operation, in microseconds (section 4's servers). */
+  readonly serverCpuPerOperationUs?: number;
 }
 
 /** A ratio between two variants of one comparison, e.g. `A/B` of throughput. */
@@ -65,6 +67,9 @@ export const summarize = (
       throughput: Stats.median(sample.throughputs),
       latencyMs: Stats.median(sample.latenciesMs),
       cpuPerOperationUs: Stats.median(sample.cpuPerOperationUs),
+      ...(sample.serverCpuPerOperationUs === undefined
+        ? {}
+        : { serverCpuPerOperationUs: Stats.median(sample.serverCpuPerOperationUs) }),
     })),
     ratios: specs.map((spec) => {
       const rounds = Stats.pairedRatios(series(spec.numerator, spec.metric), series(spec.denominator, spec.metric));

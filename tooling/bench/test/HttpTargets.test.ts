@@ -94,3 +94,29 @@ describe("section 4's targets", () => {
     assert.include(markdown, "Targets: `shipped/minimal throughput >= 0.7` at 8 clients");
   });
 });
+
+describe("a server process's CPU", () => {
+  it.skipIf(process.platform !== "linux")(
+    "is read from /proc, in microseconds, as the process itself counts it",
+    () => {
+      // Busy until this process has used `micros` of CPU (wall time would depend on what else runs).
+      const spin = (micros: number) => {
+        const start = process.cpuUsage();
+        for (;;) {
+          const used = process.cpuUsage(start);
+          if (used.user + used.system >= micros) return;
+          Math.sqrt(Math.random());
+        }
+      };
+      const before = Http.processCpuMicros(process.pid);
+      const own = process.cpuUsage();
+      spin(200_000);
+      const used = process.cpuUsage(own);
+      const read = Http.processCpuMicros(process.pid) - before;
+      // /proc counts in ticks of 10 ms; the process's own count is exact.
+      assert.approximately(read, used.user + used.system, 40_000);
+      assert.isAtLeast(read, 150_000);
+      assert.isNaN(Http.processCpuMicros(2 ** 30));
+    },
+  );
+});

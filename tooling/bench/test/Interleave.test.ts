@@ -77,6 +77,31 @@ describe("Interleave", () => {
     }),
   );
 
+  it.effect("a variant served by another process reports that process's CPU per operation", () =>
+    Effect.gen(function* () {
+      // A server that spends 7 µs per operation it serves, and one variant with no server to read.
+      let serverMicros = 0;
+      const served: Interleave.Variant = {
+        key: "S",
+        label: "served",
+        serverCpuMicros: () => serverMicros,
+        run: async () => {
+          serverMicros += 7;
+          await tick();
+        },
+      };
+      const local: Interleave.Variant = { key: "L", label: "local", run: tick };
+      const samples = yield* Interleave.measure([served, local], { clients: 2, rounds: 3, sliceMs: 10, warmupMs: 5 });
+      assert.deepStrictEqual(samples[0]?.serverCpuPerOperationUs, [7, 7, 7]);
+      assert.isUndefined(samples[1]?.serverCpuPerOperationUs);
+      const summary = Results.summarize({ section: 4, id: "s", title: "s", clients: 2 }, samples, []);
+      assert.deepStrictEqual(
+        summary.variants.map((variant) => variant.serverCpuPerOperationUs),
+        [7, undefined],
+      );
+    }),
+  );
+
   it.effect("a failing operation stops the measurement with a typed error naming the variant", () =>
     Effect.gen(function* () {
       const exit = yield* Effect.exit(

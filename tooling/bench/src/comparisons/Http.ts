@@ -32,6 +32,17 @@ const LABELS: Readonly<Record<Variant, string>> = {
   minimal: "the same work on Bun.serve, jose and postgres.js (MinimalServer), beep_app: RLS alone",
 };
 
+/** CPU time (user + system) a process has used so far, in microseconds (Linux `/proc`); NaN elsewhere. */
+export const processCpuMicros = (pid: number | undefined): number => {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 a second).
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+};
+
 /** A running server process of one variant. */
 interface Running {
   readonly variant: Variant;
@@ -185,6 +196,7 @@ export const compare = (
       return {
         key: running.variant,
         label: LABELS[running.variant],
+        serverCpuMicros: () => processCpuMicros(running.child.pid),
         run: async () => {
           const token = tokens[next++ % tokens.length];
           const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
