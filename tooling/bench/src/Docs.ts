@@ -144,7 +144,7 @@ const rlsSection = (report: Bench.Report) => {
     "- **B**: `beep_bench_bypass`, a login role with BYPASSRLS and the privileges of `beep_admin`, created for the run and dropped after it; the statement adds `organization_id = $1` to its condition.",
     "- **C**: `beep_app`, RLS plus the explicit filter: what the `TenantQuery` helpers emit.",
     "",
-    "A includes the ticket check: its policy compares `organization_id` with `beep.current_org_id()`, which verifies the ticket's HMAC against the key installed in the database (C's policy does too). B bypasses the policy and checks the ticket only in the prelude, as every side does, so A/B is what RLS costs with the signed context.",
+    "A includes the ticket check: its policies compare `organization_id` with `beep.current_org_id_for('member', 'admin', 'owner')` (the tenant policy and the members' read grant are one expression, so a read checks the ticket once), which verifies the ticket's HMAC against the key installed in the database (C's policy does too). B bypasses the policy and checks the ticket only in the prelude, as every side does, so A/B is what RLS costs with the signed context.",
     "",
     `${CPU_NOTE} The three sides run the same client code (the last column), so where that work dominates (many clients on few cores) the ratios say less about the server.`,
     "",
@@ -365,7 +365,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       );
     }
     parts.push(
-      "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policy's expression (`organization_id = beep.current_org_id()`) is an index condition, computed once per scan, never a per-row filter. That is why `(select beep.current_org_id())` initplan wrapping has nothing to save here (the ticket check is already a STABLE function, evaluated once per scan), and why no other index would help: the plan is already the filtered one.",
+      "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policies' expression (`organization_id = beep.current_org_id_for(...)`) is an index condition, computed once per scan, never a per-row filter, and the only ticket check of a read. That is why `(select beep.current_org_id())` initplan wrapping has nothing to save here (the ticket check is already a STABLE function, evaluated once per scan), and why no other index would help: the plan is already the filtered one.",
       "",
     );
   }

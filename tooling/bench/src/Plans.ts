@@ -8,6 +8,10 @@ export interface PlanNode {
   readonly "Index Name"?: string;
   /** A condition checked on every row the node produces. */
   readonly Filter?: string;
+  readonly "Index Cond"?: string;
+  readonly "Recheck Cond"?: string;
+  /** A condition checked once, before the node produces anything. */
+  readonly "One-Time Filter"?: string;
   readonly Plans?: ReadonlyArray<PlanNode>;
 }
 
@@ -22,6 +26,13 @@ export const rowFilters = (node: PlanNode): ReadonlyArray<string> => [
   ...(node.Filter === undefined ? [] : [node.Filter]),
   ...(node.Plans ?? []).flatMap(rowFilters),
 ];
+
+const CONDITIONS = ["Index Cond", "Recheck Cond", "One-Time Filter", "Filter"] as const;
+
+/** How many calls of the ticket's check functions (`beep.current_*`) a plan's conditions hold, in every node. */
+export const ticketChecks = (node: PlanNode): number =>
+  CONDITIONS.reduce((sum, key) => sum + (node[key]?.match(/\bbeep\.current_/g)?.length ?? 0), 0) +
+  (node.Plans ?? []).reduce((sum, child) => sum + ticketChecks(child), 0);
 
 /** Every node type of a plan, in plan order. */
 export const nodeTypes = (node: PlanNode): ReadonlyArray<string> => [

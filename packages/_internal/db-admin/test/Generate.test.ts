@@ -51,7 +51,9 @@ describe("drizzle-kit generate", () => {
         }
         assert.match(
           generated,
-          new RegExp(`CREATE POLICY "tenant_isolation_${shape.name}" [^;]* USING \\([^;]*beep\\.current_org_id\\(\\)`),
+          new RegExp(
+            `CREATE POLICY "tenant_isolation_${shape.name}" [^;]* USING \\([^;]*beep\\.current_org_id(_for)?\\(`,
+          ),
         );
       }
       // The partitioned audit trail is not drizzle-kit's to create.

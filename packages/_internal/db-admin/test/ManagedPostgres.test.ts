@@ -233,7 +233,7 @@ describe.sequential("db:migrate as a database owner that is not a superuser", ()
     const result = await Effect.runPromise(Upgrade.run({ url: ownerUrl, contextKey: Option.some(Redacted.make(key)) }));
     assert.deepStrictEqual(
       result.applied.map((tag) => tag.replace(/^\d+_/, "")),
-      ["shared_rows", "schema", "tenant_roles", "schema", "enforce_rls"],
+      ["shared_rows", "schema", "tenant_roles", "schema", "enforce_rls", "schema"],
     );
     const shape = await query(superUrl, async (sql) => ({
       rows: (await sql`select id, organization_id from iam_sso_provider where domain = 'shared.example'`).map(

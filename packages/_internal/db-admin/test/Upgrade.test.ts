@@ -52,6 +52,7 @@ describe("upgrading a database migrated before the signed context", () => {
         "tenant_roles",
         "schema",
         "enforce_rls",
+        "schema",
       ],
     );
     assert.strictEqual(result.contextKey, "installed");

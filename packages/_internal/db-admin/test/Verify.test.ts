@@ -107,7 +107,10 @@ describe("Verify.verify", () => {
     );
     const [differs] = messagesOf(report, "documents_comment");
     assert.include(differs, 'policy "tenant_isolation_documents_comment" differs from the schema: USING is');
-    assert.include(differs, "declared ((organization_id = beep.current_org_id()))");
+    assert.include(
+      differs,
+      "declared ((organization_id = beep.current_org_id_for(VARIADIC ARRAY['member'::text, 'admin'::text, 'owner'::text])))",
+    );
   });
 
   it("a tenant policy whose WITH CHECK was changed", async () => {
@@ -433,8 +436,8 @@ describe("Verify.verify: the runtime role and the signed tenant context", () => 
     assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
       "can execute SECURITY DEFINER beep.current_org_id_old(): only beep.current_org_id(), beep.current_user_id(), beep.current_role(), beep.current_org_id_for(text[]) may run with their owner's rights for it",
     ]);
-    // The declared tenant policies name the function, so they no longer fit any table either.
-    assert.deepStrictEqual(failed.documents_document, ["policy-invalid"]);
+    // The declared tenant policies that name the function no longer fit their tables either.
+    assert.deepStrictEqual(failed.iam_api_key, ["policy-invalid"]);
     assert.isFalse(report.ok);
   });
 

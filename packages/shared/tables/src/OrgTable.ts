@@ -110,12 +110,16 @@ export const make =
     const table = pgTableOf(name, { ...defaults, ...columns }, (self: any) => {
       const own = extraConfig?.(self) ?? [];
       assertNoReservedPolicies(name, own);
-      const ownPermissive = own.some((value) => is(value, PgPolicy) && (value.as ?? "permissive") === "permissive");
+      const permissive = own.filter(
+        (value): value is PgPolicy => is(value, PgPolicy) && (value.as ?? "permissive") === "permissive",
+      );
+      const roles = admittedRoles(permissive);
       return [
         primaryKey({ name: `${name}_pkey`, columns: [self.organizationId, self.id] }),
         ...own,
         ...drizzlePolicies(name, mode, {
-          baseline: !ownPermissive,
+          baseline: permissive.length === 0,
+          ...(roles === undefined ? {} : { roles }),
           ...(options?.userColumn === undefined ? {} : { userColumn: options.userColumn }),
         }),
       ];
@@ -210,5 +214,29 @@ export const roles = (
 ): Array<PgPolicy> => {
   const table = self.organizationId.table;
   // The factory sets a table's metadata before it first evaluates the extraConfig this runs in.
-  return TenantRole.specs(getTableName(table), grants, metadata(table)?.rlsPolicy ?? "standard").map(toDrizzle);
+  const specs = TenantRole.specs(getTableName(table), grants, metadata(table)?.rlsPolicy ?? "standard");
+  return specs.map((spec, index) => {
+    const policy = toDrizzle(spec);
+    const role = grants[index]?.to;
+    if (role !== undefined) grantedTo.set(policy, role);
+    return policy;
+  });
+};
+
+/** The weakest role of each policy `roles` made from a grant naming one. */
+const grantedTo = new WeakMap<PgPolicy, TenantRole.Role>();
+
+/**
+ * The roles a table's permissive policies admit, when every one is a grant naming a role: each admits that role and
+ * the stronger ones, so together they admit the weakest's. Undefined when any admits other contexts (a grant without
+ * a role, an invitee's, a policy written by hand) or there is none (the baseline admits every context).
+ */
+const admittedRoles = (permissive: ReadonlyArray<PgPolicy>): ReadonlyArray<TenantRole.Role> | undefined => {
+  let weakest: TenantRole.Role | undefined;
+  for (const policy of permissive) {
+    const role = grantedTo.get(policy);
+    if (role === undefined) return undefined;
+    if (weakest === undefined || TenantRole.covers(weakest, role)) weakest = role;
+  }
+  return weakest === undefined ? undefined : TenantRole.atLeast(weakest);
 };

@@ -15,6 +15,20 @@ const note = OrgTable.make(NoteId)({ body: text("body").notNull(), authorId: tex
 ]);
 const PlainId = EntityId.make("test_plain");
 const plain = OrgTable.make(PlainId)({ body: text("body") });
+const LedgerId = EntityId.make("test_ledger");
+const ledger = OrgTable.make(LedgerId)({ body: text("body") }, (t) => [
+  ...OrgTable.roles(t, [
+    { for: "all", to: "owner" },
+    { for: "select", to: "admin" },
+  ]),
+]);
+const TicketId = EntityId.make("test_ticket");
+const ticket = OrgTable.make(TicketId)({ body: text("body") }, (t) => [
+  ...OrgTable.roles(t, [
+    { for: "select", to: "member" },
+    { for: "select", label: "invitee", where: `${TenantContext.CURRENT_ROLE_SQL} = 'invitee.' || "id"` },
+  ]),
+]);
 
 describe("TenantRole", () => {
   it("roles go from weakest to strongest; each covers the ones before it", () => {
@@ -170,6 +184,24 @@ describe("TenantRole", () => {
       using,
       `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner') AND "author_id" = ${USER}`,
     );
+  });
+
+  it("a tenant policy names the organization only for the roles the grants admit, with the weakest grant's test", () => {
+    const dialect = new PgDialect();
+    const clause = (table: Parameters<typeof getTableConfig>[0], name: string) => {
+      const policy = getTableConfig(table).policies.find((p) => p.name === name);
+      return policy?.using === undefined ? "" : dialect.sqlToQuery(policy.using).sql;
+    };
+    // The same expression on both sides: PostgreSQL merges them into one index condition, one ticket check.
+    const members = `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner')`;
+    assert.strictEqual(clause(note, "tenant_isolation_test_note"), members);
+    assert.strictEqual(clause(note, "select_member_test_note"), members);
+    const admins = `"organization_id" = beep.current_org_id_for('admin', 'owner')`;
+    assert.strictEqual(clause(ledger, "tenant_isolation_test_ledger"), admins);
+    assert.strictEqual(clause(ledger, "select_admin_test_ledger"), admins);
+    // A grant to a context no role names (an invitee's), no grant at all: every context of the organization.
+    assert.strictEqual(clause(ticket, "tenant_isolation_test_ticket"), `"organization_id" = beep.current_org_id()`);
+    assert.strictEqual(clause(plain, "tenant_isolation_test_plain"), `"organization_id" = beep.current_org_id()`);
   });
 
   it("an invitee's role names one invitation", () => {
