@@ -1,4 +1,4 @@
-import { type Db, Prepared, TenantTx } from "@beep/shared-server";
+import { type Db, type DbErrors, Prepared, TenantTx } from "@beep/shared-server";
 import { type Placeholder, sql } from "drizzle-orm";
 import { Effect, Schema } from "effect";
 
@@ -51,27 +51,43 @@ export const fromRows = <A extends { readonly id: string }>(rows: ReadonlyArray<
 /** Where a listing's query takes how many rows to read (`limit + 1`). */
 export const LIMIT = sql.placeholder("limit");
 
-/** What `Prepared.make` accepts: a Drizzle query that can be prepared. */
-type Preparable<R> = { prepare(name: string): { execute(values?: Record<string, unknown>): Promise<R> } };
+type Build<A, P extends string> = (
+  db: Db.Drizzle,
+  after: Placeholder<"cursor"> | undefined,
+  placeholders: Prepared.Placeholders<P>,
+) => Prepared.Preparable<ReadonlyArray<A>>;
+
+type Params = { readonly cursor?: string | undefined; readonly limit: number };
+
+type Listed<A> = Effect.Effect<Page<A>, DbErrors.DbError, TenantTx.TenantTx>;
+type ValuesOf<P extends string> = { readonly [K in P]: unknown };
 
 /**
  * A list route's query, built once (Drizzle renders it here, not on every request): `build` is given no `after`
  * for the first page, and the `cursor` placeholder for the pages after one. It reads `LIMIT` rows in id order;
- * anything else that varies (a parent's id) is a placeholder too, its value given per call. Runs in the current
- * tenant transaction and returns the page.
+ * anything else that varies (a parent's id) is a placeholder named in `names`, its value given per call. Runs in
+ * the current tenant transaction and returns the page.
  */
-export const listing = <A extends { readonly id: string }>(
-  build: (db: Db.Drizzle, after: Placeholder<"cursor"> | undefined) => Preparable<ReadonlyArray<A>>,
-) => {
-  const first = Prepared.make((db) => build(db, undefined));
-  const next = Prepared.make((db) => build(db, sql.placeholder("cursor")));
-  return (
-    params: { readonly cursor?: string | undefined; readonly limit: number },
-    values: Record<string, unknown> = {},
-  ) =>
-    TenantTx.use(
+export function listing<A extends { readonly id: string }>(build: Build<A, never>): (params: Params) => Listed<A>;
+export function listing<A extends { readonly id: string }, const P extends string>(
+  names: ReadonlyArray<P>,
+  build: Build<A, P>,
+): (params: Params, values: ValuesOf<P>) => Listed<A>;
+export function listing<A extends { readonly id: string }, P extends string>(
+  ...args: [Build<A, never>] | [ReadonlyArray<P>, Build<A, P>]
+) {
+  const [names, build] = args.length === 1 ? [[] as ReadonlyArray<P>, args[0] as Build<A, P>] : args;
+  const first = Prepared.make([...names, "limit"], (db, placeholders) => build(db, undefined, placeholders));
+  const next = Prepared.make([...names, "limit", "cursor"], (db, placeholders) =>
+    build(db, placeholders.cursor, placeholders),
+  );
+  // The overloads check the names; here they are any strings (without names, `values` is undefined: no keys).
+  return (params: Params, values?: ValuesOf<P>): Listed<A> => {
+    const limit = params.limit + 1;
+    return TenantTx.use(
       params.cursor === undefined
-        ? Prepared.run(first, { ...values, limit: params.limit + 1 })
-        : Prepared.run(next, { ...values, cursor: params.cursor, limit: params.limit + 1 }),
+        ? Prepared.run<ReadonlyArray<A>, string>(first, { ...values, limit })
+        : Prepared.run<ReadonlyArray<A>, string>(next, { ...values, cursor: params.cursor, limit }),
     ).pipe(Effect.map((rows) => fromRows(rows, params.limit)));
-};
+  };
+}

@@ -2,7 +2,7 @@ import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
 import { type Db, Prepared, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 import { Effect } from "effect";
 import { BadRequest, Forbidden, NotFound, ServiceUnavailable, Unauthorized } from "./ApiErrors.ts";
 import * as ApiKeys from "./ApiKeys.ts";
@@ -103,11 +103,11 @@ export const inOrganization = (organizationId: SharedEntityIds.OrganizationId, u
   inContext({ organizationId, userId });
 
 // Built once: every request of a person reads it (the statement is rendered here, not per request).
-const MEMBERSHIP = Prepared.make((db) =>
+const MEMBERSHIP = Prepared.make(["userId"], (db, placeholders) =>
   db
     .select({ role: IamTables.member.role })
     .from(IamTables.member)
-    .where(eq(IamTables.member.userId, sql.placeholder("userId")))
+    .where(eq(IamTables.member.userId, placeholders.userId))
     .limit(1),
 );
 

@@ -18,7 +18,7 @@ import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint";
 import * as HttpApiGroup from "@effect/platform/HttpApiGroup";
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { Effect, Layer, Redacted } from "effect";
 
 /**
@@ -60,13 +60,14 @@ const { document } = DocumentsTables;
 
 /** apps/server's list handler (`src/handlers/Documents.ts`), with the organization filter as an option. */
 const listLive = (explicitFilter: boolean) => {
-  const list = Pagination.listing((db, after) =>
+  // Both variants name the placeholder and read the organization, so `rls/filtered` compares one handler.
+  const list = Pagination.listing(["organizationId"], (db, after, placeholders) =>
     db
       .select()
       .from(document)
       .where(
         and(
-          explicitFilter ? eq(document.organizationId, sql.placeholder("organizationId")) : undefined,
+          explicitFilter ? eq(document.organizationId, placeholders.organizationId) : undefined,
           after && gt(document.id, after),
         ),
       )

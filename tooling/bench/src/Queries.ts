@@ -27,7 +27,7 @@ export type AnyDatabase = PgDatabase<any, any, any>;
 export interface Statement {
   readonly build: (db: AnyDatabase) => Built;
   /** The same, built once for the tenant runtime (`Prepared`): what product code on a hot path does. */
-  readonly prepared: Prepared.Prepared<unknown>;
+  readonly prepared: Prepared.Prepared<unknown, keyof Args>;
   readonly text: string;
   readonly params: (args: Args) => ReadonlyArray<unknown>;
 }
@@ -49,7 +49,8 @@ const renderer = drizzle.mock();
 export const organizationId = sql.placeholder("organizationId");
 export const documentId = sql.placeholder("documentId");
 
-const isArgName = (name: string): name is keyof Args => name === "organizationId" || name === "documentId";
+const ARG_NAMES: ReadonlyArray<keyof Args> = ["organizationId", "documentId"];
+const isArgName = (name: string): name is keyof Args => (ARG_NAMES as ReadonlyArray<string>).includes(name);
 
 /** A statement from a Drizzle query written with `organizationId` / `documentId` placeholders. */
 export const statement = (build: (db: AnyDatabase) => Built): Statement => {
@@ -63,7 +64,8 @@ export const statement = (build: (db: AnyDatabase) => Built): Statement => {
   });
   return {
     build,
-    prepared: Prepared.make(build),
+    // Every statement takes both arguments: Drizzle ignores a value no placeholder uses.
+    prepared: Prepared.make(ARG_NAMES, (db) => build(db)),
     text: rendered.sql,
     params: (args) => params.map((param) => param(args)),
   };

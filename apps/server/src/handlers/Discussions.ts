@@ -1,7 +1,7 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
 import { TenantTx } from "@beep/shared-server";
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
-import { and, asc, eq, gt, sql } from "drizzle-orm";
+import { and, asc, eq, gt } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { notFound } from "../ApiErrors.ts";
@@ -26,20 +26,20 @@ const findDiscussion = (documentId: DocumentsEntityIds.DocumentId, id: Documents
     ),
   );
 
-const listDiscussions = Pagination.listing((db, after) =>
+const listDiscussions = Pagination.listing(["documentId"], (db, after, placeholders) =>
   db
     .select()
     .from(discussion)
-    .where(and(eq(discussion.documentId, sql.placeholder("documentId")), after && gt(discussion.id, after)))
+    .where(and(eq(discussion.documentId, placeholders.documentId), after && gt(discussion.id, after)))
     .orderBy(asc(discussion.id))
     .limit(Pagination.LIMIT),
 );
 
-const listComments = Pagination.listing((db, after) =>
+const listComments = Pagination.listing(["discussionId"], (db, after, placeholders) =>
   db
     .select()
     .from(comment)
-    .where(and(eq(comment.discussionId, sql.placeholder("discussionId")), after && gt(comment.id, after)))
+    .where(and(eq(comment.discussionId, placeholders.discussionId), after && gt(comment.id, after)))
     .orderBy(asc(comment.id))
     .limit(Pagination.LIMIT),
 );

@@ -1,7 +1,7 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
 import { TenantTx } from "@beep/shared-server";
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
-import { and, asc, eq, gt, max, sql } from "drizzle-orm";
+import { and, asc, eq, gt, max } from "drizzle-orm";
 import { Effect } from "effect";
 import { Api } from "../Api.ts";
 import { Conflict, notFound } from "../ApiErrors.ts";
@@ -28,11 +28,11 @@ const listDocuments = Pagination.listing((db, after) =>
     .limit(Pagination.LIMIT),
 );
 
-const listVersions = Pagination.listing((db, after) =>
+const listVersions = Pagination.listing(["documentId"], (db, after, placeholders) =>
   db
     .select()
     .from(documentVersion)
-    .where(and(eq(documentVersion.documentId, sql.placeholder("documentId")), after && gt(documentVersion.id, after)))
+    .where(and(eq(documentVersion.documentId, placeholders.documentId), after && gt(documentVersion.id, after)))
     .orderBy(asc(documentVersion.id))
     .limit(Pagination.LIMIT),
 );

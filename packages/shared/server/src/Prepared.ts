@@ -1,3 +1,4 @@
+import { type Placeholder, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect } from "effect";
 import type postgres from "postgres";
@@ -10,9 +11,21 @@ interface DrizzlePrepared<R> {
   execute(placeholderValues?: Record<string, unknown>): Promise<R>;
 }
 
-/** A Drizzle query built once, with `sql.placeholder`s for what changes per call; run in any unit of work. */
-export interface Prepared<R> {
+/** What `make` accepts: a Drizzle query that can be prepared. */
+export interface Preparable<R> {
+  prepare(name: string): DrizzlePrepared<R>;
+}
+
+/** The placeholders named `P`, for a query to use where a value changes per call. */
+export type Placeholders<P extends string> = { readonly [K in P]: Placeholder<K> };
+
+/** A value for each placeholder named `P`; nothing when there is none. */
+export type Values<P extends string> = [P] extends [never] ? [] : [values: { readonly [K in P]: unknown }];
+
+/** A Drizzle query built once, with placeholders named `P` for what changes per call; run in any unit of work. */
+export interface Prepared<R, P extends string = never> {
   readonly statement: DrizzlePrepared<R>;
+  readonly placeholders: ReadonlyArray<P>;
 }
 
 type Unsafe = postgres.Sql["unsafe"];
@@ -42,19 +55,31 @@ const builder: Drizzle = drizzle({ client: router as unknown as postgres.Sql });
 let count = 0;
 
 /**
- * Builds `build`'s query once (Drizzle renders its SQL here, not on every call). Write what changes per call as
- * `sql.placeholder("name")` and give the values to `run`. Module-level, like the table definitions it uses.
+ * Builds `build`'s query once (Drizzle renders its SQL here, not on every call). Name what changes per call in
+ * `names`, use each as `placeholders.<name>` in the query, and give the values to `run`: a name missing on either
+ * side does not compile. Module-level, like the table definitions it uses.
  */
-export const make = <R>(build: (db: Drizzle) => { prepare(name: string): DrizzlePrepared<R> }): Prepared<R> => ({
-  statement: build(builder).prepare(`beep_prepared_${++count}`),
-});
+export function make<R>(build: (db: Drizzle) => Preparable<R>): Prepared<R>;
+export function make<R, const P extends string>(
+  names: ReadonlyArray<P>,
+  build: (db: Drizzle, placeholders: Placeholders<P>) => Preparable<R>,
+): Prepared<R, P>;
+export function make<R, P extends string>(
+  ...args:
+    | [(db: Drizzle) => Preparable<R>]
+    | [ReadonlyArray<P>, (db: Drizzle, placeholders: Placeholders<P>) => Preparable<R>]
+): Prepared<R, P> {
+  const [names, build] = args.length === 1 ? [[] as ReadonlyArray<P>, args[0]] : args;
+  const placeholders = Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as Placeholders<P>;
+  return { statement: build(builder, placeholders).prepare(`beep_prepared_${++count}`), placeholders: names };
+}
 
 /**
  * The prepared statement as a Drizzle call on `db`, a unit of work's handle (`TenantTx.use`, `TenantDb.query`):
  * it is sent on that unit's connection, through its checks.
  */
 export const run =
-  <R>(prepared: Prepared<R>, values: Record<string, unknown> = {}) =>
+  <R, P extends string>(prepared: Prepared<R, P>, ...[values]: Values<P>) =>
   (db: Drizzle): Promise<R> => {
     // Drizzle keeps the client it was made with: the unit's own, which checks and tracks every statement.
     const client = (db as Drizzle & { readonly $client: postgres.Sql }).$client;
@@ -68,8 +93,8 @@ export const run =
   };
 
 /** Runs `prepared` with `values` in the current tenant transaction; driver errors become `DbError`s. */
-export const execute = <R>(
-  prepared: Prepared<R>,
-  values: Record<string, unknown> = {},
+export const execute = <R, P extends string>(
+  prepared: Prepared<R, P>,
+  ...values: Values<P>
 ): Effect.Effect<R, DbError, TenantTx> =>
-  Effect.flatMap(TenantTx, (tx) => Effect.tryPromise({ try: () => run(prepared, values)(tx.db), catch: fromCause }));
+  Effect.flatMap(TenantTx, (tx) => Effect.tryPromise({ try: () => run(prepared, ...values)(tx.db), catch: fromCause }));

@@ -12,17 +12,31 @@ import { asOwner } from "./internal/Tenant.ts";
 const owner = (tag: string) => ({ email: `${tag}-${Math.random().toString(36).slice(2)}@example.com`, name: tag });
 
 // Built once, at module level, as product code would.
-const byTitle = Prepared.make((db) =>
-  db
-    .select()
-    .from(document)
-    .where(eq(document.title, sql.placeholder("title"))),
+const byTitle = Prepared.make(["title"], (db, { title }) =>
+  db.select().from(document).where(eq(document.title, title)),
 );
-const touchesContext = Prepared.make((db) =>
-  db.select({ set: sql<string>`set_config('beep.context', ${sql.placeholder("value")}, false)` }).from(document),
+const touchesContext = Prepared.make(["value"], (db, { value }) =>
+  db.select({ set: sql<string>`set_config('beep.context', ${value}, false)` }).from(document),
 );
 
 describe("Prepared: a statement built once, run in any unit of work", () => {
+  it("names its placeholders: a value missing or misspelt, or a name the query does not declare, does not compile", () => {
+    assert.deepStrictEqual(byTitle.placeholders, ["title"]);
+    // Never called: each line is here for the compiler, which fails the check task if one compiles.
+    const unused = [
+      // @ts-expect-error "titel" is not a placeholder of byTitle
+      () => Prepared.run(byTitle, { titel: "x" }),
+      // @ts-expect-error byTitle needs its title
+      () => Prepared.run(byTitle),
+      () =>
+        Prepared.make(["title"], (db, placeholders) =>
+          // @ts-expect-error the query declares "title" only
+          db.select().from(document).where(eq(document.title, placeholders.titel)),
+        ),
+    ];
+    assert.lengthOf(unused, 3);
+  });
+
   it.layer(runtime({ poolMax: 2 }))((it) => {
     it.effect("runs in withContext and in TenantDb.query, with Drizzle's rows and the tenant's policies", () =>
       Effect.gen(function* () {

@@ -1,13 +1,10 @@
 import { document } from "@beep/documents-tables/schema";
 import { Prepared, TenantDb } from "@beep/shared-server";
-import { eq, sql } from "drizzle-orm";
+import { eq } from "drizzle-orm";
 
 /** Built once, when the module loads: Drizzle renders its SQL here, not on every call. */
-const byId = Prepared.make((db) =>
-  db
-    .select()
-    .from(document)
-    .where(eq(document.id, sql.placeholder("id"))),
+const byId = Prepared.make(["id"], (db, placeholders) =>
+  db.select().from(document).where(eq(document.id, placeholders.id)),
 );
 
 /** One statement, one round trip, as the caller's tenant and role: an `Effect` failing with typed database errors. */
