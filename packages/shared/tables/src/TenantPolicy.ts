@@ -39,10 +39,10 @@ export interface PolicyOptions {
    */
   readonly userColumn?: string;
   /**
-   * The only context roles any of the table's policies admit (`OrgTable.roles` works it out from the grants): the
-   * tenant test then names the organization for them alone, with the very expression the weakest grant uses, so
-   * PostgreSQL merges the two into one index condition and checks the ticket once per statement, not three times.
-   * No row changes side: a context these roles leave out is one no grant admits anyway.
+   * The only context roles any of the table's policies admit (`OrgTable.make` works it out from the grants that
+   * `OrgTable.roles` made): the tenant test then names the organization for them alone, with the very expression
+   * the weakest grant uses, so PostgreSQL merges the two into one index condition and checks the ticket once per
+   * statement, not three times. No row changes side: a context these roles leave out is one no grant admits anyway.
    */
   readonly roles?: ReadonlyArray<string>;
 }
