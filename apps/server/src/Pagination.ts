@@ -60,7 +60,6 @@ type Build<A, P extends string> = (
 type Params = { readonly cursor?: string | undefined; readonly limit: number };
 
 type Listed<A> = Effect.Effect<Page<A>, DbErrors.DbError, TenantTx.TenantTx>;
-type ValuesOf<P extends string> = { readonly [K in P]: unknown };
 
 /**
  * A list route's query, built once (Drizzle renders it here, not on every request): `build` is given no `after`
@@ -72,7 +71,7 @@ export function listing<A extends { readonly id: string }>(build: Build<A, never
 export function listing<A extends { readonly id: string }, const P extends string>(
   names: ReadonlyArray<P>,
   build: Build<A, P>,
-): (params: Params, values: ValuesOf<P>) => Listed<A>;
+): (params: Params, values: Prepared.ValuesOf<P>) => Listed<A>;
 export function listing<A extends { readonly id: string }, P extends string>(
   ...args: [Build<A, never>] | [ReadonlyArray<P>, Build<A, P>]
 ) {
@@ -82,7 +81,7 @@ export function listing<A extends { readonly id: string }, P extends string>(
     build(db, placeholders.cursor, placeholders),
   );
   // The overloads check the names; here they are any strings (without names, `values` is undefined: no keys).
-  return (params: Params, values?: ValuesOf<P>): Listed<A> => {
+  return (params: Params, values?: Prepared.ValuesOf<P>): Listed<A> => {
     const limit = params.limit + 1;
     return TenantTx.use(
       params.cursor === undefined

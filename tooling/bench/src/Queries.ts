@@ -65,7 +65,7 @@ export const statement = (build: (db: AnyDatabase) => Built): Statement => {
   return {
     build,
     // Every statement takes both arguments: Drizzle ignores a value no placeholder uses.
-    prepared: Prepared.make(ARG_NAMES, (db) => build(db)),
+    prepared: Prepared.make(ARG_NAMES, build),
     text: rendered.sql,
     params: (args) => params.map((param) => param(args)),
   };

@@ -19,8 +19,11 @@ export interface Preparable<R> {
 /** The placeholders named `P`, for a query to use where a value changes per call. */
 export type Placeholders<P extends string> = { readonly [K in P]: Placeholder<K> };
 
-/** A value for each placeholder named `P`; nothing when there is none. */
-export type Values<P extends string> = [P] extends [never] ? [] : [values: { readonly [K in P]: unknown }];
+/** A value for each placeholder named `P`. */
+export type ValuesOf<P extends string> = { readonly [K in P]: unknown };
+
+/** `run`'s and `execute`'s values: one for each placeholder named `P`; nothing when there is none. */
+export type Values<P extends string> = [P] extends [never] ? [] : [values: ValuesOf<P>];
 
 /** A Drizzle query built once, with placeholders named `P` for what changes per call; run in any unit of work. */
 export interface Prepared<R, P extends string = never> {
