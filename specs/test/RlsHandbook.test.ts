@@ -141,15 +141,18 @@ const isRendered = (block: Markdown.CodeBlock) => block.words.some((word) => wor
 beforeAll(async () => {
   database = await Testkit.createDatabase("rls_handbook");
   admin = postgres(database.url, { max: 1, onnotice: () => {} });
+  const applyCodeMigration = async (name: string) => {
+    const migration = Generate.CODE_MIGRATIONS.find((candidate) => candidate.name === name);
+    assert.isDefined(migration, name);
+    for (const statement of migration?.statements() ?? []) await admin.unsafe(statement);
+  };
   // The policies call beep.current_org_id(): the context's functions, key table, roles and the runtime role's
   // limits (no TEMPORARY, no CREATE) come first, from the same code migration db:generate writes.
-  const tenantContext = Generate.CODE_MIGRATIONS.find((migration) => migration.name === "tenant_context");
-  assert.isDefined(tenantContext);
-  for (const statement of tenantContext?.statements() ?? []) await admin.unsafe(statement);
-  // The per-role policies call beep.current_role(): the code migration that adds the role claim.
-  const tenantRoles = Generate.CODE_MIGRATIONS.find((migration) => migration.name === "tenant_roles");
-  assert.isDefined(tenantRoles);
-  for (const statement of tenantRoles?.statements() ?? []) await admin.unsafe(statement);
+  await applyCodeMigration("tenant_context");
+  // The per-role policies call beep.current_role() and current_org_id_for(): the code migration of the role claim;
+  // the grants on own rows call current_user_id_for(): the one that brings the check functions up to date.
+  await applyCodeMigration("tenant_roles");
+  await applyCodeMigration("context_checks");
   const out = mkdtempSync(join(tmpdir(), "beep-rls-handbook-"));
   try {
     await DrizzleKit.generateInto(out);
@@ -161,9 +164,7 @@ beforeAll(async () => {
     rmSync(out, { recursive: true, force: true });
   }
   // The shared organization, which owns the shared rows of nullable tables: the code migration that creates it.
-  const sharedRows = Generate.CODE_MIGRATIONS.find((migration) => migration.name === "shared_rows");
-  assert.isDefined(sharedRows);
-  for (const statement of sharedRows?.statements() ?? []) await admin.unsafe(statement);
+  await applyCodeMigration("shared_rows");
   assert.strictEqual(
     await Effect.runPromise(ContextKey.install(database.url, Option.some(Redacted.make(KEY)))),
     "installed",
@@ -584,6 +585,12 @@ describe("docs/rls.md", () => {
         },
         {
           proname: "current_user_id",
+          prosecdef: true,
+          provolatile: "s",
+          proconfig: ["search_path=pg_catalog, pg_temp"],
+        },
+        {
+          proname: "current_user_id_for",
           prosecdef: true,
           provolatile: "s",
           proconfig: ["search_path=pg_catalog, pg_temp"],

@@ -364,6 +364,12 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
         "",
       );
     }
+    if (rls.some((target) => target.comparison === `rls/${Queries.update.name}`)) {
+      parts.push(
+        'Why the single-row update: a write checks the ticket once for every policy expression PostgreSQL applies to it, not once per statement: the index condition; the update grants, ORed per row (a member\'s own rows, one check of role and user together; any row for admins and owners); `WITH CHECK` on the new row (the tenant policy and the same grants); and, because the statement reads columns, the read policies on the new row. `tooling/bench/test/Plans.test.ts` counts the three in the plan; each check is a SECURITY DEFINER PL/pgSQL function of about 8 µs of server time, and B makes none (`specs/runtime-speed/outputs/profile.md`, "Writes"). Only a different policy shape would check fewer times.',
+        "",
+      );
+    }
     parts.push(
       "It is not a different plan: `tooling/bench/test/Plans.test.ts` shows, as `beep_app` with the context against the bypass role with the filter, that each query reads the same index, and that the policies' expression (`organization_id = beep.current_org_id_for(...)`) is an index condition, computed once per scan, never a per-row filter, and the only ticket check of a read. That is why `(select beep.current_org_id())` initplan wrapping has nothing to save here (the ticket check is already a STABLE function, evaluated once per scan), and why no other index would help: the plan is already the filtered one.",
       "",

@@ -106,6 +106,14 @@ export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
     // Before the diff whose per-role policies call beep.current_role().
     phase: "before",
   },
+  {
+    name: "context_checks",
+    header:
+      "-- Written by db:generate from @beep/shared-tables ContextTicket: the check functions in PL/pgSQL, and beep.current_user_id_for(roles).",
+    statements: ContextTicket.checkStatements,
+    // Before the diff whose grants on own rows call beep.current_user_id_for().
+    phase: "before",
+  },
 ];
 
 export interface GenerateOptions {

@@ -42,7 +42,7 @@ describe("AuditEvent", () => {
   // audit_event (0002) is history: it created the trail on the context of its day, and audit_event_context
   // brings an existing trail up to date. The migrations that render the current context must match the code;
   // audit_event_context renders the partition function as it wrote it, audit_event_partition_move the current one.
-  for (const name of ["tenant_context", "audit_event_context", "audit_event_partition_move"]) {
+  for (const name of ["tenant_context", "context_checks", "audit_event_context", "audit_event_partition_move"]) {
     it(`the committed ${name} migration is exactly what the code renders`, () => {
       const tag = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).find((entry) => entry.tag.endsWith(`_${name}`))?.tag;
       assert.isDefined(tag);

@@ -80,6 +80,14 @@ export const tagBefore = (name: string): string => {
   return before;
 };
 
+/** The names (`<name>` of `NNNN_<name>`) of the committed migrations after `tag`: what an upgrade from it applies. */
+export const namesAfter = (tag: string): ReadonlyArray<string> => {
+  const tags = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).map((entry) => entry.tag);
+  const index = tags.indexOf(tag);
+  if (index < 0) throw new Error(`no migration ${tag}`);
+  return tags.slice(index + 1).map((later) => later.replace(/^\d+_/, ""));
+};
+
 /** Appends a hand-written migration to a scratch folder's journal. */
 export const appendMigration = (dir: string, name: string, sql: string): string => {
   const path = join(dir, "meta", "_journal.json");

@@ -1,6 +1,13 @@
 import { createHash, createHmac } from "node:crypto";
 import { Data } from "effect";
-import { CURRENT_ORG_ID_FOR, ENTER_TENANT, PRIVATE_SCHEMA, SCHEMA, SETTING } from "./TenantContext.ts";
+import {
+  CURRENT_ORG_ID_FOR,
+  CURRENT_USER_ID_FOR,
+  ENTER_TENANT,
+  PRIVATE_SCHEMA,
+  SCHEMA,
+  SETTING,
+} from "./TenantContext.ts";
 
 /**
  * The signed ticket that carries the tenant context, signed here (the runtime) and checked in SQL (the
@@ -100,24 +107,66 @@ const nowMsSql = (plusMs: number) =>
 /**
  * `t` is a well-signed ticket, unexpired at the transaction's start and not claiming more than its lifetime (plus
  * skew): the same HMAC as `signer`, with the stored pads. Expiries are 16-digit text, compared without a cast, so
- * a forged field is a mismatch, never an error.
+ * a forged field is a mismatch, never an error. No ticket, or no key, is NULL: a mismatch too.
  */
-const VALID_TICKET_SQL = `k.id = 1
-    AND pg_catalog.encode(pg_catalog.sha256(k.outer_pad || pg_catalog.sha256(k.inner_pad || pg_catalog.convert_to(pg_catalog.left(t, -65), 'UTF8'))), 'hex') = pg_catalog.right(t, 64)
+const validTicketSql = (
+  inner: string,
+  outer: string,
+) => `pg_catalog.encode(pg_catalog.sha256(${outer} || pg_catalog.sha256(${inner} || pg_catalog.convert_to(pg_catalog.left(t, -65), 'UTF8'))), 'hex') = pg_catalog.right(t, 64)
     AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > ${nowMsSql(0)}
     AND pg_catalog.split_part(t, ':', 5) COLLATE "C" <= ${nowMsSql(DEFAULT_TTL_MS + MAX_CLOCK_SKEW_MS)}`;
 
-// STABLE: once per statement where the planner can (index conditions), never trusted to be more.
-// SECURITY DEFINER: it reads the key as its owner; search_path pinned, so callers cannot shadow anything.
-const checkFunctionSql = (name: keyof typeof CLAIM_FIELDS) => `CREATE OR REPLACE FUNCTION ${SCHEMA}.${name}()
+/**
+ * A check function: the claim at `field` of a valid ticket, else NULL; with `byRole`, only when the ticket's role
+ * is one of its arguments.
+ * STABLE: once per statement where the planner can (index conditions), never trusted to be more.
+ * SECURITY DEFINER: it reads the key as its owner; search_path pinned, so callers cannot shadow anything.
+ * PL/pgSQL, not SQL: it keeps its plan for the session, where a SQL function's body is set up again on every
+ * statement (a third of each check's cost; a write checks several times: specs/runtime-speed, outputs/profile.md).
+ */
+const checkFunctionSql = (
+  name: string,
+  field: number,
+  byRole = false,
+) => `CREATE OR REPLACE FUNCTION ${name}(${byRole ? "VARIADIC roles text[]" : ""})
+RETURNS text
+LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t text := pg_catalog.current_setting('${SETTING}', true);
+  ipad bytea;
+  opad bytea;
+BEGIN
+  SELECT k.inner_pad, k.outer_pad INTO ipad, opad FROM ${PRIVATE_SCHEMA}.context_key AS k WHERE k.id = 1;
+  IF ${validTicketSql("ipad", "opad")}${byRole ? "\n    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)" : ""} THEN
+    RETURN NULLIF(pg_catalog.split_part(t, ':', ${field}), '');
+  END IF;
+  RETURN NULL;
+END
+$fn$;`;
+
+/**
+ * The check functions as the `tenant_context` and `tenant_roles` migrations wrote them (SQL), kept so those
+ * migrations stay what the code renders; `context_checks` replaces them.
+ */
+const sqlCheckFunctionSql = (
+  name: string,
+  field: number,
+  byRole = false,
+) => `CREATE OR REPLACE FUNCTION ${name}(${byRole ? "VARIADIC roles text[]" : ""})
 RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-  SELECT NULLIF(pg_catalog.split_part(t, ':', ${CLAIM_FIELDS[name]}), '')
+  SELECT NULLIF(pg_catalog.split_part(t, ':', ${field}), '')
   FROM (SELECT pg_catalog.current_setting('${SETTING}', true) AS t) AS ticket, ${PRIVATE_SCHEMA}.context_key AS k
-  WHERE ${VALID_TICKET_SQL}
+  WHERE k.id = 1
+    AND ${validTicketSql("k.inner_pad", "k.outer_pad")}${byRole ? "\n    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)" : ""}
 $fn$;`;
+
+const claimFunctionSql = (name: keyof typeof CLAIM_FIELDS, render = checkFunctionSql) =>
+  render(`${SCHEMA}.${name}`, CLAIM_FIELDS[name]);
 
 /**
  * `beep.enter_tenant(org, user[, role])`: signs a ticket in the database for the rest of the transaction. SECURITY
@@ -164,8 +213,8 @@ export const migrationStatements = (roles: { readonly app: string; readonly admi
   `REVOKE ALL ON SCHEMA ${PRIVATE_SCHEMA} FROM PUBLIC;`,
   KEY_TABLE_SQL,
   `REVOKE ALL ON TABLE ${PRIVATE_SCHEMA}.context_key FROM PUBLIC;`,
-  checkFunctionSql("current_org_id"),
-  checkFunctionSql("current_user_id"),
+  claimFunctionSql("current_org_id", sqlCheckFunctionSql),
+  claimFunctionSql("current_user_id", sqlCheckFunctionSql),
   enterTenantSql(false),
   `REVOKE ALL ON SCHEMA ${SCHEMA} FROM PUBLIC;`,
   `GRANT USAGE ON SCHEMA ${SCHEMA} TO PUBLIC;`,
@@ -183,30 +232,41 @@ export const migrationStatements = (roles: { readonly app: string; readonly admi
  * NULL. What per-role policies compare `organization_id` with: like the tenant policy's `current_org_id()`, an
  * index condition computed once per scan, estimated like it, and no subquery (Citus refuses those in policies).
  */
-const orgForRolesSql = `CREATE OR REPLACE FUNCTION ${CURRENT_ORG_ID_FOR}(VARIADIC roles text[])
-RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-  SELECT NULLIF(pg_catalog.split_part(t, ':', 2), '')
-  FROM (SELECT pg_catalog.current_setting('${SETTING}', true) AS t) AS ticket, ${PRIVATE_SCHEMA}.context_key AS k
-  WHERE ${VALID_TICKET_SQL}
-    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)
-$fn$;`;
+const orgForRolesSql = checkFunctionSql(CURRENT_ORG_ID_FOR, CLAIM_FIELDS.current_org_id, true);
+
+/**
+ * `beep.current_user_id_for(VARIADIC roles)`: the current user when the ticket's role is one of `roles`, else NULL.
+ * A grant to a role on the caller's own rows tests both with one check (`"author_id" = ...`), where the role test and
+ * `current_user_id()` took two, per row.
+ */
+const userForRolesSql = checkFunctionSql(CURRENT_USER_ID_FOR, CLAIM_FIELDS.current_user_id, true);
 
 /**
  * The role claim, checked like the others (`beep.current_role()`, `beep.current_org_id_for(roles)`), and
  * `enter_tenant` with a role: what databases migrated before roles existed gain (the `tenant_roles` migration).
  */
 export const roleStatements = (roles: { readonly admin: string }): ReadonlyArray<string> => [
-  checkFunctionSql("current_role"),
+  claimFunctionSql("current_role", sqlCheckFunctionSql),
   `GRANT EXECUTE ON FUNCTION ${SCHEMA}.current_role() TO PUBLIC;`,
-  orgForRolesSql,
+  sqlCheckFunctionSql(CURRENT_ORG_ID_FOR, CLAIM_FIELDS.current_org_id, true),
   `GRANT EXECUTE ON FUNCTION ${CURRENT_ORG_ID_FOR}(text[]) TO PUBLIC;`,
   `DROP FUNCTION IF EXISTS ${ENTER_TENANT}(text, text);`,
   enterTenantSql(true),
   `REVOKE ALL ON FUNCTION ${ENTER_TENANT}(text, text, text) FROM PUBLIC;`,
   `GRANT EXECUTE ON FUNCTION ${ENTER_TENANT}(text, text, text) TO "${roles.admin}";`,
+];
+
+/**
+ * Every check function as it is now (PL/pgSQL), and `current_user_id_for`: what databases migrated with the SQL
+ * versions gain (the `context_checks` migration). Same names, same answers.
+ */
+export const checkStatements = (): ReadonlyArray<string> => [
+  claimFunctionSql("current_org_id"),
+  claimFunctionSql("current_user_id"),
+  claimFunctionSql("current_role"),
+  orgForRolesSql,
+  userForRolesSql,
+  `GRANT EXECUTE ON FUNCTION ${CURRENT_USER_ID_FOR}(text[]) TO PUBLIC;`,
 ];
 
 /** Upserts the key's pads (as the owner); a no-op when they are already these. Returns whether it changed. */

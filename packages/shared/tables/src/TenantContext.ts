@@ -40,12 +40,18 @@ export const CURRENT_ORG_ID_FOR = `${SCHEMA}.current_org_id_for`;
 export const currentOrgIdForSql = (roles: ReadonlyArray<string>) =>
   `${CURRENT_ORG_ID_FOR}(${roles.map((role) => `'${role}'`).join(", ")})`;
 
+/** `beep.current_user_id_for(roles)`: the current user when the context's role is one of `roles`. */
+export const CURRENT_USER_ID_FOR = `${SCHEMA}.current_user_id_for`;
+export const currentUserIdForSql = (roles: ReadonlyArray<string>) =>
+  `${CURRENT_USER_ID_FOR}(${roles.map((role) => `'${role}'`).join(", ")})`;
+
 /** The functions that check the ticket: the only SECURITY DEFINER functions the runtime role may call. */
 export const CHECK_FUNCTIONS: ReadonlyArray<string> = [
   `${SCHEMA}.current_org_id()`,
   `${SCHEMA}.current_user_id()`,
   `${SCHEMA}.current_role()`,
   `${CURRENT_ORG_ID_FOR}(text[])`,
+  `${CURRENT_USER_ID_FOR}(text[])`,
 ];
 
 /** `beep.enter_tenant(org, user, role)`: opens a tenant's context for a privileged session (psql, support, tests). */

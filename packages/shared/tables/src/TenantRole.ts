@@ -1,4 +1,9 @@
-import { CURRENT_USER_ID_SQL, currentOrgIdForSql, SHARED_ORGANIZATION_ID_SQL } from "./TenantContext.ts";
+import {
+  CURRENT_USER_ID_SQL,
+  currentOrgIdForSql,
+  currentUserIdForSql,
+  SHARED_ORGANIZATION_ID_SQL,
+} from "./TenantContext.ts";
 import type { PolicySpec, RlsMode } from "./TenantPolicy.ts";
 
 /**
@@ -64,12 +69,20 @@ const roleCondition = (role: Role, mode: RlsMode) => {
   return mode === "nullable" ? `(${own} OR "organization_id" = ${SHARED_ORGANIZATION_ID_SQL})` : own;
 };
 
+/**
+ * A role's grant on the caller's own rows in one check: the user only when the role is one of these. The
+ * organization needs no test of its own there: the tenant policy bounds every grant. A `nullable` table keeps
+ * both tests, so that its shared rows pass the role test as they do in `roleCondition`.
+ */
+const ownCondition = (grant: Grant, mode: RlsMode): ReadonlyArray<string> => {
+  if (grant.own === undefined) return grant.to === undefined ? [] : [roleCondition(grant.to, mode)];
+  if (grant.to === undefined) return [`"${grant.own}" = ${CURRENT_USER_ID_SQL}`];
+  if (mode === "nullable") return [roleCondition(grant.to, mode), `"${grant.own}" = ${CURRENT_USER_ID_SQL}`];
+  return [`"${grant.own}" = ${currentUserIdForSql(atLeast(grant.to))}`];
+};
+
 const condition = (grant: Grant, mode: RlsMode): string => {
-  const parts = [
-    ...(grant.to === undefined ? [] : [roleCondition(grant.to, mode)]),
-    ...(grant.own === undefined ? [] : [`"${grant.own}" = ${CURRENT_USER_ID_SQL}`]),
-    ...(grant.where === undefined ? [] : [`(${grant.where})`]),
-  ];
+  const parts = [...ownCondition(grant, mode), ...(grant.where === undefined ? [] : [`(${grant.where})`])];
   return parts.length === 0 ? "true" : parts.join(" AND ");
 };
 

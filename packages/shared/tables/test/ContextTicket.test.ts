@@ -44,6 +44,27 @@ describe("ContextTicket", () => {
     assert.include(statements, 'GRANT EXECUTE ON FUNCTION beep.enter_tenant(text, text, text) TO "beep_admin";');
   });
 
+  it("the check functions are PL/pgSQL, SECURITY DEFINER, STABLE, with search_path pinned; the role-bound ones test the role", () => {
+    const statements = ContextTicket.checkStatements();
+    const functions = statements.filter((statement) => statement.startsWith("CREATE OR REPLACE FUNCTION"));
+    assert.deepStrictEqual(
+      functions.map((statement) => statement.split("\n")[0]),
+      [
+        "CREATE OR REPLACE FUNCTION beep.current_org_id()",
+        "CREATE OR REPLACE FUNCTION beep.current_user_id()",
+        "CREATE OR REPLACE FUNCTION beep.current_role()",
+        "CREATE OR REPLACE FUNCTION beep.current_org_id_for(VARIADIC roles text[])",
+        "CREATE OR REPLACE FUNCTION beep.current_user_id_for(VARIADIC roles text[])",
+      ],
+    );
+    for (const statement of functions) {
+      assert.include(statement, "LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE");
+      assert.include(statement, "SET search_path = pg_catalog, pg_temp");
+      assert.strictEqual(statement.includes("= ANY (roles)"), statement.includes("VARIADIC roles"));
+    }
+    assert.include(statements, "GRANT EXECUTE ON FUNCTION beep.current_user_id_for(text[]) TO PUBLIC;");
+  });
+
   it("another key, another organization or another expiry gives another MAC", () => {
     const sign = ContextTicket.signer(KEY);
     const mac = (ticket: string) => ticket.split(":")[5];

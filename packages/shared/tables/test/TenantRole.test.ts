@@ -73,7 +73,7 @@ describe("TenantRole", () => {
     );
     assert.strictEqual(
       specs.get("delete_member_own_t")?.using,
-      `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner') AND "author_id" = ${USER}`,
+      `"author_id" = beep.current_user_id_for('member', 'admin', 'owner')`,
     );
     assert.strictEqual(
       specs.get("update_owner_t")?.using,
@@ -82,6 +82,17 @@ describe("TenantRole", () => {
     assert.strictEqual(specs.get("select_self_own_t")?.using, `"user_id" = ${USER}`);
     // A grant to no role is open to every context of the tenant (the tenant policy still bounds it).
     assert.strictEqual(specs.get("insert_anyone_t")?.withCheck, "true");
+  });
+
+  it("a role's grant on own rows is one check; on a nullable table the shared rows keep their pass", () => {
+    const grant = { for: "update", to: "member", own: "author_id" } as const;
+    const [standard] = TenantRole.specs("t", [grant]);
+    assert.strictEqual(standard?.using, `"author_id" = beep.current_user_id_for('member', 'admin', 'owner')`);
+    const [nullable] = TenantRole.specs("t", [grant], "nullable");
+    assert.strictEqual(
+      nullable?.using,
+      `("organization_id" = beep.current_org_id_for('member', 'admin', 'owner') OR "organization_id" = ${TenantContext.SHARED_ORGANIZATION_ID_SQL}) AND "author_id" = ${USER}`,
+    );
   });
 
   it("each command gets the clauses PostgreSQL applies to it; every policy is permissive", () => {
@@ -121,7 +132,8 @@ describe("TenantRole", () => {
     const specs = TenantRole.specs("t", TenantRole.authored({ name: "author_id" }));
     const member = `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner')`;
     const admin = `"organization_id" = beep.current_org_id_for('admin', 'owner')`;
-    const own = `${member} AND "author_id" = ${USER}`;
+    // The caller's own rows for a role: one check names the user only for those roles.
+    const own = `"author_id" = beep.current_user_id_for('member', 'admin', 'owner')`;
     assert.deepStrictEqual(specs, [
       { name: "select_member_t", as: "permissive", for: "select", using: member },
       { name: "insert_member_t", as: "permissive", for: "insert", withCheck: member },
@@ -180,10 +192,7 @@ describe("TenantRole", () => {
     const dialect = new PgDialect();
     const policy = getTableConfig(note).policies.find((p) => p.name === "update_member_own_test_note");
     const using = policy?.using === undefined ? "" : dialect.sqlToQuery(policy.using).sql;
-    assert.strictEqual(
-      using,
-      `"organization_id" = beep.current_org_id_for('member', 'admin', 'owner') AND "author_id" = ${USER}`,
-    );
+    assert.strictEqual(using, `"author_id" = beep.current_user_id_for('member', 'admin', 'owner')`);
   });
 
   it("a tenant policy names the organization only for the roles the grants admit, with the weakest grant's test", () => {
