@@ -116,6 +116,17 @@ const validTicketSql = (
     AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > ${nowMsSql(0)}
     AND pg_catalog.split_part(t, ':', 5) COLLATE "C" <= ${nowMsSql(DEFAULT_TTL_MS + MAX_CLOCK_SKEW_MS)}`;
 
+/** What every check function is: its signature, language and the attributes db:verify checks. */
+const checkFunctionHead = (name: string, byRole: boolean, language: "sql" | "plpgsql") =>
+  `CREATE OR REPLACE FUNCTION ${name}(${byRole ? "VARIADIC roles text[]" : ""})
+RETURNS text
+LANGUAGE ${language} STABLE SECURITY DEFINER PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$`;
+
+/** The ticket's role is one of the function's arguments. */
+const roleTest = (byRole: boolean) => (byRole ? "\n    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)" : "");
+
 /**
  * A check function: the claim at `field` of a valid ticket, else NULL; with `byRole`, only when the ticket's role
  * is one of its arguments.
@@ -124,22 +135,14 @@ const validTicketSql = (
  * PL/pgSQL, not SQL: it keeps its plan for the session, where a SQL function's body is set up again on every
  * statement (a third of each check's cost; a write checks several times: specs/runtime-speed, outputs/profile.md).
  */
-const checkFunctionSql = (
-  name: string,
-  field: number,
-  byRole = false,
-) => `CREATE OR REPLACE FUNCTION ${name}(${byRole ? "VARIADIC roles text[]" : ""})
-RETURNS text
-LANGUAGE plpgsql STABLE SECURITY DEFINER PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
+const checkFunctionSql = (name: string, field: number, byRole = false) => `${checkFunctionHead(name, byRole, "plpgsql")}
 DECLARE
   t text := pg_catalog.current_setting('${SETTING}', true);
   ipad bytea;
   opad bytea;
 BEGIN
   SELECT k.inner_pad, k.outer_pad INTO ipad, opad FROM ${PRIVATE_SCHEMA}.context_key AS k WHERE k.id = 1;
-  IF ${validTicketSql("ipad", "opad")}${byRole ? "\n    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)" : ""} THEN
+  IF ${validTicketSql("ipad", "opad")}${roleTest(byRole)} THEN
     RETURN NULLIF(pg_catalog.split_part(t, ':', ${field}), '');
   END IF;
   RETURN NULL;
@@ -150,19 +153,11 @@ $fn$;`;
  * The check functions as the `tenant_context` and `tenant_roles` migrations wrote them (SQL), kept so those
  * migrations stay what the code renders; `context_checks` replaces them.
  */
-const sqlCheckFunctionSql = (
-  name: string,
-  field: number,
-  byRole = false,
-) => `CREATE OR REPLACE FUNCTION ${name}(${byRole ? "VARIADIC roles text[]" : ""})
-RETURNS text
-LANGUAGE sql STABLE SECURITY DEFINER PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $fn$
+const sqlCheckFunctionSql = (name: string, field: number, byRole = false) => `${checkFunctionHead(name, byRole, "sql")}
   SELECT NULLIF(pg_catalog.split_part(t, ':', ${field}), '')
   FROM (SELECT pg_catalog.current_setting('${SETTING}', true) AS t) AS ticket, ${PRIVATE_SCHEMA}.context_key AS k
   WHERE k.id = 1
-    AND ${validTicketSql("k.inner_pad", "k.outer_pad")}${byRole ? "\n    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)" : ""}
+    AND ${validTicketSql("k.inner_pad", "k.outer_pad")}${roleTest(byRole)}
 $fn$;`;
 
 const claimFunctionSql = (name: keyof typeof CLAIM_FIELDS, render = checkFunctionSql) =>
