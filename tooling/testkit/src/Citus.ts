@@ -138,6 +138,9 @@ const logSize = (dataDir: string): number => {
   }
 };
 
+/** The signals that end a run early; a started cluster stops on each. */
+const SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM", "SIGHUP"];
+
 /** `pg_ctl status`: a postmaster.pid left by a killed server does not count. */
 const isRunning = async (dataDir: string): Promise<boolean> =>
   existsSync(join(dataDir, "postmaster.pid")) &&
@@ -268,7 +271,8 @@ export const startCluster = async (options: { readonly workers?: number } = {}):
   );
   const [coordinatorDir = "", ...workerDirs] = dataDirs;
 
-  // Should the process end without `stop()` (a crashed run), the servers end with it.
+  // Should the process end without `stop()` (a crashed run), the servers end with it, and their data goes. pg_ctl
+  // starts them detached: nothing else would stop them.
   const stopAllNow = () => {
     for (const dataDir of dataDirs) {
       if (!existsSync(join(dataDir, "postmaster.pid"))) continue;
@@ -279,11 +283,25 @@ export const startCluster = async (options: { readonly workers?: number } = {}):
         stdio: "ignore",
       });
     }
+    rmSync(baseDir, { recursive: true, force: true });
   };
-  process.once("exit", stopAllNow);
+  // An interrupted run (Ctrl-C, or a task runner stopping it when another task failed) ends by signal: stop the
+  // servers, then let the signal end the process as it would have, unless something else of the process handles it. First in line, here and on "exit": vitest's own handlers call process.exit(), and
+  // listeners after one that does never run.
+  const onSignal = (signal: NodeJS.Signals) => {
+    release();
+    stopAllNow();
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  const release = () => {
+    process.off("exit", stopAllNow);
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+  process.prependOnceListener("exit", stopAllNow);
+  for (const signal of SIGNALS) process.prependOnceListener(signal, onSignal);
 
   const stop = async () => {
-    process.off("exit", stopAllNow);
+    release();
     const results = await Promise.allSettled(dataDirs.map((dataDir) => stopNode(dataDir)));
     // A node that would not stop cleanly is stopped hard before its data goes.
     await Promise.allSettled(dataDirs.map((dataDir) => stopNode(dataDir, "immediate")));

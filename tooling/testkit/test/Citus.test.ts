@@ -1,4 +1,5 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, assert, beforeAll, it } from "@effect/vitest";
@@ -148,6 +149,55 @@ Testkit.describeWithCitus("a Citus cluster for tests", (citus) => {
     assert.include(error.message, "CITUS_URL");
   });
 });
+
+const installed = Citus.available();
+if (!installed.ok) console.log(`citus: ${Citus.explain(installed)}, the interrupted-run test did not run`);
+
+it.skipIf(!installed.ok)(
+  "a run interrupted by a signal stops the cluster it started and removes its data, then ends by that signal",
+  async () => {
+    // Bun runs the TypeScript fixture as it is (the tests themselves may run under Node).
+    const child = spawn("bun", [join(packageDir, "test/fixtures/citus/interrupted.ts")], {
+      cwd: packageDir,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    const started = new Promise<{ baseDir: string; host: string; port: number }>((resolve, reject) => {
+      child.stdout.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+        const line = output.split("\n").find((text) => text.startsWith("{"));
+        if (line !== undefined) resolve(JSON.parse(line));
+      });
+      child.stderr.on("data", (chunk: Buffer) => {
+        output += chunk.toString();
+      });
+      child.on("exit", () => reject(new Error(`exited before the cluster started:\n${output}`)));
+    });
+    const ended = new Promise<NodeJS.Signals | number | null>((resolve) =>
+      child.on("exit", (code, signal) => resolve(signal ?? code)),
+    );
+    const { baseDir, host, port } = await started;
+    try {
+      assert.isTrue(existsSync(baseDir));
+      child.kill("SIGINT");
+      assert.strictEqual(await ended, "SIGINT", output);
+      assert.isFalse(existsSync(baseDir), `${baseDir} is left:\n${output}`);
+      const refused = await errorOf(() =>
+        withSql(`postgres://postgres@${host}:${port}/postgres?connect_timeout=2`, (sql) => sql`select 1`),
+      );
+      assert.match(String(refused), /ECONNREFUSED|connect/i, `the coordinator still answers on ${port}`);
+    } finally {
+      // Should the check fail, what the child left goes anyway: a fast shutdown of each node, then its data.
+      if (existsSync(baseDir)) {
+        spawnSync("pkill", ["-INT", "-f", "--", `-D ${baseDir}/`]);
+        await new Promise((resolve) => setTimeout(resolve, 3000));
+        rmSync(baseDir, { recursive: true, force: true });
+      }
+      child.kill("SIGKILL");
+    }
+  },
+  120_000,
+);
 
 it("reports a suite that needs Citus as skipped, never passed, when there is no cluster", () => {
   const run = spawnSync(
