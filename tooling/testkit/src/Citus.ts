@@ -286,8 +286,9 @@ export const startCluster = async (options: { readonly workers?: number } = {}):
     rmSync(baseDir, { recursive: true, force: true });
   };
   // An interrupted run (Ctrl-C, or a task runner stopping it when another task failed) ends by signal: stop the
-  // servers, then let the signal end the process as it would have, unless something else of the process handles it. First in line, here and on "exit": vitest's own handlers call process.exit(), and
-  // listeners after one that does never run.
+  // servers, then let the signal end the process as it would have, unless something else of the process handles
+  // it. First in line, here and on "exit": vitest's own handlers call process.exit(), and listeners after one that
+  // does never run.
   const onSignal = (signal: NodeJS.Signals) => {
     release();
     stopAllNow();

@@ -70,11 +70,11 @@ const roleCondition = (role: Role, mode: RlsMode) => {
 };
 
 /**
- * A role's grant on the caller's own rows in one check: the user only when the role is one of these. The
- * organization needs no test of its own there: the tenant policy bounds every grant. A `nullable` table keeps
- * both tests, so that its shared rows pass the role test as they do in `roleCondition`.
+ * Whom a grant admits: a role, the caller's own rows, or both. Both are one check: the user only when the role is
+ * one of these; the organization needs no test of its own there, the tenant policy bounds every grant. A `nullable`
+ * table keeps the two tests, so that its shared rows pass the role test as they do in `roleCondition`.
  */
-const ownCondition = (grant: Grant, mode: RlsMode): ReadonlyArray<string> => {
+const whoCondition = (grant: Grant, mode: RlsMode): ReadonlyArray<string> => {
   if (grant.own === undefined) return grant.to === undefined ? [] : [roleCondition(grant.to, mode)];
   if (grant.to === undefined) return [`"${grant.own}" = ${CURRENT_USER_ID_SQL}`];
   if (mode === "nullable") return [roleCondition(grant.to, mode), `"${grant.own}" = ${CURRENT_USER_ID_SQL}`];
@@ -82,7 +82,7 @@ const ownCondition = (grant: Grant, mode: RlsMode): ReadonlyArray<string> => {
 };
 
 const condition = (grant: Grant, mode: RlsMode): string => {
-  const parts = [...ownCondition(grant, mode), ...(grant.where === undefined ? [] : [`(${grant.where})`])];
+  const parts = [...whoCondition(grant, mode), ...(grant.where === undefined ? [] : [`(${grant.where})`])];
   return parts.length === 0 ? "true" : parts.join(" AND ");
 };
 
