@@ -35,15 +35,16 @@ export const CURRENT_USER_ID_SQL = `${SCHEMA}.current_user_id()`;
 /** The role the unit of work acts as (`TenantRole`), or NULL when the ticket names none. */
 export const CURRENT_ROLE_SQL = `${SCHEMA}.current_role()`;
 
+/** A role-bound check function called with `roles`, each a literal (roles are `TenantRole` names, never input). */
+const withRoles = (fn: string, roles: ReadonlyArray<string>) => `${fn}(${roles.map((role) => `'${role}'`).join(", ")})`;
+
 /** `beep.current_org_id_for(roles)`: the current organization when the context's role is one of `roles`. */
 export const CURRENT_ORG_ID_FOR = `${SCHEMA}.current_org_id_for`;
-export const currentOrgIdForSql = (roles: ReadonlyArray<string>) =>
-  `${CURRENT_ORG_ID_FOR}(${roles.map((role) => `'${role}'`).join(", ")})`;
+export const currentOrgIdForSql = (roles: ReadonlyArray<string>) => withRoles(CURRENT_ORG_ID_FOR, roles);
 
 /** `beep.current_user_id_for(roles)`: the current user when the context's role is one of `roles`. */
 export const CURRENT_USER_ID_FOR = `${SCHEMA}.current_user_id_for`;
-export const currentUserIdForSql = (roles: ReadonlyArray<string>) =>
-  `${CURRENT_USER_ID_FOR}(${roles.map((role) => `'${role}'`).join(", ")})`;
+export const currentUserIdForSql = (roles: ReadonlyArray<string>) => withRoles(CURRENT_USER_ID_FOR, roles);
 
 /** The functions that check the ticket: the only SECURITY DEFINER functions the runtime role may call. */
 export const CHECK_FUNCTIONS: ReadonlyArray<string> = [
