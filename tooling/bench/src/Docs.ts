@@ -364,9 +364,21 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
         "",
       );
     }
+    const reads = Queries.all.filter(
+      (query) =>
+        query !== Queries.update &&
+        !Queries.isParameterless(query.rlsOnly) &&
+        rls.some((target) => target.comparison === `rls/${query.name}`),
+    );
+    if (reads.length > 0) {
+      parts.push(
+        `Why ${reads.map((query) => query.label).join(" and ")}: A's statement checks the ticket once, as its index condition; B's checks nothing. That check is a SECURITY DEFINER PL/pgSQL function that reads the key and hashes the ticket. Measured with \`pgbench -r\` on the runtime's transaction shape (\`specs/runtime-speed/outputs/profile.md\`, "What a read's one check costs on the wire"), the point read's statement takes 38–48 µs longer on A than on B, each other statement of the unit 1–8 µs: against a unit of 0.7–0.9 ms at 1 client, a ratio near the bound of 0.95 by itself. None of the cheaper forms of the check measured there is within this stack.`,
+        "",
+      );
+    }
     if (rls.some((target) => target.comparison === `rls/${Queries.update.name}`)) {
       parts.push(
-        'Why the single-row update: a write checks the ticket once for every policy expression PostgreSQL applies to it, not once per statement: the index condition; the update grants, ORed per row (a member\'s own rows, one check of role and user together; any row for admins and owners); `WITH CHECK` on the new row (the tenant policy and the same grants); and, because the statement reads columns, the read policies on the new row. `tooling/bench/test/Plans.test.ts` counts the three in the plan; each check is a SECURITY DEFINER PL/pgSQL function of about 8 µs of server time, and B makes none (`specs/runtime-speed/outputs/profile.md`, "Writes"). Only a different policy shape would check fewer times.',
+        'Why the single-row update: a write checks the ticket once for every policy expression PostgreSQL applies to it, not once per statement: the index condition; the update grants, ORed per row (a member\'s own rows, one check of role and user together; any row for admins and owners); `WITH CHECK` on the new row (the tenant policy and the same grants); and, because the statement reads columns, the read policies on the new row. `tooling/bench/test/Plans.test.ts` counts the three in the plan; each check is a SECURITY DEFINER PL/pgSQL function, about 40 µs of server time for the first in a statement and 6–8 µs for each further one, and B makes none (`specs/runtime-speed/outputs/profile.md`, "Writes" and "What a read\'s one check costs on the wire"). Only a different policy shape would check fewer times.',
         "",
       );
     }
