@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import postgres from "postgres";
 import { isExecutable } from "./internal/files.ts";
+import { cleanupOnInterrupt } from "./internal/interrupt.ts";
 import { onFreePort, PortTaken } from "./internal/ports.ts";
 import { osUser } from "./PgBouncer.ts";
 import { uniqueName, withDatabase } from "./TestDatabase.ts";
@@ -138,9 +139,6 @@ const logSize = (dataDir: string): number => {
   }
 };
 
-/** The signals that end a run early; a started cluster stops on each. */
-const SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGINT", "SIGTERM", "SIGHUP"];
-
 /** `pg_ctl status`: a postmaster.pid left by a killed server does not count. */
 const isRunning = async (dataDir: string): Promise<boolean> =>
   existsSync(join(dataDir, "postmaster.pid")) &&
@@ -271,8 +269,8 @@ export const startCluster = async (options: { readonly workers?: number } = {}):
   );
   const [coordinatorDir = "", ...workerDirs] = dataDirs;
 
-  // Should the process end without `stop()` (a crashed run), the servers end with it, and their data goes. pg_ctl
-  // starts them detached: nothing else would stop them.
+  // Should the process end without `stop()` (a crashed or interrupted run), the servers end with it, and their data
+  // goes. pg_ctl starts them detached: nothing else would stop them.
   const stopAllNow = () => {
     for (const dataDir of dataDirs) {
       if (!existsSync(join(dataDir, "postmaster.pid"))) continue;
@@ -285,21 +283,7 @@ export const startCluster = async (options: { readonly workers?: number } = {}):
     }
     rmSync(baseDir, { recursive: true, force: true });
   };
-  // An interrupted run (Ctrl-C, or a task runner stopping it when another task failed) ends by signal: stop the
-  // servers, then let the signal end the process as it would have, unless something else of the process handles
-  // it. First in line, here and on "exit": vitest's own handlers call process.exit(), and listeners after one that
-  // does never run.
-  const onSignal = (signal: NodeJS.Signals) => {
-    release();
-    stopAllNow();
-    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-  };
-  const release = () => {
-    process.off("exit", stopAllNow);
-    for (const signal of SIGNALS) process.off(signal, onSignal);
-  };
-  process.prependOnceListener("exit", stopAllNow);
-  for (const signal of SIGNALS) process.prependOnceListener(signal, onSignal);
+  const release = cleanupOnInterrupt(stopAllNow);
 
   const stop = async () => {
     release();

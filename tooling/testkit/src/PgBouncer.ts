@@ -4,6 +4,7 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { isExecutable } from "./internal/files.ts";
+import { cleanupOnInterrupt, endSync } from "./internal/interrupt.ts";
 import { onFreePort, PortTaken } from "./internal/ports.ts";
 
 /** A PgBouncer in transaction mode in front of a test PostgreSQL. */
@@ -179,6 +180,13 @@ const launchOn = async (
     spawnError = error;
   });
 
+  // A child outlives a parent ended by SIGTERM: an interrupted run stops the bouncer and removes its directory.
+  const running = () => spawnError === undefined && child.exitCode === null && child.signalCode === null;
+  const release = cleanupOnInterrupt(() => {
+    if (running() && child.pid !== undefined) endSync(child.pid, "SIGTERM", 2_000);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   /** True when the process ended (and its output was read) within `ms`. */
   const closedWithin = (ms: number) =>
@@ -191,7 +199,8 @@ const launchOn = async (
     });
 
   const stop = async () => {
-    if (spawnError === undefined && child.exitCode === null && child.signalCode === null) {
+    release();
+    if (running()) {
       // SIGINT is PgBouncer's safe shutdown (PAUSE, then SHUTDOWN); a client still inside a
       // transaction could hold it up, hence the bound.
       child.kill("SIGINT");

@@ -1,7 +1,9 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, it } from "@effect/vitest";
 import { sql } from "drizzle-orm";
+import { integer, pgTable, text } from "drizzle-orm/pg-core";
 import { ConfigProvider, Effect, Exit, Layer, Scope } from "effect";
+import postgres from "postgres";
 import * as Db from "../src/Db.ts";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
@@ -100,6 +102,68 @@ describe("Db", () => {
         assert.isTrue(Exit.isFailure(wrong));
         assert.include(String(Exit.isFailure(wrong) ? wrong.cause : ""), "DATABASE_POOL_MODE");
       }),
+    );
+
+    // postgres.js reads pg_type on every new connection (its array types) and left that query's failure unhandled:
+    // a connection lost while opening, behind a restarting pooler, ended the process (`patches/postgres@3.4.9.patch`).
+    it.effect(
+      "a new connection's catalog query may fail without an unhandled rejection; its statement still runs",
+      () =>
+        Effect.gen(function* () {
+          const { adminUrl, appUrl } = yield* MigratedDatabase;
+          const unhandled: Array<unknown> = [];
+          const record = (reason: unknown) => unhandled.push(reason);
+          const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+          yield* Effect.acquireRelease(
+            Effect.promise(async () => {
+              process.on("unhandledRejection", record);
+              // The catalog query fails for beep_app in this database.
+              await admin`revoke select on pg_catalog.pg_type from public`;
+            }),
+            () =>
+              Effect.promise(async () => {
+                await admin`grant select on pg_catalog.pg_type to public`;
+                await admin.end({ timeout: 5 });
+                process.off("unhandledRejection", record);
+              }),
+          );
+          const context = yield* Layer.build(Db.layerFromUrl(appUrl, { poolMax: 1 }));
+          const db = yield* Effect.provide(Db.Db, context);
+          const answer = () =>
+            db.sql.unsafe<Array<{ one: number }>>("select 1 as one").then(
+              (rows) => rows[0]?.one,
+              (error: Error) => error.message,
+            );
+          // The statement the catalog query held up is told why; the connection then goes on.
+          assert.include(yield* Effect.promise(answer), "pg_type");
+          assert.strictEqual(yield* Effect.promise(answer), 1);
+          yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 200)));
+          assert.deepStrictEqual(unhandled, []);
+        }).pipe(Effect.scoped),
+    );
+
+    // Without the catalog query (postgres.js `fetch_types: false`) Drizzle parses arrays itself and drops backslashes.
+    it.effect("array columns go through the pool's Drizzle both ways, backslashes and quotes included", () =>
+      Effect.gen(function* () {
+        const { adminUrl } = yield* MigratedDatabase;
+        const context = yield* Layer.build(Db.layerFromUrl(adminUrl, { poolMax: 1 }));
+        const { db } = yield* Effect.provide(Db.Db, context);
+        const tagged = pgTable("db_test_tagged", {
+          id: integer("id").primaryKey(),
+          tags: text("tags").array().notNull(),
+        });
+        const tags = ["a", "b c", 'q"uote', "{x}", "back\\slash", ""];
+        const rows = yield* Effect.promise(async () => {
+          await db.execute(sql.raw("create table db_test_tagged (id integer primary key, tags text[] not null)"));
+          try {
+            await db.insert(tagged).values({ id: 1, tags });
+            return await db.select().from(tagged);
+          } finally {
+            await db.execute(sql.raw("drop table db_test_tagged"));
+          }
+        });
+        assert.deepStrictEqual(rows, [{ id: 1, tags }]);
+      }).pipe(Effect.scoped),
     );
 
     it.effect("without APP_DATABASE_URL the layer fails with a ConfigError", () =>
