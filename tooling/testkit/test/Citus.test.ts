@@ -1,11 +1,11 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, assert, beforeAll, it } from "@effect/vitest";
 import postgres from "postgres";
 import { Citus, Testkit } from "../src/index.ts";
-import { errorOf } from "./support.ts";
+import { errorOf, runFixture } from "./support.ts";
 
 const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -156,32 +156,15 @@ if (!installed.ok) console.log(`citus: ${Citus.explain(installed)}, the interrup
 it.skipIf(!installed.ok)(
   "a run interrupted by a signal stops the cluster it started and removes its data, then ends by that signal",
   async () => {
-    // Bun runs the TypeScript fixture as it is (the tests themselves may run under Node).
-    const child = spawn("bun", [join(packageDir, "test/fixtures/citus/interrupted.ts")], {
-      cwd: packageDir,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    const started = new Promise<{ baseDir: string; host: string; port: number }>((resolve, reject) => {
-      child.stdout.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-        const line = output.split("\n").find((text) => text.startsWith("{"));
-        if (line !== undefined) resolve(JSON.parse(line));
-      });
-      child.stderr.on("data", (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      child.on("exit", () => reject(new Error(`exited before the cluster started:\n${output}`)));
-    });
-    const ended = new Promise<NodeJS.Signals | number | null>((resolve) =>
-      child.on("exit", (code, signal) => resolve(signal ?? code)),
+    const { child, started, ended, output } = runFixture<{ baseDir: string; host: string; port: number }>(
+      "test/fixtures/citus/interrupted.ts",
     );
     const { baseDir, host, port } = await started;
     try {
       assert.isTrue(existsSync(baseDir));
       child.kill("SIGINT");
-      assert.strictEqual(await ended, "SIGINT", output);
-      assert.isFalse(existsSync(baseDir), `${baseDir} is left:\n${output}`);
+      assert.strictEqual(await ended, "SIGINT", output());
+      assert.isFalse(existsSync(baseDir), `${baseDir} is left:\n${output()}`);
       const refused = await errorOf(() =>
         withSql(`postgres://postgres@${host}:${port}/postgres?connect_timeout=2`, (sql) => sql`select 1`),
       );

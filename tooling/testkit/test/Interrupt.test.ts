@@ -1,13 +1,9 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { assert, it } from "@effect/vitest";
 import postgres from "postgres";
 import * as PgBouncer from "../src/PgBouncer.ts";
-import { errorOf } from "./support.ts";
-
-const packageDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+import { errorOf, runFixture } from "./support.ts";
 
 interface Started {
   readonly root: string;
@@ -38,29 +34,13 @@ const refuses = async (port: number, user = "postgres") => {
  * runner sends a task when another fails) and returns what it had started, once it has exited.
  */
 const startThenTerminate = async (args: ReadonlyArray<string>): Promise<Started & { readonly output: string }> => {
-  const child = spawn("bun", [join(packageDir, "test/fixtures/interrupted/servers.ts"), ...args], {
-    cwd: packageDir,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const started = new Promise<Started>((resolve, reject) => {
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const line = output.split("\n").find((text) => text.startsWith("{"));
-      if (line !== undefined) resolve(JSON.parse(line));
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    void exited.then(() => reject(new Error(`exited before its servers started:\n${output}`)));
-  });
-  const servers = await started;
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-  await exited;
+  const fixture = runFixture<Started>("test/fixtures/interrupted/servers.ts", args);
+  const servers = await fixture.started;
+  fixture.child.kill("SIGTERM");
+  const timer = setTimeout(() => fixture.child.kill("SIGKILL"), 20_000);
+  await fixture.ended;
   clearTimeout(timer);
-  return { ...servers, output };
+  return { ...servers, output: fixture.output() };
 };
 
 /** Whatever a failed check left goes anyway. */
