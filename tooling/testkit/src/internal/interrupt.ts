@@ -29,7 +29,7 @@ export const cleanupOnInterrupt = (cleanup: () => void): (() => void) => {
 };
 
 /** Blocks this thread for `ms`: waiting inside an exit handler, where no timer fires. */
-export const sleepSync = (ms: number): void => {
+const sleepSync = (ms: number): void => {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 };
 
@@ -37,7 +37,7 @@ export const sleepSync = (ms: number): void => {
  * True while a process of `pid` runs. An exited child stays a zombie until its parent reaps it, which this process
  * does only between event-loop turns, so a blocked wait must read the state (Linux's /proc), not just signal 0.
  */
-export const isAlive = (pid: number): boolean => {
+const isAlive = (pid: number): boolean => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
