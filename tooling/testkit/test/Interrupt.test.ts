@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { assert, it } from "@effect/vitest";
 import postgres from "postgres";
+import { isAlive as alive } from "../src/internal/interrupt.ts";
 import * as PgBouncer from "../src/PgBouncer.ts";
 import { errorOf, runFixture } from "./support.ts";
 
@@ -11,17 +12,8 @@ interface Started {
   readonly bouncer?: { readonly dir: string; readonly pid: number; readonly port: number } | undefined;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
-
-const refuses = async (port: number, user = "postgres") => {
-  const sql = postgres(`postgres://${user}:postgres@127.0.0.1:${port}/postgres`, { max: 1, connect_timeout: 2 });
+const refuses = async (port: number) => {
+  const sql = postgres(`postgres://postgres:postgres@127.0.0.1:${port}/postgres`, { max: 1, connect_timeout: 2 });
   try {
     return String(await errorOf(() => sql`select 1`));
   } finally {

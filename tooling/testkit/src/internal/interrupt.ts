@@ -37,7 +37,7 @@ const sleepSync = (ms: number): void => {
  * True while a process of `pid` runs. An exited child stays a zombie until its parent reaps it, which this process
  * does only between event-loop turns, so a blocked wait must read the state (Linux's /proc), not just signal 0.
  */
-const isAlive = (pid: number): boolean => {
+export const isAlive = (pid: number): boolean => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
