@@ -71,7 +71,9 @@ export const transaction = <A, E, R>(
         acquireTimeoutMs: options.acquireTimeoutMs,
         replyTimeoutMs: Db.replyTimeoutMs(options),
       },
-      (db) => Effect.provideService(effect, SystemTx, { db }),
+      SystemTx,
+      (db) => ({ db }),
+      effect,
     );
   });
 

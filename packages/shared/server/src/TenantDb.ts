@@ -1,6 +1,18 @@
 import { SharedEntityIds } from "@beep/shared-domain";
 import { ContextTicket, TenantContext, TenantRole } from "@beep/shared-tables";
-import { Config, ConfigError, Context, Effect, Either, Layer, ParseResult, Redacted, Schema } from "effect";
+import {
+  Config,
+  ConfigError,
+  Context,
+  Effect,
+  Either,
+  type Fiber,
+  FiberRef,
+  Layer,
+  ParseResult,
+  Redacted,
+  Schema,
+} from "effect";
 import type postgres from "postgres";
 import * as Db from "./Db.ts";
 import {
@@ -10,7 +22,7 @@ import {
   TenantAccessDenied,
   TenantContextMissing,
 } from "./DbErrors.ts";
-import { type RunOptions, run, runOne } from "./internal/transaction.ts";
+import { type RunOptions, run, runOne, type Transaction } from "./internal/transaction.ts";
 import { TenantTx, type TenantTxShape } from "./TenantTx.ts";
 import { UserTx } from "./UserTx.ts";
 
@@ -175,108 +187,111 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
     };
 
     /**
-     * One unit of work under `claims`: BEGIN, the prelude (the ticket, settings, and the check that the database
-     * accepted it: `check` names the prelude's column and the value it must hold), then `body`.
+     * A new ticket under `next` for the rest of the transaction; on Citus the workers get it as SET LOCAL (propagated
+     * since the prelude). Sent without waiting: the unit's next statements are written behind it and the database's
+     * reading of the role is checked before COMMIT.
      */
-    const unit = <A, E, R>(
+    const resigner =
+      (onCitus: boolean, expect: Transaction["expect"]) =>
+      (next: ContextTicket.Claims): Effect.Effect<void, DbError> =>
+        Effect.suspend(() => {
+          const renewed = sign(next);
+          const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
+          if (onCitus && literal === undefined) return Effect.fail(UNQUOTABLE());
+          const roleTook = (rows: ReadonlyArray<Record<string, unknown>>) =>
+            (rows[0]?.role ?? undefined) === next.role ? undefined : new TenantContextMissing({ detail: KEY_MISMATCH });
+          if (literal === undefined) {
+            const [statement, parameters] = ownStatement(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed]);
+            if (statement === undefined) return Effect.fail(UNQUOTABLE());
+            expect(statement, parameters, roleTook);
+          } else {
+            expect(literal, NO_PARAMETERS, () => undefined);
+            expect(CURRENT_ROLE_SQL, NO_PARAMETERS, roleTook);
+          }
+          return Effect.void;
+        });
+
+    /**
+     * One unit of work under `claims`: BEGIN, the prelude (the ticket, settings, and the check that the database
+     * accepted it: `check` names the prelude's column and the value it must hold), then `effect`, with `tag` in its
+     * context as `service` builds it over the transaction.
+     */
+    const unit = <A, E, R, I, S>(
       claims: ContextTicket.Claims,
       check: Check,
-      body: (
-        db: Db.Drizzle,
-        resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>,
-      ) => Effect.Effect<A, E, R>,
-    ): Effect.Effect<A, E | DbError, R> =>
+      tag: Context.Tag<I, S>,
+      service: (db: Db.Drizzle, resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>) => S,
+      effect: Effect.Effect<A, E, R>,
+    ): Effect.Effect<A, E | DbError, Exclude<R, I>> =>
       Effect.flatMap(engine, (found) => {
         const onCitus = found === "citus";
         const options = unitOptions(onCitus, claims, check);
         if (options === undefined) return Effect.fail(UNQUOTABLE());
-        return run(sql, options, (db, expect) =>
-          body(db, (next) =>
-            Effect.suspend(() => {
-              // A new ticket for the rest of the transaction; on Citus the workers get it as SET LOCAL (propagated
-              // since the prelude). Sent without waiting: the unit's next statements are written behind it and
-              // the database's reading of the role is checked before COMMIT.
-              const renewed = sign(next);
-              const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
-              if (onCitus && literal === undefined) return Effect.fail(UNQUOTABLE());
-              const roleTook = (rows: ReadonlyArray<Record<string, unknown>>) =>
-                (rows[0]?.role ?? undefined) === next.role
-                  ? undefined
-                  : new TenantContextMissing({ detail: KEY_MISMATCH });
-              if (literal === undefined) {
-                const [statement, parameters] = ownStatement(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed]);
-                if (statement === undefined) return Effect.fail(UNQUOTABLE());
-                expect(statement, parameters, roleTook);
-              } else {
-                expect(literal, NO_PARAMETERS, () => undefined);
-                expect(CURRENT_ROLE_SQL, NO_PARAMETERS, roleTook);
-              }
-              return Effect.void;
-            }),
-          ),
-        );
+        return run(sql, options, tag, (db, expect) => service(db, resigner(onCitus, expect)), effect);
       });
 
     return {
       withContext:
         (scope: TenantScope) =>
         <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> =>
-          Effect.suspend((): Effect.Effect<A, E | WithOrgError, Exclude<R, TenantTx>> => {
+          // The fiber's context read as it is, without an Effect step: this runs once per unit of work.
+          Effect.withFiberRuntime((fiber) => {
             const checked = checkScope(scope);
             if (!("organizationId" in checked)) return Effect.fail(checked);
+            const outer = currentTenantTx(fiber);
+            // Inside a unit of work for the same tenant, user and role, join it (its TenantTx is already in the
+            // context) rather than take a second connection.
+            if (outer._tag === "Some" && sameScope(outer.value, checked)) {
+              return effect as Effect.Effect<A, E, Exclude<R, TenantTx>>;
+            }
             const { organizationId: org, userId, role } = checked;
-            return Effect.flatMap(Effect.serviceOption(TenantTx), (outer) => {
-              // Inside a unit of work for the same tenant, user and role, join it rather than take a second connection.
-              if (outer._tag === "Some" && sameScope(outer.value, checked)) {
-                return Effect.provideService(effect, TenantTx, outer.value);
-              }
-              return unit(
-                { organizationId: org, userId, role },
-                { prelude: PRELUDE_SQL, column: "org", value: org },
-                (db, resign) => {
-                  // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports
-                  // it too, so a nested unit asking for the old role does not join a transaction that acts as another.
-                  let current = role;
-                  const shape: TenantTxShape = {
-                    organizationId: org,
-                    userId,
-                    get role() {
-                      return current;
-                    },
-                    db,
-                    assumeRole: (next) =>
-                      Effect.flatMap(parseRole(next), (checked) =>
-                        Effect.as(
-                          Effect.tap(resign({ organizationId: org, userId, role: checked }), () => {
-                            current = checked;
-                          }),
-                          shape,
-                        ),
+            return unit(
+              { organizationId: org, userId, role },
+              { prelude: PRELUDE_SQL, column: "org", value: org },
+              TenantTx,
+              (db, resign) => {
+                // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports
+                // it too, so a nested unit asking for the old role does not join a transaction that acts as another.
+                let current = role;
+                const shape: TenantTxShape = {
+                  organizationId: org,
+                  userId,
+                  get role() {
+                    return current;
+                  },
+                  db,
+                  assumeRole: (next) =>
+                    Effect.flatMap(parseRole(next), (checked) =>
+                      Effect.as(
+                        Effect.tap(resign({ organizationId: org, userId, role: checked }), () => {
+                          current = checked;
+                        }),
+                        shape,
                       ),
-                  };
-                  return Effect.provideService(effect, TenantTx, shape);
-                },
-              );
-            });
+                    ),
+                };
+                return shape;
+              },
+              effect,
+            );
           }),
       query:
         (scope: TenantScope) =>
         <A>(statement: (db: Db.Drizzle) => PromiseLike<A>): Effect.Effect<A, WithOrgError> =>
-          Effect.suspend((): Effect.Effect<A, WithOrgError> => {
+          Effect.withFiberRuntime((fiber): Effect.Effect<A, WithOrgError> => {
             const checked = checkScope(scope);
             if (!("organizationId" in checked)) return Effect.fail(checked);
-            return Effect.flatMap(Effect.serviceOption(TenantTx), (outer) => {
-              if (outer._tag === "Some" && sameScope(outer.value, checked)) {
-                return Effect.tryPromise({ try: () => statement(outer.value.db), catch: fromCause });
-              }
-              return Effect.flatMap(engine, (found) => {
-                const options = unitOptions(found === "citus", checked, {
-                  prelude: PRELUDE_SQL,
-                  column: "org",
-                  value: checked.organizationId,
-                });
-                return options === undefined ? Effect.fail(UNQUOTABLE()) : runOne(sql, options, statement);
+            const outer = currentTenantTx(fiber);
+            if (outer._tag === "Some" && sameScope(outer.value, checked)) {
+              return Effect.tryPromise({ try: () => statement(outer.value.db), catch: fromCause });
+            }
+            return Effect.flatMap(engine, (found) => {
+              const options = unitOptions(found === "citus", checked, {
+                prelude: PRELUDE_SQL,
+                column: "org",
+                value: checked.organizationId,
               });
+              return options === undefined ? Effect.fail(UNQUOTABLE()) : runOne(sql, options, statement);
             });
           }),
       withUser:
@@ -288,7 +303,9 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
             return yield* unit(
               { organizationId: "", userId: user },
               { prelude: USER_PRELUDE_SQL, column: "usr", value: user },
-              (db) => Effect.provideService(effect, UserTx, { userId: user, db }),
+              UserTx,
+              (db) => ({ userId: user, db }),
+              effect,
             );
           }),
     };
@@ -310,6 +327,10 @@ const checkScope = (scope: TenantScope): CheckedScope | WithOrgError => {
   }
   return NOT_A_USER();
 };
+
+/** The unit of work the fiber runs in, if any, read without an Effect step. */
+const currentTenantTx = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+  Context.getOption(fiber.getFiberRef(FiberRef.currentContext) as Context.Context<TenantTx>, TenantTx);
 
 const sameScope = (tx: TenantTxShape, scope: CheckedScope) =>
   tx.organizationId === scope.organizationId && tx.userId === scope.userId && tx.role === scope.role;

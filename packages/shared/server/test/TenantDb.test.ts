@@ -2,7 +2,7 @@ import { document } from "@beep/documents-tables/schema";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { assert, describe, it } from "@effect/vitest";
 import { eq, sql } from "drizzle-orm";
-import { Deferred, Effect, Exit, Fiber } from "effect";
+import { Deferred, Effect, Exit, Fiber, Option } from "effect";
 import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantQuery from "../src/TenantQuery.ts";
 import * as TenantTx from "../src/TenantTx.ts";
@@ -100,6 +100,19 @@ describe("TenantDb.withOrg", () => {
         );
         const [outer, inner] = yield* asOwner(organizationId)(Effect.all([txid, asOwner(organizationId)(txid)]));
         assert.strictEqual(inner, outer);
+      }),
+    );
+
+    it.effect("the unit's TenantTx leaves the fiber's context when the unit ends, however it ends", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "Leaves", owner: owner("leave") });
+        const inUnit = Effect.serviceOption(TenantTx.TenantTx);
+        assert.isTrue(Option.isSome(yield* asOwner(organizationId)(inUnit)));
+        const ends = [Effect.void, Effect.fail("boom"), Effect.die("bug"), Effect.interrupt];
+        for (const end of ends) {
+          yield* Effect.exit(asOwner(organizationId)(end));
+          assert.isTrue(Option.isNone(yield* inUnit));
+        }
       }),
     );
 

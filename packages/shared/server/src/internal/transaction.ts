@@ -1,5 +1,5 @@
 import { drizzle } from "drizzle-orm/postgres-js";
-import { Effect, Exit } from "effect";
+import { Context, Effect, Exit, FiberRef } from "effect";
 import type postgres from "postgres";
 import type { Drizzle } from "../Db.ts";
 import { DatabaseUnavailable, type DbError, fromCause, isConnectionLoss, TenantContextMissing } from "../DbErrors.ts";
@@ -376,28 +376,51 @@ const settle = async <A, E>(
   return outcome;
 };
 
+/** A transaction opened on a connection of `pool`; opening runs to completion once started. */
+const open = (pool: postgres.Sql, options: RunOptions): Effect.Effect<Transaction, DbError> =>
+  Effect.async((resume) => {
+    Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs, options.replyTimeoutMs).then(
+      (transaction) => resume(Effect.succeed(transaction)),
+      (cause: unknown) => resume(Effect.fail(fromCause(cause))),
+    );
+  });
+
 /**
- * Runs `body` in one transaction: commit on success, rollback on failure or interruption. Only the body can be
- * interrupted; opening and ending the transaction run to completion. Plain promises inside, few Effect steps
- * around them: this is every unit of work's fixed cost.
+ * Runs `body` in one transaction, with the unit's service (`tag`: its handle on the transaction, built by `service`)
+ * in its context: commit on success, rollback on failure or interruption. Only the body can be interrupted; opening
+ * and ending the transaction run to completion. Plain promises inside, few Effect steps around them: this is every
+ * unit of work's fixed cost. The service is added to the fiber's context and the context restored here, inside the
+ * uninterruptible region the unit needs anyway, rather than by `provideService` around the body, which is an
+ * acquire-use-release of its own.
  */
-export const run = <A, E, R>(
+export const run = <A, E, R, I, S>(
   pool: postgres.Sql,
   options: RunOptions,
-  body: (db: Drizzle, expect: Transaction["expect"]) => Effect.Effect<A, E, R>,
-): Effect.Effect<A, E | DbError, R> =>
+  tag: Context.Tag<I, S>,
+  service: (db: Drizzle, expect: Transaction["expect"]) => S,
+  body: Effect.Effect<A, E, R>,
+): Effect.Effect<A, E | DbError, Exclude<R, I>> =>
   Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(
-      Effect.tryPromise({
-        try: () =>
-          Transaction.open(pool, options.prelude, options.refuse, options.acquireTimeoutMs, options.replyTimeoutMs),
-        catch: fromCause,
+    Effect.flatMap(open(pool, options), (transaction) =>
+      Effect.withFiberRuntime<A, E | DbError>((fiber) => {
+        const outer = fiber.getFiberRef(FiberRef.currentContext);
+        const inner = Context.add(outer, tag, service(transaction.db, transaction.expect));
+        // Settles the unit with the context as it was before it, whatever the body did.
+        const end = (exit: Exit.Exit<A, E>) =>
+          Effect.zipRight(
+            FiberRef.set(FiberRef.currentContext, outer),
+            Effect.async<A, E | DbError>((resume) => {
+              settle(transaction, options.verify, exit).then(resume);
+            }),
+          );
+        return Effect.zipRight(
+          FiberRef.set(FiberRef.currentContext, inner),
+          Effect.matchCauseEffect(restore(body as Effect.Effect<A, E>), {
+            onFailure: (cause) => end(Exit.failCause(cause)),
+            onSuccess: (value) => end(Exit.succeed(value)),
+          }),
+        );
       }),
-      (transaction) =>
-        // The body starts before the prelude answers, so its first statement shares that round trip.
-        Effect.flatMap(Effect.exit(restore(body(transaction.db, transaction.expect))), (exit) =>
-          Effect.flatten(Effect.promise(() => settle(transaction, options.verify, exit))),
-        ),
     ),
   );
 
