@@ -202,7 +202,9 @@ export class Transaction {
     if (refusal !== undefined) return rejected(refusal);
     this.sent++;
     // Every statement the same way: extended protocol, named where the pool keeps its connections. postgres.js
-    // would send one without parameters as a simple query, which the server plans on every call.
+    // would send one without parameters as a simple query, which the server plans on every call. Unnamed (behind a
+    // transaction pooler), a statement whose values are all text, numbers or null goes out whole, the server typing
+    // its parameters (the project's postgres.js patch): postgres.js would first ask for their types, a round trip.
     const query = this.track(
       this.reserved.unsafe(
         statement,
@@ -211,6 +213,7 @@ export class Transaction {
           ...options,
           prepare: this.prepare,
           simple: false,
+          describeParameters: this.prepare,
         } as postgres.UnsafeQueryOptions,
       ),
     );
