@@ -166,6 +166,36 @@ describe("Db", () => {
       }).pipe(Effect.scoped),
     );
 
+    // postgres.js read an array's null element as the text "NULL" (and as NaN in a number array); the project's patch
+    // reads the unquoted NULL PostgreSQL writes for a null element as null. A text "NULL" comes quoted: text.
+    it.effect("a null element of an array reads back as null, the text NULL as text", () =>
+      Effect.gen(function* () {
+        const { adminUrl } = yield* MigratedDatabase;
+        const context = yield* Layer.build(Db.layerFromUrl(adminUrl, { poolMax: 1 }));
+        const { db } = yield* Effect.provide(Db.Db, context);
+        const rows = yield* Effect.promise(() =>
+          db.execute(
+            sql.raw(
+              `select array['a', null, 'NULL', 'null', ''] as texts, array[1, null, 3] as numbers, array[[null, 'x'], ['NULL', null]] as nested`,
+            ),
+          ),
+        );
+        assert.deepStrictEqual(
+          rows.map((row) => ({ ...row })),
+          [
+            {
+              texts: ["a", null, "NULL", "null", ""],
+              numbers: [1, null, 3],
+              nested: [
+                [null, "x"],
+                ["NULL", null],
+              ],
+            },
+          ],
+        );
+      }).pipe(Effect.scoped),
+    );
+
     it.effect("without APP_DATABASE_URL the layer fails with a ConfigError", () =>
       Effect.gen(function* () {
         const exit = yield* Effect.exit(

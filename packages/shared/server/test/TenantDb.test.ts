@@ -214,7 +214,7 @@ describe("TenantDb.withOrg", () => {
         // a buffer) as postgres.js sends them everywhere.
         const values = sql`select ${`it's "quoted" \\ back\\slashed, {braced}, ünïcødé ✓\nnew line`}::text as t,
           ${'{"a": "x\\"y", "n": [1, 2.5, null]}'}::jsonb as j, ${42}::int as i, ${"12.50"}::numeric as n,
-          ${0.1}::float8 as f, ${"2026-12-04T18:00:00.123Z"}::timestamptz as ts, ${'{a,"b\\"c","{d}"}'}::text[] as arr,
+          ${0.1}::float8 as f, ${"2026-12-04T18:00:00.123Z"}::timestamptz as ts, ${'{a,"b\\"c","{d}",NULL}'}::text[] as arr,
           ${"0b9c6c0e-6f5a-4c1e-9c1e-2b7d3c4e5f60"}::uuid as u, ${null}::text as nothing, ${"-9007199254740993"}::int8 as big,
           ${true}::bool as b, ${Buffer.from([0, 92, 255])}::bytea as bytes`;
         const readIn = (poolMode: Db.PoolMode) =>
@@ -228,7 +228,7 @@ describe("TenantDb.withOrg", () => {
         assert.deepStrictEqual([...unnamed], [...prepared]);
         const [row] = prepared;
         assert.strictEqual(row?.t, `it's "quoted" \\ back\\slashed, {braced}, ünïcødé ✓\nnew line`);
-        assert.deepStrictEqual(row?.arr, ["a", 'b"c', "{d}"]);
+        assert.deepStrictEqual(row?.arr, ["a", 'b"c', "{d}", null]);
         assert.strictEqual(row?.big, "-9007199254740993");
       }),
     );
