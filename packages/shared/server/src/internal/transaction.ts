@@ -416,6 +416,7 @@ export const run = <A, E, R, I, S>(
               settle(transaction, options.verify, exit).then(resume);
             }),
           );
+        // The body starts before the prelude answers, so its first statement shares that round trip.
         return Effect.zipRight(
           FiberRef.set(FiberRef.currentContext, inner),
           Effect.matchCauseEffect(restore(body as Effect.Effect<A, E>), {
