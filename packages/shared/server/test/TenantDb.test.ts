@@ -210,27 +210,38 @@ describe("TenantDb.withOrg", () => {
       Effect.gen(function* () {
         const { appUrl, contextKey } = yield* MigratedDatabase;
         const { organizationId } = yield* Organizations.create({ name: "Values", owner: owner("values") });
-        // Text, numbers and null go out whole where nothing is prepared (the server types them); the rest (a boolean,
-        // a buffer) as postgres.js sends them everywhere.
-        const values = sql`select ${`it's "quoted" \\ back\\slashed, {braced}, ünïcødé ✓\nnew line`}::text as t,
+        // Only text, numbers and null: the statement goes out whole where nothing is prepared, the server typing them.
+        const textual = sql`select ${`it's "quoted" \\ back\\slashed, {braced}, ünïcødé ✓\nnew line`}::text as t,
           ${'{"a": "x\\"y", "n": [1, 2.5, null]}'}::jsonb as j, ${42}::int as i, ${"12.50"}::numeric as n,
           ${0.1}::float8 as f, ${"2026-12-04T18:00:00.123Z"}::timestamptz as ts, ${'{a,"b\\"c","{d}",NULL}'}::text[] as arr,
-          ${"0b9c6c0e-6f5a-4c1e-9c1e-2b7d3c4e5f60"}::uuid as u, ${null}::text as nothing, ${"-9007199254740993"}::int8 as big,
-          ${true}::bool as b, ${Buffer.from([0, 92, 255])}::bytea as bytes`;
-        const readIn = (poolMode: Db.PoolMode) =>
-          asOwner(organizationId)(TenantTx.use((db) => db.execute(values))).pipe(
-            Effect.provide(
-              TenantDb.layerWithKey(contextKey).pipe(Layer.provide(Db.layerFromUrl(appUrl, { poolMode }))),
-            ),
-          );
-        const prepared = yield* readIn("direct");
-        const unnamed = yield* readIn("transaction");
-        assert.deepStrictEqual([...unnamed], [...prepared]);
-        const [row] = prepared;
-        assert.strictEqual(row?.t, `it's "quoted" \\ back\\slashed, {braced}, ünïcødé ✓\nnew line`);
-        assert.deepStrictEqual(row?.arr, ["a", 'b"c', "{d}", null]);
-        assert.strictEqual(row?.big, "-9007199254740993");
-      }),
+          ${"0b9c6c0e-6f5a-4c1e-9c1e-2b7d3c4e5f60"}::uuid as u, ${null}::text as nothing, ${"-9007199254740993"}::int8 as big`;
+        // A boolean and a buffer: postgres.js asks for the parameters' types first, as it always did.
+        const typed = sql`select ${true}::bool as b, ${Buffer.from([0, 92, 255])}::bytea as bytes, ${"x"}::text as t`;
+        const read = (statement: typeof textual) =>
+          asOwner(organizationId)(TenantTx.use((db) => db.execute(statement)));
+        const direct = TenantDb.layerWithKey(contextKey).pipe(Layer.provide(Db.layerFromUrl(appUrl)));
+        const { proxy, tenant: unnamed } = yield* throughProxy(undefined, { poolMode: "transaction" });
+        const inBoth = (statement: typeof textual) =>
+          Effect.gen(function* () {
+            const prepared = yield* Effect.provide(read(statement), direct);
+            const { rows, flights } = yield* Effect.gen(function* () {
+              yield* read(statement); // the pool's connection opens on the first
+              proxy.reset();
+              const rows = yield* read(statement);
+              return { rows, flights: proxy.flights() };
+            }).pipe(Effect.provide(unnamed));
+            assert.deepStrictEqual([...rows], [...prepared]);
+            return { row: prepared[0], flights };
+          });
+        const text = yield* inBoth(textual);
+        assert.strictEqual(text.row?.t, `it's "quoted" \\ back\\slashed, {braced}, ünïcødé ✓\nnew line`);
+        assert.deepStrictEqual(text.row?.arr, ["a", 'b"c', "{d}", null]);
+        assert.strictEqual(text.row?.big, "-9007199254740993");
+        assert.strictEqual(text.flights, 2);
+        const other = yield* inBoth(typed);
+        assert.deepStrictEqual({ ...other.row }, { b: true, bytes: Buffer.from([0, 92, 255]), t: "x" });
+        assert.strictEqual(other.flights, 3);
+      }).pipe(Effect.scoped),
     );
 
     it.effect(
