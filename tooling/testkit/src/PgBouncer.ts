@@ -10,6 +10,10 @@ import { onFreePort, PortTaken } from "./internal/ports.ts";
 /** A PgBouncer in transaction mode in front of a test PostgreSQL. */
 export interface PgBouncer {
   readonly port: number;
+  /** The bouncer's process. */
+  readonly pid: number;
+  /** Its directory (config, user list, log, pid file): removed when it stops, or when the run is interrupted. */
+  readonly dir: string;
   /** The same user, password and database as `databaseUrl`, through the bouncer. */
   readonly urlFor: (databaseUrl: string) => string;
   /** The bouncer's admin console (the virtual `pgbouncer` database), as the upstream superuser. */
@@ -233,5 +237,5 @@ const launchOn = async (
   const urlFor = (databaseUrl: string) => throughBouncer(databaseUrl, port);
   const adminConsole = new URL(urlFor(options.upstreamAdminUrl));
   adminConsole.pathname = "/pgbouncer";
-  return { port, urlFor, adminConsoleUrl: adminConsole.toString(), stop };
+  return { port, pid: child.pid ?? 0, dir, urlFor, adminConsoleUrl: adminConsole.toString(), stop };
 };
