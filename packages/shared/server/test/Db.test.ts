@@ -9,6 +9,10 @@ import * as TenantDb from "../src/TenantDb.ts";
 import * as TenantTx from "../src/TenantTx.ts";
 import { MigratedDatabase, runtime } from "./internal/layers.ts";
 
+/** A pool of one connection to `url`, as `Db` builds it, closed with the test's scope. */
+const poolOf = (url: string) =>
+  Effect.flatMap(Layer.build(Db.layerFromUrl(url, { poolMax: 1 })), (context) => Effect.provide(Db.Db, context));
+
 describe("Db", () => {
   it.layer(runtime())((it) => {
     it.effect("reads its settings from Config; the timeouts go with each unit of work, never at connection start", () =>
@@ -127,8 +131,7 @@ describe("Db", () => {
                 process.off("unhandledRejection", record);
               }),
           );
-          const context = yield* Layer.build(Db.layerFromUrl(appUrl, { poolMax: 1 }));
-          const db = yield* Effect.provide(Db.Db, context);
+          const db = yield* poolOf(appUrl);
           const answer = () =>
             db.sql.unsafe<Array<{ one: number }>>("select 1 as one").then(
               (rows) => rows[0]?.one,
@@ -145,9 +148,7 @@ describe("Db", () => {
     // Without the catalog query (postgres.js `fetch_types: false`) Drizzle parses arrays itself and drops backslashes.
     it.effect("array columns go through the pool's Drizzle both ways, backslashes and quotes included", () =>
       Effect.gen(function* () {
-        const { adminUrl } = yield* MigratedDatabase;
-        const context = yield* Layer.build(Db.layerFromUrl(adminUrl, { poolMax: 1 }));
-        const { db } = yield* Effect.provide(Db.Db, context);
+        const { db } = yield* poolOf((yield* MigratedDatabase).adminUrl);
         const tagged = pgTable("db_test_tagged", {
           id: integer("id").primaryKey(),
           tags: text("tags").array().notNull(),
@@ -170,9 +171,7 @@ describe("Db", () => {
     // reads the unquoted NULL PostgreSQL writes for a null element as null. A text "NULL" comes quoted: text.
     it.effect("a null element of an array reads back as null, the text NULL as text", () =>
       Effect.gen(function* () {
-        const { adminUrl } = yield* MigratedDatabase;
-        const context = yield* Layer.build(Db.layerFromUrl(adminUrl, { poolMax: 1 }));
-        const { db } = yield* Effect.provide(Db.Db, context);
+        const { db } = yield* poolOf((yield* MigratedDatabase).adminUrl);
         const rows = yield* Effect.promise(() =>
           db.execute(
             sql.raw(
