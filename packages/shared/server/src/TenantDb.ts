@@ -145,27 +145,21 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
     const replyTimeoutMs = Db.replyTimeoutMs(options);
     const prepare = options.poolMode === "direct";
     /**
-     * One of the runtime's own statements as it is sent. Where nothing is prepared (a transaction pooler), postgres.js
-     * asks the server for an unnamed statement's parameter types before it binds the values: a round trip of its
-     * own, which holds back everything written behind it. There the values go as literals (undefined: a value no
-     * literal may carry); named statements keep their parameters.
+     * BEGIN's companions for a unit under `claims`: the prelude, its check, the deadlines. Undefined: on Citus, a
+     * ticket `SET LOCAL` cannot carry as a literal.
      */
-    const ownStatement = (
-      statement: string,
-      values: Array<string>,
-    ): readonly [statement: string | undefined, parameters: Array<string>] =>
-      prepare ? [statement, values] : [TenantContext.withLiterals(statement, values), NO_PARAMETERS];
-
-    /** BEGIN's companions for a unit under `claims`: the prelude, its check, the deadlines. Undefined: not quotable. */
     const unitOptions = (onCitus: boolean, claims: ContextTicket.Claims, check: Check): RunOptions | undefined => {
       const ticket = sign(claims);
       const citusContext = onCitus ? TenantContext.citusContextSql(ticket) : undefined;
       if (onCitus && citusContext === undefined) return undefined;
-      const [statement, parameters] = ownStatement(check.prelude, preludeParameters(ticket, settings));
-      if (statement === undefined) return undefined;
-      // Without parameters postgres.js sends it as a simple query: where nothing is prepared, one message less.
+      const parameters = preludeParameters(ticket, settings);
+      // Sent as every statement of the unit is (internal/transaction.ts, `dispatch`): unnamed behind a transaction
+      // pooler, whole, without asking for its parameters' types first.
       const prelude = (reserved: postgres.ReservedSql): postgres.PendingQuery<postgres.Row[]> =>
-        reserved.unsafe(statement, parameters, { prepare });
+        reserved.unsafe(check.prelude, parameters, {
+          prepare,
+          describeParameters: prepare,
+        } as postgres.UnsafeQueryOptions);
       return {
         prelude: (reserved) =>
           citusContext === undefined
@@ -201,9 +195,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
           const roleTook = (rows: ReadonlyArray<Record<string, unknown>>) =>
             (rows[0]?.role ?? undefined) === next.role ? undefined : new TenantContextMissing({ detail: KEY_MISMATCH });
           if (literal === undefined) {
-            const [statement, parameters] = ownStatement(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed]);
-            if (statement === undefined) return Effect.fail(UNQUOTABLE());
-            expect(statement, parameters, roleTook);
+            expect(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed], roleTook);
           } else {
             expect(literal, NO_PARAMETERS, () => undefined);
             expect(CURRENT_ROLE_SQL, NO_PARAMETERS, roleTook);

@@ -259,12 +259,12 @@ describe("TenantDb.withOrg", () => {
               const result = yield* unit;
               return { result, flights: proxy.flights() };
             }).pipe(Effect.provide(tenant));
-          // The context goes as literals and the read's values as text the server types (postgres.js would ask for
-          // their types first, a round trip): BEGIN, the context and the read; then COMMIT.
+          // The context's values and the read's go as text the server types (postgres.js would ask for their types
+          // first, a round trip each): BEGIN, the context and the read; then COMMIT.
           const one = yield* flightsOf(read);
           assert.deepStrictEqual(one.result, []);
           assert.strictEqual(one.flights, 2);
-          // No parameters in the reads: the re-sign, as a literal, goes with the second one.
+          // The re-sign's values are typed by the server too: it goes with the second read.
           const two = yield* flightsOf(resigned);
           assert.deepStrictEqual(two.result, [null, "admin"]);
           assert.strictEqual(two.flights, 3);

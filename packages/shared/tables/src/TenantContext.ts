@@ -80,18 +80,3 @@ export const citusContextSql = (ticket: string): string | undefined => {
   const quoted = literal(ticket);
   return quoted === undefined ? undefined : `SET LOCAL ${SETTING} TO ${quoted}`;
 };
-
-/**
- * `statement` (the runtime's own, whose only `$` are its placeholders) with its placeholders written as literals,
- * or undefined when a value may not be one.
- */
-export const withLiterals = (statement: string, values: ReadonlyArray<string>): string | undefined => {
-  const quoted = values.map(literal);
-  let complete = !quoted.includes(undefined);
-  const written = statement.replace(/\$(\d+)/g, (placeholder, index: string) => {
-    const value = quoted[Number(index) - 1];
-    if (value === undefined) complete = false;
-    return value ?? placeholder;
-  });
-  return complete ? written : undefined;
-};
