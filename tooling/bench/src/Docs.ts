@@ -442,7 +442,7 @@ const explainMisses = (report: Bench.Report, missed: ReadonlyArray<Targets.Targe
       "",
       ...pool.map((target) => `- ${missLine(target)}`),
       "",
-      "In `transaction` mode the runtime prepares no named statement (`tooling/bench/test/Protocol.test.ts`): PostgreSQL parses and plans the prelude and the statement on every execution, where `direct` binds the plans its connection already holds. A unit takes the same two round trips in both modes (`packages/shared/server/test/TenantDb.test.ts`): the runtime writes its prelude with literals in this mode, and sends a statement whose values are all text, numbers or null whole, the server typing its parameters, where postgres.js would first ask for their types (the project's postgres.js patch). So what is left is the parsing and planning.",
+      "In `transaction` mode the runtime prepares no named statement (`tooling/bench/test/Protocol.test.ts`): PostgreSQL parses and plans the prelude and the statement on every execution, where `direct` binds the plans its connection already holds. A unit takes the same two round trips in both modes (`packages/shared/server/test/TenantDb.test.ts`): the runtime sends its prelude, and any statement whose values are all text, numbers or null, whole, the server typing their parameters, where postgres.js would first ask for their types (the project's postgres.js patch). So what is left is the parsing and planning.",
       "",
     );
   }

@@ -53,9 +53,9 @@ export const ratios: ReadonlyArray<Results.RatioSpec> = [
 /**
  * What the protocol costs. An unnamed statement is parsed and planned on every execution; a named one, once per
  * connection. The round trips are the same in both modes: two for a one-statement unit (`TenantDb.test.ts` counts
- * them), because the runtime writes its prelude with literals where nothing is prepared and sends a statement
- * whose values are text, numbers or null with Parse, Bind and Execute together (postgres.js, unpatched, would ask
- * for the parameters' types first: a round trip of its own that held back everything behind it). So the ratio is
+ * them), because where nothing is prepared the runtime sends its prelude, and any statement whose values are text,
+ * numbers or null, with Parse, Bind and Execute together (postgres.js, unpatched, would ask for the parameters'
+ * types first: a round trip of its own that held back everything behind it). So the ratio is
  * what re-planning costs: 0.79–0.87 measured in one run beside the unpatched protocol's 0.67–0.78 (reflection log,
  * 2026-12-04). 0.7 keeps the run-to-run spread (up to 0.09 on this machine) clear of the bound; a lower figure means
  * transaction mode costs more than re-planning explains.
