@@ -58,7 +58,11 @@ export const schedule = (variants: number, rounds: number): ReadonlyArray<Readon
     Array.from({ length: variants }, (_, position) => (round + position) % variants),
   );
 
-/** Runs `run` from `clients` concurrent loops until `durationMs` has passed; in-flight operations finish. */
+/**
+ * Runs `run` from `clients` concurrent loops until `durationMs` has passed; in-flight operations finish. Every
+ * client runs at least once: a loop that starts after the deadline (the process was held up) would leave the slice
+ * with no operation to measure.
+ */
 export const runSlice = async (
   run: (client: number) => Promise<unknown>,
   clients: number,
@@ -69,11 +73,11 @@ export const runSlice = async (
   const start = performance.now();
   const deadline = start + durationMs;
   const loop = async (client: number) => {
-    while (performance.now() < deadline) {
+    do {
       const began = performance.now();
       await run(client);
       latenciesMs.push(performance.now() - began);
-    }
+    } while (performance.now() < deadline);
   };
   await Promise.all(Array.from({ length: clients }, (_, client) => loop(client)));
   const elapsedMs = performance.now() - start;

@@ -42,6 +42,19 @@ describe("Interleave", () => {
     assert.isAtLeast(slice.cpuMicros, 0);
   });
 
+  it("runSlice runs every client once even when the slice starts past its deadline (a process held up)", async () => {
+    const runs: Array<number> = [];
+    const slice = await Interleave.runSlice(
+      async (client) => {
+        runs.push(client);
+      },
+      3,
+      0,
+    );
+    assert.deepStrictEqual(runs.sort(), [0, 1, 2]);
+    assert.strictEqual(slice.operations, 3);
+  });
+
   it.effect("measure warms up, then interleaves variants round by round", () =>
     Effect.gen(function* () {
       const log: Array<string> = [];
