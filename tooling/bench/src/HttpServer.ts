@@ -77,7 +77,7 @@ const listLive = (explicitFilter: boolean) => {
   return HttpApiBuilder.group(ListApi, "documents", (handlers) =>
     handlers.handle("list", ({ urlParams }) =>
       RequestTenant.run(
-        Effect.flatMap(TenantTx.currentTenant, (organizationId) => list(urlParams, { organizationId })),
+        Effect.flatMap(TenantTx.currentTenant, (organizationId) => list.last(urlParams, { organizationId })),
       ),
     ),
   );

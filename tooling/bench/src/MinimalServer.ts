@@ -14,7 +14,8 @@ import { ContextRejected, inTenantTransaction } from "./internal/tenantTransacti
  * compared with. The same work per request: the HS256 token (same secret and claims), then one tenant
  * transaction with the runtime's protocol and apps/server's statements: BEGIN, `TenantDb.PRELUDE_SQL` (a ticket
  * for the token's user, no role) and the caller's membership pipelined; the ticket re-signed with that role and
- * the page pipelined (the re-sign checked before COMMIT, as the runtime does); the closing message. Drizzle only renders the statements' text, once.
+ * the page and the closing message with COMMIT pipelined (the re-sign's check read with them, as the runtime's
+ * `TenantTx.useLast` does). Drizzle only renders the statements' text, once.
  */
 export const VARIANT = "minimal";
 
@@ -118,7 +119,7 @@ export const handler = (options: Options, sql: postgres.Sql) => {
         sql,
         sign,
         organizationId,
-        async (tx) => {
+        async (tx, commit) => {
           const [membership] = await tx.unsafe<Array<{ role: string }>>(MEMBERSHIP, [userId, 1], { prepare: true });
           if (membership === undefined) throw new Refused(401, "not a member of this organization");
           const renewed = sign({ organizationId, userId, role: membership.role });
@@ -130,6 +131,11 @@ export const handler = (options: Options, sql: postgres.Sql) => {
             after === undefined
               ? tx.unsafe<Array<DocumentRow>>(FIRST_PAGE, [limit + 1], { prepare: true })
               : tx.unsafe<Array<DocumentRow>>(NEXT_PAGE, [after, limit + 1], { prepare: true });
+          // Both sent now (awaiting would send them a microtask later), then the closing message and COMMIT behind
+          // the page, as apps/server's list routes do (`TenantTx.useLast`).
+          assumed.execute();
+          page.execute();
+          commit();
           const [[took], rows] = await Promise.all([assumed, page]);
           if (took?.role !== membership.role) throw new ContextRejected(organizationId);
           return rows;

@@ -92,7 +92,7 @@ export const ApiKeysLive = HttpApiBuilder.group(Api, "apiKeys", (handlers) =>
       RequestTenant.run(
         Effect.gen(function* () {
           yield* RequestTenant.requireRole("admin", "list API keys");
-          return yield* listKeys(urlParams);
+          return yield* listKeys.last(urlParams);
         }),
       ),
     )

@@ -17,5 +17,5 @@ const listEvents = Pagination.listing((db, after) =>
 );
 
 export const AuditEventsLive = HttpApiBuilder.group(Api, "auditEvents", (handlers) =>
-  handlers.handle("list", ({ urlParams }) => RequestTenant.run(listEvents(urlParams))),
+  handlers.handle("list", ({ urlParams }) => RequestTenant.run(listEvents.last(urlParams))),
 );

@@ -50,7 +50,7 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDocument(path.id);
-          return yield* listDiscussions(urlParams, { documentId: path.id });
+          return yield* listDiscussions.last(urlParams, { documentId: path.id });
         }),
       ),
     )
@@ -76,7 +76,7 @@ export const DiscussionsLive = HttpApiBuilder.group(Api, "discussions", (handler
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDiscussion(path.id, path.discussionId);
-          return yield* listComments(urlParams, { discussionId: path.discussionId });
+          return yield* listComments.last(urlParams, { discussionId: path.discussionId });
         }),
       ),
     )

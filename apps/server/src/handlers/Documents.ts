@@ -39,7 +39,7 @@ const listVersions = Pagination.listing(["documentId"], (db, after, placeholders
 
 export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) => RequestTenant.run(listDocuments(urlParams)))
+    .handle("list", ({ urlParams }) => RequestTenant.run(listDocuments.last(urlParams)))
     .handle("create", ({ payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
@@ -99,7 +99,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
       RequestTenant.run(
         Effect.gen(function* () {
           yield* findDocument(path.id);
-          return yield* listVersions(urlParams, { documentId: path.id });
+          return yield* listVersions.last(urlParams, { documentId: path.id });
         }),
       ),
     )

@@ -98,7 +98,7 @@ export const InvitationsLive = HttpApiBuilder.group(Api, "invitations", (handler
       RequestTenant.run(
         Effect.gen(function* () {
           yield* RequestTenant.requireRole("admin", "see invitations");
-          const page = yield* listInvitations(urlParams);
+          const page = yield* listInvitations.last(urlParams);
           return { items: page.items.map((row) => shown(row)), nextCursor: page.nextCursor };
         }),
       ),

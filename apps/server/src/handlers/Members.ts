@@ -62,7 +62,7 @@ const listMembers = Pagination.listing((db, after) =>
 
 export const MembersLive = HttpApiBuilder.group(Api, "members", (handlers) =>
   handlers
-    .handle("list", ({ urlParams }) => RequestTenant.run(listMembers(urlParams)))
+    .handle("list", ({ urlParams }) => RequestTenant.run(listMembers.last(urlParams)))
     .handle("update", ({ path, payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {

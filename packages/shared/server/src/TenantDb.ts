@@ -212,14 +212,18 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
       claims: ContextTicket.Claims,
       check: Check,
       tag: Context.Tag<I, S>,
-      service: (db: Db.Drizzle, resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>) => S,
+      service: (
+        db: Db.Drizzle,
+        resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>,
+        last: Transaction["last"],
+      ) => S,
       effect: Effect.Effect<A, E, R>,
     ): Effect.Effect<A, E | DbError, Exclude<R, I>> =>
       Effect.flatMap(engine, (found) => {
         const onCitus = found === "citus";
         const options = unitOptions(onCitus, claims, check);
         if (options === undefined) return Effect.fail(UNQUOTABLE());
-        return run(sql, options, tag, (db, expect) => service(db, resigner(onCitus, expect)), effect);
+        return run(sql, options, tag, (db, expect, last) => service(db, resigner(onCitus, expect), last), effect);
       });
 
     return {
@@ -241,7 +245,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
               { organizationId: org, userId, role },
               { prelude: PRELUDE_SQL, column: "org", value: org },
               TenantTx,
-              (db, resign) => {
+              (db, resign, last) => {
                 // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports
                 // it too, so a nested unit asking for the old role does not join a transaction that acts as another.
                 let current = role;
@@ -252,6 +256,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                     return current;
                   },
                   db,
+                  last,
                   assumeRole: (next) =>
                     Effect.flatMap(parseRole(next), (checked) =>
                       Effect.as(

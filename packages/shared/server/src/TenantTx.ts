@@ -16,6 +16,11 @@ export interface TenantTxShape {
   /** Drizzle bound to the transaction's connection. */
   readonly db: Drizzle;
   /**
+   * Calls `send` and writes COMMIT (with the session cleanup) right behind the first statement it sends at once:
+   * the unit ends in that statement's round trip. What `useLast` builds on.
+   */
+  readonly last: <A>(send: () => A) => A;
+  /**
    * Re-signs the context with `role` (same organization and user) for the rest of the transaction: how a unit
    * that first reads the caller's membership goes on as the role it found. Fails on a role no context may carry.
    * The role holds until the transaction ends, also after the effect given to `asRole`.
@@ -34,6 +39,30 @@ export const use = <A>(
   f: (db: Drizzle, organizationId: SharedEntityIds.OrganizationId) => PromiseLike<A>,
 ): Effect.Effect<A, DbError, TenantTx> =>
   Effect.flatMap(TenantTx, (tx) => Effect.tryPromise({ try: () => f(tx.db, tx.organizationId), catch: fromCause }));
+
+/**
+ * `use` for the unit's last statement: COMMIT, with the session cleanup, is written right behind it, so the unit
+ * ends in that statement's round trip instead of one more. The unit commits with it: a failure after it no longer
+ * rolls it back, and a statement after it fails (the transaction has ended). A failed statement still rolls back;
+ * a context the database refused (the prelude's check, a re-sign) still fails the unit, its statements having seen
+ * and changed nothing.
+ */
+export const useLast = <A>(
+  f: (db: Drizzle, organizationId: SharedEntityIds.OrganizationId) => PromiseLike<A>,
+): Effect.Effect<A, DbError, TenantTx> =>
+  Effect.flatMap(TenantTx, (tx) =>
+    Effect.tryPromise({
+      // `then` is called inside `last`: a Drizzle query is sent when it is awaited.
+      try: () =>
+        tx.last(
+          () =>
+            new Promise<A>((resolve, reject) => {
+              f(tx.db, tx.organizationId).then(resolve, reject);
+            }),
+        ),
+      catch: fromCause,
+    }),
+  );
 
 /** The organization of the current tenant transaction. */
 export const currentTenant: Effect.Effect<SharedEntityIds.OrganizationId, never, TenantTx> = Effect.map(

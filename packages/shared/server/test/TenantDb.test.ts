@@ -20,6 +20,16 @@ const currentRole = TenantTx.use((db) => db.execute(sql`select beep.current_role
   Effect.map((rows) => rows[0]?.role),
 );
 
+/** A unit's last statement (`TenantTx.useLast`): a document with `title`, COMMIT written behind it. */
+const insertLast = (title: string) =>
+  TenantTx.useLast((db, organizationId) =>
+    db.insert(document).values({ title, organizationId }).returning({ id: document.id }),
+  );
+
+const lastRole = TenantTx.useLast((db) => db.execute(sql`select beep.current_role() as role`)).pipe(
+  Effect.map((rows) => rows[0]?.role),
+);
+
 /** As apps/server does: a unit that starts with no role, reads, then acts as the role it found (admin here). */
 const readResignRead = (organizationId: string) =>
   TenantDb.withContext({ organizationId })(Effect.zip(currentRole, TenantTx.asRole("admin")(currentRole)));
@@ -41,6 +51,46 @@ describe("TenantDb.withOrg", () => {
           rows.map((row) => [row.title, row.organizationId]),
           [["commit-me", organizationId]],
         );
+      }),
+    );
+
+    it.effect(
+      "useLast: the unit commits with its last statement; a failure after it no longer rolls it back, a statement after it is refused",
+      () =>
+        Effect.gen(function* () {
+          const { organizationId } = yield* Organizations.create({ name: "Last", owner: owner("last") });
+          const pid = yield* asOwner(organizationId)(backendPid);
+          const failedAfter = yield* Effect.exit(
+            asOwner(organizationId)(Effect.zipRight(insertLast("last-then-fail"), Effect.fail("after" as const))),
+          );
+          assert.deepStrictEqual(failedAfter, Exit.fail("after"));
+          const statementAfter = yield* Effect.flip(
+            asOwner(organizationId)(Effect.zipRight(insertLast("last-then-read"), TenantQuery.select(document))),
+          );
+          assert.strictEqual(statementAfter._tag, "TenantContextMissing");
+          assert.strictEqual(yield* countDocuments("last-then-fail"), 1);
+          assert.strictEqual(yield* countDocuments("last-then-read"), 1);
+          // The same connection, clean: the closing message written behind the statement ran.
+          assert.deepStrictEqual(yield* poolState, { pid, setting: "" });
+        }),
+    );
+
+    it.effect("useLast: a failed last statement rolls the whole unit back, and the connection serves the next", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "LastFails", owner: owner("last-fails") });
+        const pid = yield* asOwner(organizationId)(backendPid);
+        const failed = yield* Effect.flip(
+          asOwner(organizationId)(
+            Effect.zipRight(
+              TenantQuery.insert(document, { title: "before-a-failed-last" }),
+              TenantTx.useLast((db) => db.execute(sql`select 1 / 0`)),
+            ),
+          ),
+        );
+        assert.strictEqual(failed._tag, "QueryFailed");
+        assert.strictEqual(yield* countDocuments("before-a-failed-last"), 0);
+        assert.strictEqual(yield* asOwner(organizationId)(backendPid), pid);
+        assert.deepStrictEqual(yield* poolState, { pid, setting: "" });
       }),
     );
 
@@ -204,6 +254,27 @@ describe("TenantDb.withOrg", () => {
           // BEGIN, the context and the first read; then the re-sign and the second read; then COMMIT.
           assert.strictEqual(flights, 3);
         }).pipe(Effect.scoped),
+    );
+
+    it.effect("useLast: read, re-sign and a last read take two round trips: COMMIT goes behind the last", () =>
+      Effect.gen(function* () {
+        const { organizationId } = yield* Organizations.create({ name: "ResignLast", owner: owner("resign-last") });
+        const unit = TenantDb.withContext({ organizationId })(
+          Effect.zip(currentRole, TenantTx.asRole("admin")(lastRole)),
+        );
+        for (const poolMode of ["direct", "transaction"] as const) {
+          const { proxy, tenant } = yield* throughProxy(undefined, { poolMode });
+          const { roles, flights } = yield* Effect.gen(function* () {
+            yield* unit; // the pool's connection opens on the first
+            proxy.reset();
+            const roles = yield* unit;
+            return { roles, flights: proxy.flights() };
+          }).pipe(Effect.provide(tenant));
+          assert.deepStrictEqual(roles, [null, "admin"], poolMode);
+          // BEGIN, the context and the first read; then the re-sign, the last read, the cleanup and COMMIT.
+          assert.strictEqual(flights, 2, poolMode);
+        }
+      }).pipe(Effect.scoped),
     );
 
     it.effect("where nothing is prepared, values read back as they do where statements are prepared", () =>

@@ -42,25 +42,35 @@ export const inTenantTransaction = async <R>(
   sql: postgres.Sql,
   sign: Signer,
   organizationId: string,
-  // One statement, or several sent one after the other: the first goes out with BEGIN and the prelude.
-  statement: (tx: postgres.Sql) => PromiseLike<R>,
+  // One statement, or several sent one after the other: the first goes out with BEGIN and the prelude. `commit`
+  // writes the closing message at once, behind the queries the statement has executed (as `TenantTx.useLast`
+  // does); a query only awaited goes out a microtask later, so execute it first.
+  statement: (tx: postgres.Sql, commit: () => void) => PromiseLike<R>,
   options: TenantTransactionOptions = {},
 ): Promise<R> => {
   const ticket = sign({ organizationId, ...(options.claims ?? { role: ROLE }) });
   const tx = await sql.reserve();
   let closed = false;
+  let written: Promise<postgres.RowList<postgres.Row[]>> | undefined;
+  const commit = () => {
+    written ??= tx.unsafe(CLOSING.commit).simple().execute();
+    written.catch(() => {});
+  };
+  // Not executed (nor given a handler) here: awaited after the statement's own query, it goes out behind it.
+  const inBatch = options.commitInBatch === true ? tx.unsafe(CLOSING.commit).simple() : undefined;
   try {
     // Written in this order, without waiting on each other: postgres.js pipelines them on the connection.
-    const [, context, result, batchedClosing] = await Promise.all([
+    const [, context, result] = await Promise.all([
       // postgres.js sends a query once it is executed or awaited: these two go before what `statement` awaits.
       tx.unsafe("begin").execute(),
       tx.unsafe(TenantDb.PRELUDE_SQL, TenantDb.preludeParameters(ticket, SETTINGS), { prepare: true }).execute(),
-      statement(tx),
-      options.commitInBatch === true ? tx.unsafe(CLOSING.commit).simple() : undefined,
+      statement(tx, commit),
+      inBatch,
     ]);
-    if (options.commitInBatch === true) closed = true;
+    const batched = written ?? inBatch;
+    if (batched !== undefined) closed = true;
     if (context?.[0]?.org !== organizationId) throw new ContextRejected(organizationId);
-    const closing = closed ? batchedClosing : await tx.unsafe(CLOSING.commit).simple();
+    const closing = batched !== undefined ? await batched : await tx.unsafe(CLOSING.commit).simple();
     closed = true;
     // The runtime closes such a connection; the bench's statements never leave any, so it is an error here.
     if (hasResidue(closing)) throw new Error("the unit of work left session state the cleanup cannot undo");

@@ -64,8 +64,6 @@ export class Transaction {
   private stalled = false;
   /** Statements sent and not yet answered; one deadline covers them all, renewed by every answer. */
   private pending = 0;
-  /** Statements of the unit sent so far (the prelude's not counted). */
-  private sent = 0;
   private deadline: ReturnType<typeof setTimeout> | undefined;
   /** Rejects when the unit stalls, so that every statement still waiting fails, whatever the driver does. */
   private readonly stall: Promise<never>;
@@ -160,6 +158,13 @@ export class Transaction {
   ): PromiseLike<postgres.RowList<postgres.Row[]>> =>
     this.dispatch(statement, parameters, {}, false) as PromiseLike<postgres.RowList<postgres.Row[]>>;
 
+  /** The next statement sent carries the closing message and COMMIT right behind it (`last`). */
+  private commitBehindNext = false;
+  /** The closing message and COMMIT written behind a unit's last statement, not yet read. */
+  private committing: Promise<unknown> | undefined;
+  /** COMMIT has been written: a statement sent now would run after it, outside the transaction. */
+  private commitWritten = false;
+
   /** Answers of the runtime's own statements still to be checked before COMMIT (`expect`). */
   private readonly expected: Array<Promise<DbError | undefined>> = [];
 
@@ -197,10 +202,16 @@ export class Transaction {
         new TenantContextMissing({ detail: "the transaction has ended; run this inside its unit of work" }),
       );
     }
+    if (this.commitWritten) {
+      return rejected(
+        new TenantContextMissing({
+          detail: "the unit has committed (its last statement was sent); nothing may follow",
+        }),
+      );
+    }
     if (!this.alive()) return rejected(new DatabaseUnavailable({ detail: "the connection was lost" }));
     const refusal = guard ? this.refuse(statement) : undefined;
     if (refusal !== undefined) return rejected(refusal);
-    this.sent++;
     // Every statement the same way: extended protocol, named where the pool keeps its connections. postgres.js
     // would send one without parameters as a simple query, which the server plans on every call. Unnamed (behind a
     // transaction pooler), a statement whose values are all text, numbers or null goes out whole, the server typing
@@ -217,7 +228,26 @@ export class Transaction {
         } as postgres.UnsafeQueryOptions,
       ),
     );
+    if (this.commitBehindNext) {
+      this.commitBehindNext = false;
+      this.commitWritten = true;
+      this.committing = this.close("commit");
+      this.committing.catch(() => {});
+    }
     return new Reply(query, this.stall);
+  }
+
+  /**
+   * Calls `send`, and writes the closing message and COMMIT right behind the first statement it sends at once:
+   * the unit ends in that statement's round trip. `finish` then reads that COMMIT instead of writing one.
+   */
+  last<A>(send: () => A): A {
+    if (this.state === "open" && !this.commitWritten) this.commitBehindNext = true;
+    try {
+      return send();
+    } finally {
+      this.commitBehindNext = false;
+    }
   }
 
   /**
@@ -227,6 +257,18 @@ export class Transaction {
   async finish(command: "commit" | "rollback"): Promise<DbError | undefined> {
     const deadlineMs = this.replyTimeoutMs;
     if (this.state === "ended") return undefined;
+    const committing = this.committing;
+    if (committing !== undefined) {
+      this.committing = undefined;
+      // Written behind the last statement: it committed unless that statement failed (the transaction was aborted,
+      // so the closing message failed too); only then is there something to roll back.
+      const failure = await committing.then(
+        () => undefined,
+        (cause: unknown) => fromCause(cause),
+      );
+      const aborted = failure !== undefined && !this.stalled && !isConnectionLoss(failure);
+      if (command === "commit" || !aborted) return this.closed("commit", committing);
+    }
     if (this.state === "lost" || !this.alive()) {
       // A connection error the server itself reported (Citus: a worker it could not reach) leaves the socket open:
       // closed here, or its slot would never return to the pool.
@@ -272,25 +314,24 @@ export class Transaction {
    * Fails with the prelude's refusal first: it explains whatever the statement saw.
    */
   async one<A>(statement: (db: Drizzle) => PromiseLike<A>, verify: RunOptions["verify"]): Promise<A> {
-    const before = this.sent;
     // `then` is called here, synchronously: a Drizzle query is sent when it is awaited.
-    const result = new Promise<A>((resolve, reject) => {
-      statement(this.db).then(resolve, reject);
-    });
-    const batched = this.sent > before && this.state === "open" ? this.close("commit") : undefined;
-    batched?.catch(() => {});
+    const result = this.last(
+      () =>
+        new Promise<A>((resolve, reject) => {
+          statement(this.db).then(resolve, reject);
+        }),
+    );
     const outcome = await result.then(
       (value) => ({ ok: true as const, value }),
       (cause: unknown) => ({ ok: false as const, error: fromCause(cause) }),
     );
     const refused = await this.prelude.then(verify, fromCause);
-    if (!outcome.ok || (refused !== undefined && batched === undefined)) {
-      // The COMMIT written behind a failed statement failed too (the transaction was aborted): roll back.
-      if (batched !== undefined) await batched.catch(() => undefined);
+    // A refused context with COMMIT not yet written: nothing is committed.
+    if (!outcome.ok || (refused !== undefined && this.committing === undefined)) {
       await this.finish("rollback");
       throw refused ?? (outcome.ok ? undefined : outcome.error);
     }
-    const failed = batched === undefined ? await this.finish("commit") : await this.closed("commit", batched);
+    const failed = await this.finish("commit");
     if (failed !== undefined) throw failed;
     if (refused !== undefined) throw refused;
     return outcome.value;
@@ -400,14 +441,18 @@ export const run = <A, E, R, I, S>(
   pool: postgres.Sql,
   options: RunOptions,
   tag: Context.Tag<I, S>,
-  service: (db: Drizzle, expect: Transaction["expect"]) => S,
+  service: (db: Drizzle, expect: Transaction["expect"], last: Transaction["last"]) => S,
   body: Effect.Effect<A, E, R>,
 ): Effect.Effect<A, E | DbError, Exclude<R, I>> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(open(pool, options), (transaction) =>
       Effect.withFiberRuntime<A, E | DbError>((fiber) => {
         const outer = fiber.getFiberRef(FiberRef.currentContext);
-        const inner = Context.add(outer, tag, service(transaction.db, transaction.expect));
+        const inner = Context.add(
+          outer,
+          tag,
+          service(transaction.db, transaction.expect, (send) => transaction.last(send)),
+        );
         // Settles the unit with the context as it was before it, whatever the body did.
         const end = (exit: Exit.Exit<A, E>) =>
           Effect.zipRight(

@@ -1,11 +1,10 @@
 import { citusCluster, layerOn, MigratedDatabase, layer as migratedLayer } from "@beep/db-admin/testing";
-import type { Testkit } from "@beep/testkit";
+import { RoundTripProxy, type Testkit } from "@beep/testkit";
 import { Effect, Layer } from "effect";
 import postgres from "postgres";
 import * as Db from "../../src/Db.ts";
 import * as SystemDb from "../../src/SystemDb.ts";
 import * as TenantDb from "../../src/TenantDb.ts";
-import * as RoundTripProxy from "./RoundTripProxy.ts";
 
 export { MigratedDatabase };
 

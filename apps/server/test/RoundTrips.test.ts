@@ -1,0 +1,52 @@
+import { MigratedDatabase, layer as migratedDatabase } from "@beep/db-admin/testing";
+import { RoundTripProxy } from "@beep/testkit";
+import { assert, describe, layer } from "@effect/vitest";
+import { Context, Effect, Layer } from "effect";
+import * as Server from "../src/Server.ts";
+import { call, signup } from "./support/Client.ts";
+import { serve } from "./support/TestServer.ts";
+
+class Trips extends Context.Tag("test/RoundTripProxy")<Trips, RoundTripProxy.RoundTripProxy>() {}
+
+/** The server with its runtime pool (one connection) through a proxy that counts round trips. */
+const throughProxy = Layer.unwrapScoped(
+  Effect.gen(function* () {
+    const db = yield* MigratedDatabase;
+    const url = new URL(db.appUrl);
+    const proxy = yield* Effect.acquireRelease(
+      Effect.promise(() => RoundTripProxy.start(Number(url.port), 5)),
+      (started) => Effect.promise(() => started.close()),
+    );
+    url.port = String(proxy.port);
+    return Layer.merge(
+      serve(Server.database(url.toString(), db.contextKey, { poolMax: 1 }), db.adminUrl),
+      Layer.succeed(Trips, proxy),
+    );
+  }),
+).pipe(Layer.provide(migratedDatabase));
+
+describe("round trips of a request", () => {
+  layer(throughProxy)((it) => {
+    it.effect(
+      "a person's list request reads the membership, then re-signs, reads the page and commits: two round trips",
+      () =>
+        Effect.gen(function* () {
+          const proxy = yield* Trips;
+          const { token } = yield* signup("Trips");
+          const created = yield* call("POST", "/v1/documents", { token, body: { title: "read as the member" } });
+          assert.strictEqual(created.status, 201);
+          const list = call("GET", "/v1/documents", { token });
+          assert.strictEqual((yield* list).status, 200);
+          proxy.reset();
+          const reply = yield* list;
+          // The page was read inside the transaction, as the caller's role: the document is there.
+          assert.deepStrictEqual(
+            reply.body.items.map((item: { title: string }) => item.title),
+            ["read as the member"],
+          );
+          // BEGIN, the context and the membership; then the re-sign, the page, the session cleanup and COMMIT.
+          assert.strictEqual(proxy.flights(), 2);
+        }),
+    );
+  });
+});
