@@ -1,5 +1,5 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
-import { TenantTx } from "@beep/shared-server";
+import { Prepared, TenantTx } from "@beep/shared-server";
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder";
 import { and, asc, eq, gt, max } from "drizzle-orm";
 import { Effect } from "effect";
@@ -13,9 +13,17 @@ const { document, documentVersion } = DocumentsTables;
 const DOCUMENT = DocumentsEntityIds.DocumentId.tableName;
 const VERSION = DocumentsEntityIds.DocumentVersionId.tableName;
 
-/** The document, if this organization has it; RLS hides every other organization's. */
-export const findDocument = (id: DocumentsEntityIds.DocumentId) =>
-  TenantTx.use((db) => db.select().from(document).where(eq(document.id, id)).limit(1)).pipe(
+// Built once: most document routes read the document first.
+const DOCUMENT_BY_ID = Prepared.make(["id"], (db, placeholders) =>
+  db.select().from(document).where(eq(document.id, placeholders.id)).limit(1),
+);
+
+/**
+ * The document, if this organization has it; RLS hides every other organization's. With `TenantTx.useLast` as
+ * `use`, the read is the unit's last statement (COMMIT goes behind it).
+ */
+export const findDocument = (id: DocumentsEntityIds.DocumentId, use: typeof TenantTx.use = TenantTx.use) =>
+  use(Prepared.run(DOCUMENT_BY_ID, { id })).pipe(
     Effect.flatMap((rows) => (rows[0] === undefined ? Effect.fail(notFound("document")) : Effect.succeed(rows[0]))),
   );
 
@@ -61,7 +69,7 @@ export const DocumentsLive = HttpApiBuilder.group(Api, "documents", (handlers) =
         }),
       ),
     )
-    .handle("get", ({ path }) => RequestTenant.run(findDocument(path.id)))
+    .handle("get", ({ path }) => RequestTenant.run(findDocument(path.id, TenantTx.useLast)))
     .handle("update", ({ path, payload }) =>
       RequestTenant.run(
         Effect.gen(function* () {
