@@ -16,10 +16,10 @@ export interface TenantTxShape {
   /** Drizzle bound to the transaction's connection. */
   readonly db: Drizzle;
   /**
-   * Calls `send` and writes COMMIT (with the session cleanup) right behind the first statement it sends at once:
+   * Runs `statement` and writes COMMIT (with the session cleanup) right behind the first query it sends at once:
    * the unit ends in that statement's round trip. What `useLast` builds on.
    */
-  readonly last: <A>(send: () => A) => A;
+  readonly last: <A>(statement: (db: Drizzle) => PromiseLike<A>) => Promise<A>;
   /**
    * Re-signs the context with `role` (same organization and user) for the rest of the transaction: how a unit
    * that first reads the caller's membership goes on as the role it found. Fails on a role no context may carry.
@@ -51,17 +51,7 @@ export const useLast = <A>(
   f: (db: Drizzle, organizationId: SharedEntityIds.OrganizationId) => PromiseLike<A>,
 ): Effect.Effect<A, DbError, TenantTx> =>
   Effect.flatMap(TenantTx, (tx) =>
-    Effect.tryPromise({
-      // `then` is called inside `last`: a Drizzle query is sent when it is awaited.
-      try: () =>
-        tx.last(
-          () =>
-            new Promise<A>((resolve, reject) => {
-              f(tx.db, tx.organizationId).then(resolve, reject);
-            }),
-        ),
-      catch: fromCause,
-    }),
+    Effect.tryPromise({ try: () => tx.last((db) => f(db, tx.organizationId)), catch: fromCause }),
   );
 
 /** The organization of the current tenant transaction. */

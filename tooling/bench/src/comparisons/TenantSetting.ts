@@ -116,15 +116,11 @@ export const variants = (pools: Pools, keys: Dataset.Keys): ReadonlyArray<Interl
       label: "experiment: the same in plain postgres.js with the cleanup and COMMIT in the same batch (one round trip)",
       run: () => {
         const args = oneTripPick();
-        return inTenantTransaction(
-          pools.app,
-          sign,
-          args.organizationId,
-          (tx) => Queries.run(tx, Queries.pointRead.rlsOnly, args),
-          {
-            commitInBatch: true,
-          },
-        );
+        return inTenantTransaction(pools.app, sign, args.organizationId, (tx, commit) => {
+          const read = Queries.run(tx, Queries.pointRead.rlsOnly, args).execute();
+          commit();
+          return read;
+        });
       },
     },
   ];

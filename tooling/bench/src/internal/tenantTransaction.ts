@@ -20,13 +20,6 @@ export class ContextRejected extends Error {
 }
 
 export interface TenantTransactionOptions {
-  /**
-   * Also write the closing message (cleanup and COMMIT) in the same batch, so a one-statement unit of work
-   * costs one round trip (an experiment, not what the runtime does); for a one-statement `statement` only. If the statement fails, the transaction is
-   * aborted, the closing message fails at its first command, and the ROLLBACK message that follows ends it, so
-   * nothing half-done is kept. Unlike the runtime, the ticket's check is read only after COMMIT.
-   */
-  readonly commitInBatch?: boolean;
   /** The ticket's claims besides the organization (default: `TenantRuntime.ROLE`, no user). */
   readonly claims?: Omit<ContextTicket.Claims, "organizationId">;
 }
@@ -43,8 +36,10 @@ export const inTenantTransaction = async <R>(
   sign: Signer,
   organizationId: string,
   // One statement, or several sent one after the other: the first goes out with BEGIN and the prelude. `commit`
-  // writes the closing message at once, behind the queries the statement has executed (as `TenantTx.useLast`
-  // does); a query only awaited goes out a microtask later, so execute it first.
+  // writes the closing message (cleanup and COMMIT) at once, behind the queries the statement has executed, as
+  // `TenantTx.useLast` does; a query only awaited goes out a microtask later, so execute it first. If a statement
+  // before it fails, the transaction is aborted, the closing message fails at its first command and the ROLLBACK
+  // that follows ends it; the ticket's check is then read only after COMMIT.
   statement: (tx: postgres.Sql, commit: () => void) => PromiseLike<R>,
   options: TenantTransactionOptions = {},
 ): Promise<R> => {
@@ -56,8 +51,6 @@ export const inTenantTransaction = async <R>(
     written ??= tx.unsafe(CLOSING.commit).simple().execute();
     written.catch(() => {});
   };
-  // Not executed (nor given a handler) here: awaited after the statement's own query, it goes out behind it.
-  const inBatch = options.commitInBatch === true ? tx.unsafe(CLOSING.commit).simple() : undefined;
   try {
     // Written in this order, without waiting on each other: postgres.js pipelines them on the connection.
     const [, context, result] = await Promise.all([
@@ -65,9 +58,8 @@ export const inTenantTransaction = async <R>(
       tx.unsafe("begin").execute(),
       tx.unsafe(TenantDb.PRELUDE_SQL, TenantDb.preludeParameters(ticket, SETTINGS), { prepare: true }).execute(),
       statement(tx, commit),
-      inBatch,
     ]);
-    const batched = written ?? inBatch;
+    const batched = written;
     if (batched !== undefined) closed = true;
     if (context?.[0]?.org !== organizationId) throw new ContextRejected(organizationId);
     const closing = batched !== undefined ? await batched : await tx.unsafe(CLOSING.commit).simple();

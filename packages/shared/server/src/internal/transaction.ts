@@ -238,17 +238,20 @@ export class Transaction {
   }
 
   /**
-   * Calls `send`, and writes the closing message and COMMIT right behind the first statement it sends at once:
-   * the unit ends in that statement's round trip. `finish` then reads that COMMIT instead of writing one.
+   * Runs `statement` on this transaction and writes the closing message and COMMIT right behind the first query it
+   * sends at once: the unit ends in that statement's round trip. `finish` then reads that COMMIT instead of writing
+   * one. `then` is called here, synchronously: a Drizzle query is sent when it is awaited.
    */
-  last<A>(send: () => A): A {
+  readonly last = <A>(statement: (db: Drizzle) => PromiseLike<A>): Promise<A> => {
     if (this.state === "open" && !this.commitWritten) this.commitBehindNext = true;
     try {
-      return send();
+      return new Promise<A>((resolve, reject) => {
+        statement(this.db).then(resolve, reject);
+      });
     } finally {
       this.commitBehindNext = false;
     }
-  }
+  };
 
   /**
    * COMMIT or ROLLBACK, once, with the session cleanup in the same message. Returns the error, if it failed.
@@ -314,14 +317,7 @@ export class Transaction {
    * Fails with the prelude's refusal first: it explains whatever the statement saw.
    */
   async one<A>(statement: (db: Drizzle) => PromiseLike<A>, verify: RunOptions["verify"]): Promise<A> {
-    // `then` is called here, synchronously: a Drizzle query is sent when it is awaited.
-    const result = this.last(
-      () =>
-        new Promise<A>((resolve, reject) => {
-          statement(this.db).then(resolve, reject);
-        }),
-    );
-    const outcome = await result.then(
+    const outcome = await this.last(statement).then(
       (value) => ({ ok: true as const, value }),
       (cause: unknown) => ({ ok: false as const, error: fromCause(cause) }),
     );
@@ -448,11 +444,7 @@ export const run = <A, E, R, I, S>(
     Effect.flatMap(open(pool, options), (transaction) =>
       Effect.withFiberRuntime<A, E | DbError>((fiber) => {
         const outer = fiber.getFiberRef(FiberRef.currentContext);
-        const inner = Context.add(
-          outer,
-          tag,
-          service(transaction.db, transaction.expect, (send) => transaction.last(send)),
-        );
+        const inner = Context.add(outer, tag, service(transaction.db, transaction.expect, transaction.last));
         // Settles the unit with the context as it was before it, whatever the body did.
         const end = (exit: Exit.Exit<A, E>) =>
           Effect.zipRight(
