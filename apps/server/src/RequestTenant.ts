@@ -1,6 +1,6 @@
 import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
-import { type Db, Prepared, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
+import { type Db, type DbErrors, Prepared, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
@@ -15,6 +15,7 @@ const DB_FAILURES: ReadonlySet<string> = new Set([
   "InvalidOrganizationId",
   "TenantContextMissing",
   "TenantAccessDenied",
+  "NoTenantRole",
   "DatabaseUnavailable",
   "QueryTimeout",
   "UniqueViolation",
@@ -23,6 +24,10 @@ const DB_FAILURES: ReadonlySet<string> = new Set([
 
 const isDbFailure = (error: unknown): error is DbFailure =>
   typeof error === "object" && error !== null && "_tag" in error && DB_FAILURES.has(String(error._tag));
+
+// The database found no membership to re-sign the context with (`TenantTx.asHeldRole`).
+const isNoRole = (error: unknown): error is DbErrors.NoTenantRole =>
+  typeof error === "object" && error !== null && "_tag" in error && error._tag === "NoTenantRole";
 
 /** SQLSTATE of a row-level security check that refused a row: the role's grants did not allow the write. */
 const POLICY_REFUSED = "42501";
@@ -33,7 +38,7 @@ const POLICY_REFUSED = "42501";
  * anything else is a bug (500). The client gets a short, generic answer; the request log line of a 5xx gets the
  * error's tag, SQLSTATE and message.
  */
-const toHttp = (error: DbFailure): Effect.Effect<never, ServiceUnavailable | NotFound | Forbidden> => {
+const toHttp = (error: DbFailure): Effect.Effect<never, HttpFailure> => {
   switch (error._tag) {
     case "DatabaseUnavailable":
     case "QueryTimeout":
@@ -115,14 +120,6 @@ const MEMBERSHIP = Prepared.make(["userId"], (db, placeholders) =>
 export const membershipRole = (userId: SharedEntityIds.UserId) =>
   TenantTx.use(Prepared.run(MEMBERSHIP, { userId })).pipe(Effect.map((rows) => rows[0]?.role));
 
-/** A person's role: their membership in the context's organization (none: 401). */
-const memberRole = (userId: SharedEntityIds.UserId) =>
-  Effect.flatMap(membershipRole(userId), (role) =>
-    role === undefined
-      ? Effect.fail(new Unauthorized({ message: "not a member of this organization" }))
-      : Effect.succeed(role),
-  );
-
 /** The organization the session names, or 400 saying how to name one. */
 export const organizationOf = (session: Session): Effect.Effect<SharedEntityIds.OrganizationId, BadRequest> =>
   session.organizationId === undefined
@@ -130,9 +127,9 @@ export const organizationOf = (session: Session): Effect.Effect<SharedEntityIds.
     : Effect.succeed(session.organizationId);
 
 /**
- * Runs the caller's request in its organization, in one transaction: the caller's role is read there (a person's
- * membership; an API key's own role, `ApiKeys.authorize`), the context is re-signed with it, then `effect` runs as
- * that role.
+ * Runs the caller's request in its organization, in one transaction, as the caller's role: a person's is their
+ * membership, which the database reads and re-signs the context with (`TenantTx.asHeldRole`: no round trip of its
+ * own, so a list request takes one); an API key's is its own (`ApiKeys.authorize`). No membership: 401.
  */
 export const run = <A, E, R>(
   effect: Effect.Effect<A, E, R>,
@@ -145,21 +142,24 @@ export const run = <A, E, R>(
     const session = yield* CurrentSession;
     const organizationId = yield* organizationOf(session);
     const { apiKey, userId } = session;
-    const role =
-      apiKey !== undefined
-        ? ApiKeys.authorize(apiKey)
-        : userId !== undefined
-          ? memberRole(userId)
-          : Effect.fail(new Unauthorized({ message: "no user and no API key" }));
-    return yield* inContext({ organizationId, userId })(
-      Effect.flatMap(role, (found) => TenantTx.asRole(found)(effect)),
+    if (apiKey !== undefined) {
+      return yield* inContext({ organizationId, userId })(
+        Effect.flatMap(ApiKeys.authorize(apiKey), (found) => TenantTx.asRole(found)(effect)),
+      );
+    }
+    if (userId === undefined) return yield* new Unauthorized({ message: "no user and no API key" });
+    const unit = TenantDb.withContext({ organizationId, userId })(TenantTx.asHeldRole(effect));
+    return yield* asHttp(
+      Effect.mapError(unit, (error) =>
+        isNoRole(error) ? new Unauthorized({ message: "not a member of this organization" }) : error,
+      ),
     );
   });
 
 /** The role the request acts as (inside `run`). */
-export const currentRole: Effect.Effect<TenantRole.Role, never, TenantTx.TenantTx> = Effect.flatMap(
-  TenantTx.TenantTx,
-  (tx) => (TenantRole.isRole(tx.role) ? Effect.succeed(tx.role) : Effect.die("the request acts with no role")),
+export const currentRole: Effect.Effect<TenantRole.Role, DbFailure, TenantTx.TenantTx> = Effect.flatMap(
+  TenantTx.heldRole,
+  (role) => (TenantRole.isRole(role) ? Effect.succeed(role) : Effect.die("the request acts with no role")),
 );
 
 /** The acting user (inside `run`), or null for an API key: what authorship and audit columns record. */

@@ -1,8 +1,7 @@
 import { DocumentsEntityIds, DocumentsTables } from "@beep/documents-tables";
-import { IamTables } from "@beep/iam-tables";
 import { SharedEntityIds } from "@beep/shared-domain";
 import { ContextTicket, TenantContext } from "@beep/shared-tables";
-import { asc, sql as drizzleSql, eq, gt } from "drizzle-orm";
+import { asc, sql as drizzleSql, gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import { Effect, Layer, Schema } from "effect";
 import { jwtVerify } from "jose";
@@ -12,10 +11,10 @@ import { ContextRejected, inTenantTransaction } from "./internal/tenantTransacti
 /**
  * `GET /v1/documents` written directly on Bun.serve, jose and postgres.js: the floor apps/server's route is
  * compared with. The same work per request: the HS256 token (same secret and claims), then one tenant
- * transaction with the runtime's protocol and apps/server's statements: BEGIN, `TenantDb.PRELUDE_SQL` (a ticket
- * for the token's user, no role) and the caller's membership pipelined; the ticket re-signed with that role and
- * the page and the closing message with COMMIT pipelined (the re-sign's check read with them, as the runtime's
- * `TenantTx.useLast` does). Drizzle only renders the statements' text, once.
+ * transaction with the runtime's protocol and apps/server's statements, in one round trip: BEGIN,
+ * `TenantDb.PRELUDE_SQL` (a ticket for the token's user, no role), `beep.assume_role()` (the caller's membership,
+ * re-signed in the database, as `TenantTx.asHeldRole` sends it), the page and the closing message with COMMIT
+ * (as `TenantTx.useLast` writes it). Drizzle only renders the statements' text, once.
  */
 export const VARIANT = "minimal";
 
@@ -29,17 +28,10 @@ export interface Options {
 }
 
 const { document } = DocumentsTables;
-const { member } = IamTables;
 const renderer = drizzle.mock();
 const cursor = drizzleSql.placeholder("cursor");
 
-// apps/server's statements (`RequestTenant.membershipRole`, the list handler), rendered to the same text.
-const MEMBERSHIP = renderer
-  .select({ role: member.role })
-  .from(member)
-  .where(eq(member.userId, drizzleSql.placeholder("userId")))
-  .limit(1)
-  .toSQL().sql;
+// apps/server's list statements, rendered to the same text.
 const FIRST_PAGE = renderer.select().from(document).orderBy(asc(document.id)).limit(0).toSQL().sql;
 const NEXT_PAGE = renderer
   .select()
@@ -48,8 +40,6 @@ const NEXT_PAGE = renderer
   .orderBy(asc(document.id))
   .limit(0)
   .toSQL().sql;
-// `TenantDb`'s re-signing statement (not exported): a new ticket for the rest of the transaction, and its check.
-const ASSUME_ROLE_SQL = "select set_config($1, $2, true), beep.current_role() as role";
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 100;
@@ -120,13 +110,8 @@ export const handler = (options: Options, sql: postgres.Sql) => {
         sign,
         organizationId,
         async (tx, commit) => {
-          const [membership] = await tx.unsafe<Array<{ role: string }>>(MEMBERSHIP, [userId, 1], { prepare: true });
-          if (membership === undefined) throw new Refused(401, "not a member of this organization");
-          const renewed = sign({ organizationId, userId, role: membership.role });
-          // As the runtime does: the re-sign goes out with the page and is checked before COMMIT.
-          const assumed = tx.unsafe<Array<{ role: string | null }>>(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed], {
-            prepare: true,
-          });
+          // As the runtime does: the re-sign by membership, the page and COMMIT go out together.
+          const assumed = tx.unsafe<Array<{ role: string }>>(TenantContext.ASSUME_ROLE_SQL, [], { prepare: true });
           const page =
             after === undefined
               ? tx.unsafe<Array<DocumentRow>>(FIRST_PAGE, [limit + 1], { prepare: true })
@@ -136,8 +121,15 @@ export const handler = (options: Options, sql: postgres.Sql) => {
           assumed.execute();
           page.execute();
           commit();
-          const [[took], rows] = await Promise.all([assumed, page]);
-          if (took?.role !== membership.role) throw new ContextRejected(organizationId);
+          const [[took], rows] = await Promise.all([
+            assumed.catch((error: { code?: string }) => {
+              throw error.code === TenantContext.NO_ROLE_SQLSTATE
+                ? new Refused(401, "not a member of this organization")
+                : error;
+            }),
+            page,
+          ]);
+          if (took?.role === undefined) throw new ContextRejected(organizationId);
           return rows;
         },
         { claims: { userId } },

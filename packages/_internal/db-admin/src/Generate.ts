@@ -114,6 +114,12 @@ export const CODE_MIGRATIONS: ReadonlyArray<CodeMigration> = [
     // Before the diff whose grants on own rows call beep.current_user_id_for().
     phase: "before",
   },
+  {
+    name: "assume_role",
+    header:
+      "-- Written by db:generate from @beep/shared-tables ContextTicket and the table declaring roleColumn: beep.assume_role(), a person's role re-signed in the database.",
+    statements: () => ContextTicket.assumeRoleStatements(Registry.roleSourceOf(Registry.tenantTables)),
+  },
 ];
 
 export interface GenerateOptions {

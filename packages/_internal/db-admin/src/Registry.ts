@@ -1,4 +1,4 @@
-import { OrgTable, SharedTables } from "@beep/shared-tables";
+import { type ContextTicket, OrgTable, SharedTables } from "@beep/shared-tables";
 import { is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
 import * as schema from "./schema.ts";
@@ -22,3 +22,19 @@ export const tenantTables: ReadonlyArray<{ readonly table: PgTable; readonly met
     const metadata = OrgTable.metadata(table);
     return metadata === undefined ? [] : [{ table, metadata }];
   });
+
+/**
+ * The table that records a person's role in an organization (`roleColumn`), found by discovery: what
+ * `beep.assume_role()` reads. Undefined when no table declares one; two are a definition error.
+ */
+export const roleSourceOf = (
+  tables: ReadonlyArray<{ readonly metadata: OrgTable.Metadata }>,
+): ContextTicket.RoleSource | undefined => {
+  const sources = tables.flatMap(({ metadata }) =>
+    metadata.roleSource === undefined ? [] : [{ table: metadata.tableName, ...metadata.roleSource }],
+  );
+  if (sources.length > 1) {
+    throw new Error(`only one table may declare roleColumn: ${sources.map((source) => source.table).join(", ")}`);
+  }
+  return sources[0];
+};

@@ -41,8 +41,15 @@ const expectedIsolation = (name: string) => ({
 describe("AuditEvent", () => {
   // audit_event (0002) is history: it created the trail on the context of its day, and audit_event_context
   // brings an existing trail up to date. The migrations that render the current context must match the code;
-  // audit_event_context renders the partition function as it wrote it, audit_event_partition_move the current one.
-  for (const name of ["tenant_context", "context_checks", "audit_event_context", "audit_event_partition_move"]) {
+  // audit_event_context renders the partition function as it wrote it, audit_event_partition_move the current one;
+  // assume_role renders the re-sign by membership from the table that declares roleColumn.
+  for (const name of [
+    "tenant_context",
+    "context_checks",
+    "audit_event_context",
+    "audit_event_partition_move",
+    "assume_role",
+  ]) {
     it(`the committed ${name} migration is exactly what the code renders`, () => {
       const tag = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).find((entry) => entry.tag.endsWith(`_${name}`))?.tag;
       assert.isDefined(tag);

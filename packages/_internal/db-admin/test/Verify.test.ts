@@ -405,7 +405,7 @@ describe("Verify.verify: the runtime role and the signed tenant context", () => 
     ]);
     failsOnly(report, checks.definerFunctions, ["app-executes-definer"]);
     assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
-      "can execute SECURITY DEFINER public.f(): only beep.current_org_id(), beep.current_user_id(), beep.current_role(), beep.current_org_id_for(text[]), beep.current_user_id_for(text[]) may run with their owner's rights for it",
+      "can execute SECURITY DEFINER public.f(): only beep.current_org_id(), beep.current_user_id(), beep.current_role(), beep.current_org_id_for(text[]), beep.current_user_id_for(text[]), beep.assume_role() may run with their owner's rights for it",
     ]);
   });
 
@@ -434,7 +434,7 @@ describe("Verify.verify: the runtime role and the signed tenant context", () => 
     ]);
     // Still SECURITY DEFINER and executable by beep_app, but no longer a check function.
     assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
-      "can execute SECURITY DEFINER beep.current_org_id_old(): only beep.current_org_id(), beep.current_user_id(), beep.current_role(), beep.current_org_id_for(text[]), beep.current_user_id_for(text[]) may run with their owner's rights for it",
+      "can execute SECURITY DEFINER beep.current_org_id_old(): only beep.current_org_id(), beep.current_user_id(), beep.current_role(), beep.current_org_id_for(text[]), beep.current_user_id_for(text[]), beep.assume_role() may run with their owner's rights for it",
     ]);
     // The declared tenant policies that name the function no longer fit their tables either.
     assert.deepStrictEqual(failed.iam_api_key, ["policy-invalid"]);
@@ -487,7 +487,7 @@ describe("Verify.verify: the runtime role and the signed tenant context", () => 
     const report = await verifyBroken([`CREATE FUNCTION public."current_role"() ${body}`]);
     failsOnly(report, checks.definerFunctions, ["app-executes-definer"]);
     assert.deepStrictEqual(messagesOf(report, checks.definerFunctions), [
-      `can execute SECURITY DEFINER public."current_role"(): only beep.current_org_id(), beep.current_user_id(), beep.current_role(), beep.current_org_id_for(text[]), beep.current_user_id_for(text[]) may run with their owner's rights for it`,
+      `can execute SECURITY DEFINER public."current_role"(): only beep.current_org_id(), beep.current_user_id(), beep.current_role(), beep.current_org_id_for(text[]), beep.current_user_id_for(text[]), beep.assume_role() may run with their owner's rights for it`,
     ]);
   });
 });

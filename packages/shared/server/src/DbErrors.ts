@@ -1,3 +1,4 @@
+import { TenantContext } from "@beep/shared-tables";
 import { Data } from "effect";
 
 /** A tenant write found no organization in its transaction: it ran outside `TenantDb.withOrg`. */
@@ -32,6 +33,18 @@ export class TenantAccessDenied extends Data.TaggedError("TenantAccessDenied")<{
 }> {
   override get message() {
     return `tenant access denied: ${this.detail}`;
+  }
+}
+
+/**
+ * The context's user holds no role in its organization (no membership), so the database re-signed nothing
+ * (`TenantTx.assumeHeldRole`); the unit was rolled back.
+ */
+export class NoTenantRole extends Data.TaggedError("NoTenantRole")<{
+  readonly detail: string;
+}> {
+  override get message() {
+    return `no role in the organization: ${this.detail}`;
   }
 }
 
@@ -78,6 +91,7 @@ export class QueryFailed extends Data.TaggedError("QueryFailed")<{
 export type DbError =
   | TenantContextMissing
   | TenantAccessDenied
+  | NoTenantRole
   | DatabaseUnavailable
   | QueryTimeout
   | UniqueViolation
@@ -119,6 +133,7 @@ const isUnavailableSqlState = (code: string) =>
 const isDbError = (value: unknown): value is DbError =>
   value instanceof TenantContextMissing ||
   value instanceof TenantAccessDenied ||
+  value instanceof NoTenantRole ||
   value instanceof DatabaseUnavailable ||
   value instanceof QueryTimeout ||
   value instanceof UniqueViolation ||
@@ -155,6 +170,7 @@ export const fromCause = (cause: unknown): DbError => {
   if (code === "42501" || code === "23503") {
     return new TenantAccessDenied({ detail, code, ...(constraint === undefined ? {} : { constraint }) });
   }
+  if (code === TenantContext.NO_ROLE_SQLSTATE) return new NoTenantRole({ detail });
   if (code === "23502" && fields.column_name === "organization_id") {
     return new TenantContextMissing({ detail });
   }

@@ -19,6 +19,7 @@ import {
   type DbError,
   fromCause,
   InvalidOrganizationId,
+  NoTenantRole,
   TenantAccessDenied,
   TenantContextMissing,
 } from "./DbErrors.ts";
@@ -204,6 +205,22 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
         });
 
     /**
+     * `beep.assume_role()`, sent without waiting; its answer (the role, or why there is none) is also checked before
+     * COMMIT. The same statement on Citus: the function sets the ticket with `SET LOCAL`, which the prelude propagates.
+     */
+    const heldRoleOf = (expect: Transaction["expect"]) => (): Promise<string | DbError> => {
+      let found: string | undefined;
+      return expect(TenantContext.ASSUME_ROLE_SQL, NO_PARAMETERS, (rows) => {
+        const role = rows[0]?.role;
+        if (typeof role === "string" && TenantRole.isContextRole(role)) {
+          found = role;
+          return undefined;
+        }
+        return new NoTenantRole({ detail: `the database answered a role no context may carry` });
+      }).then((refused) => refused ?? (found as string));
+    };
+
+    /**
      * One unit of work under `claims`: BEGIN, the prelude (the ticket, settings, and the check that the database
      * accepted it: `check` names the prelude's column and the value it must hold), then `effect`, with `tag` in its
      * context as `service` builds it over the transaction.
@@ -216,6 +233,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
         db: Db.Drizzle,
         resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>,
         last: Transaction["last"],
+        assumeHeld: () => Promise<string | DbError>,
       ) => S,
       effect: Effect.Effect<A, E, R>,
     ): Effect.Effect<A, E | DbError, Exclude<R, I>> =>
@@ -223,7 +241,13 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
         const onCitus = found === "citus";
         const options = unitOptions(onCitus, claims, check);
         if (options === undefined) return Effect.fail(UNQUOTABLE());
-        return run(sql, options, tag, (db, expect, last) => service(db, resigner(onCitus, expect), last), effect);
+        return run(
+          sql,
+          options,
+          tag,
+          (db, expect, last) => service(db, resigner(onCitus, expect), last, heldRoleOf(expect)),
+          effect,
+        );
       });
 
     return {
@@ -245,18 +269,42 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
               { organizationId: org, userId, role },
               { prelude: PRELUDE_SQL, column: "org", value: org },
               TenantTx,
-              (db, resign, last) => {
+              (db, resign, last, assumeHeld) => {
                 // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports
                 // it too, so a nested unit asking for the old role does not join a transaction that acts as another.
                 let current = role;
+                // The database's answer to `assumeHeldRole`, until it is read.
+                let answer: Promise<string | DbError> | undefined;
+                const settle = (found: string | DbError) => {
+                  answer = undefined;
+                  if (typeof found === "string") current = found;
+                  return found;
+                };
                 const shape: TenantTxShape = {
                   organizationId: org,
                   userId,
                   get role() {
                     return current;
                   },
+                  get resigning() {
+                    return answer !== undefined;
+                  },
                   db,
                   last,
+                  assumeHeldRole: () =>
+                    Effect.suspend(() => {
+                      if (current !== undefined || answer !== undefined) return Effect.fail(ALREADY_A_ROLE());
+                      answer = assumeHeld().then(settle);
+                      return Effect.succeed(shape);
+                    }),
+                  heldRole: Effect.suspend(() =>
+                    answer === undefined
+                      ? Effect.succeed(current)
+                      : Effect.flatMap(
+                          Effect.promise(() => answer as Promise<string | DbError>),
+                          (found) => (typeof found === "string" ? Effect.succeed(found) : Effect.fail(found)),
+                        ),
+                  ),
                   assumeRole: (next) =>
                     Effect.flatMap(parseRole(next), (checked) =>
                       Effect.as(
@@ -329,11 +377,16 @@ const checkScope = (scope: TenantScope): CheckedScope | WithOrgError => {
 const currentTenantTx = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
   Context.getOption(fiber.getFiberRef(FiberRef.currentContext) as Context.Context<TenantTx>, TenantTx);
 
+// A transaction whose role the database has not yet named is joined by nothing.
 const sameScope = (tx: TenantTxShape, scope: CheckedScope) =>
-  tx.organizationId === scope.organizationId && tx.userId === scope.userId && tx.role === scope.role;
+  !tx.resigning && tx.organizationId === scope.organizationId && tx.userId === scope.userId && tx.role === scope.role;
 
 const NOT_A_USER = () => new TenantAccessDenied({ detail: "the user id is not a well-formed shared_user id" });
 const notARole = (input: string) => new TenantAccessDenied({ detail: `"${String(input).slice(0, 40)}" is not a role` });
+const ALREADY_A_ROLE = () =>
+  new TenantAccessDenied({
+    detail: "the context already carries a role; assumeHeldRole adds one to a role-less context",
+  });
 const UNQUOTABLE = () => new TenantAccessDenied({ detail: "the ticket holds a character no SQL literal may carry" });
 
 const parseUserId = (

@@ -26,6 +26,18 @@ export interface TenantTxShape {
    * The role holds until the transaction ends, also after the effect given to `asRole`.
    */
   readonly assumeRole: (role: string) => Effect.Effect<TenantTxShape, DbError>;
+  /**
+   * Re-signs a role-less context with the role its user holds in the organization, in the database
+   * (`beep.assume_role()`, reading the table that records roles), for the rest of the transaction. Sent without
+   * waiting: the statements after it are written behind it and run as that role, so a person's request learns its
+   * role without a round trip of its own; `heldRole` waits for the answer. No role held: the database aborts the
+   * transaction there (nothing behind it runs) and the unit fails with `NoTenantRole`.
+   */
+  readonly assumeHeldRole: () => Effect.Effect<TenantTxShape, DbError>;
+  /** The role the context carries, once the database has answered an `assumeHeldRole` still in flight. */
+  readonly heldRole: Effect.Effect<string | undefined, DbError>;
+  /** An `assumeHeldRole` has been sent and not yet answered: `role` does not say the role yet. */
+  readonly resigning: boolean;
 }
 
 /**
@@ -58,6 +70,19 @@ export const useLast = <A>(
 export const currentTenant: Effect.Effect<SharedEntityIds.OrganizationId, never, TenantTx> = Effect.map(
   TenantTx,
   (tx) => tx.organizationId,
+);
+
+/**
+ * Runs `effect` as the role the context's user holds in the organization (`TenantTxShape.assumeHeldRole`), without
+ * waiting for the database to say which: read it with `heldRole`. The role holds until the transaction ends.
+ */
+export const asHeldRole = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | DbError, TenantTx | R> =>
+  Effect.flatMap(TenantTx, (tx) => Effect.zipRight(tx.assumeHeldRole(), effect));
+
+/** The role of the current transaction, waiting for an `asHeldRole` re-sign still in flight. */
+export const heldRole: Effect.Effect<string | undefined, DbError, TenantTx> = Effect.flatMap(
+  TenantTx,
+  (tx) => tx.heldRole,
 );
 
 /** Runs `effect` as `role` in the current transaction (`TenantTxShape.assumeRole`): the role holds until it ends. */

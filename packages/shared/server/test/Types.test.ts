@@ -23,7 +23,7 @@ describe("the tenant is part of the type", () => {
 
   it("the tenant transaction exposes no way to the system role", () => {
     expectTypeOf<keyof TenantTx.TenantTxShape>().toEqualTypeOf<
-      "organizationId" | "userId" | "role" | "db" | "last" | "assumeRole"
+      "organizationId" | "userId" | "role" | "db" | "last" | "assumeRole" | "assumeHeldRole" | "heldRole" | "resigning"
     >();
     const system = SystemDb.transaction(SystemDb.use((db) => db.select().from(document)));
     expectTypeOf<Effect.Effect.Context<typeof system>>().toEqualTypeOf<SystemDb.SystemDb>();

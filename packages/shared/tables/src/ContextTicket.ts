@@ -1,9 +1,11 @@
 import { createHash, createHmac } from "node:crypto";
 import { Data } from "effect";
 import {
+  ASSUME_ROLE,
   CURRENT_ORG_ID_FOR,
   CURRENT_USER_ID_FOR,
   ENTER_TENANT,
+  NO_ROLE_SQLSTATE,
   PRIVATE_SCHEMA,
   SCHEMA,
   SETTING,
@@ -263,6 +265,64 @@ export const checkStatements = (): ReadonlyArray<string> => [
   userForRolesSql,
   `GRANT EXECUTE ON FUNCTION ${CURRENT_USER_ID_FOR}(text[]) TO PUBLIC;`,
 ];
+
+/** The table that records each person's role in an organization, as `OrgTable.make` declared it. */
+export interface RoleSource {
+  readonly table: string;
+  readonly userColumn: string;
+  readonly roleColumn: string;
+}
+
+const quoteIdent = (name: string) => `"${name.replaceAll('"', '""')}"`;
+
+/**
+ * `beep.assume_role()` over `source` (none declared: it finds no role). From a valid ticket naming an organization
+ * and a user but no role, it reads that user's row in that organization (both filtered here: an owner that is a
+ * superuser reads past RLS) and sets a ticket with its role for the rest of the transaction, with the verified
+ * ticket's expiry. No valid ticket, or no role held, raises `NO_ROLE_SQLSTATE`: the transaction is aborted, so
+ * nothing sent behind the call runs. `SET LOCAL` through EXECUTE, not `set_config`: on Citus only that reaches the workers (the
+ * prelude propagates SET LOCAL); the function's own `SET search_path` clause confines that setting alone. A ticket
+ * that already carries a role is refused (42501): the function adds a role, it never swaps one.
+ */
+export const assumeRoleStatements = (source: RoleSource | undefined): ReadonlyArray<string> => {
+  const lookup =
+    source === undefined
+      ? "held := NULL;"
+      : `SELECT r.${quoteIdent(source.roleColumn)} INTO held FROM public.${quoteIdent(source.table)} AS r
+    WHERE r.organization_id = pg_catalog.split_part(t, ':', 2) AND r.${quoteIdent(source.userColumn)} = pg_catalog.split_part(t, ':', 3);`;
+  return [
+    `CREATE OR REPLACE FUNCTION ${ASSUME_ROLE}()
+RETURNS text
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+  t text := pg_catalog.current_setting('${SETTING}', true);
+  ipad bytea;
+  opad bytea;
+  held text;
+  body text;
+BEGIN
+  SELECT k.inner_pad, k.outer_pad INTO ipad, opad FROM ${PRIVATE_SCHEMA}.context_key AS k WHERE k.id = 1;
+  IF NOT coalesce(${validTicketSql("ipad", "opad")}, false)
+    OR pg_catalog.split_part(t, ':', 2) = '' OR pg_catalog.split_part(t, ':', 3) = '' THEN
+    RAISE EXCEPTION 'assume_role: the context names no organization and user' USING ERRCODE = '${NO_ROLE_SQLSTATE}';
+  END IF;
+  IF pg_catalog.split_part(t, ':', 4) <> '' THEN
+    RAISE EXCEPTION 'assume_role: the context already carries a role' USING ERRCODE = '42501';
+  END IF;
+  ${lookup}
+  IF held IS NULL OR held = '' OR pg_catalog.strpos(held, ':') > 0 THEN
+    RAISE EXCEPTION 'assume_role: the user holds no role in this organization' USING ERRCODE = '${NO_ROLE_SQLSTATE}';
+  END IF;
+  body := '${VERSION}:' || pg_catalog.split_part(t, ':', 2) || ':' || pg_catalog.split_part(t, ':', 3) || ':' || held || ':' || pg_catalog.split_part(t, ':', 5);
+  EXECUTE 'SET LOCAL ${SETTING} TO ' || pg_catalog.quote_literal(body || ':' || pg_catalog.encode(pg_catalog.sha256(opad || pg_catalog.sha256(ipad || pg_catalog.convert_to(body, 'UTF8'))), 'hex'));
+  RETURN held;
+END
+$fn$;`,
+    `GRANT EXECUTE ON FUNCTION ${ASSUME_ROLE}() TO PUBLIC;`,
+  ];
+};
 
 /** Upserts the key's pads (as the owner); a no-op when they are already these. Returns whether it changed. */
 export const INSTALL_KEY_SQL = `INSERT INTO ${PRIVATE_SCHEMA}.context_key AS k (id, inner_pad, outer_pad) VALUES (1, $1, $2)

@@ -34,6 +34,12 @@ interface ModeOptions<M extends RlsMode> {
   readonly rlsPolicy?: M;
   /** `standard` only: the column naming a user who may also read the row in their own context (`TenantPolicy`). */
   readonly userColumn?: string;
+  /**
+   * With `userColumn`: the column holding the role that user has in the organization. The table is then where a
+   * person's role comes from: `beep.assume_role()` re-signs a role-less context with it, in the database
+   * (`ContextTicket.assumeRoleStatements`). One table of the product at most.
+   */
+  readonly roleColumn?: string;
 }
 
 /** An opt-out is written down where the table is: why it has no RLS, and what the runtime role may do on it. */
@@ -91,16 +97,21 @@ export const make =
     const name = entityId.tableName;
     const mode: RlsMode = options?.rlsPolicy ?? "standard";
     assertNoDefaultColumnNames(name, columns);
-    if (options?.userColumn !== undefined) {
-      const named = Object.values(columns).some(
-        (column) => (column as unknown as { config?: { name?: string } }).config?.name === options.userColumn,
+    const named = (wanted: string) =>
+      Object.values(columns).some(
+        (column) => (column as unknown as { config?: { name?: string } }).config?.name === wanted,
       );
-      if (mode !== "standard" || !named) {
-        throw new UnsafeTenantKey({
-          table: name,
-          detail: `userColumn "${options.userColumn}": a column of a standard table`,
-        });
-      }
+    if (options?.userColumn !== undefined && (mode !== "standard" || !named(options.userColumn))) {
+      throw new UnsafeTenantKey({
+        table: name,
+        detail: `userColumn "${options.userColumn}": a column of a standard table`,
+      });
+    }
+    if (options?.roleColumn !== undefined && (options.userColumn === undefined || !named(options.roleColumn))) {
+      throw new UnsafeTenantKey({
+        table: name,
+        detail: `roleColumn "${options.roleColumn}": a column of a table with a userColumn`,
+      });
     }
     const defaults = {
       id: idColumn(entityId),
@@ -142,7 +153,12 @@ const metadataOf = (tableName: string, mode: RlsMode, options: ModeOptions<RlsMo
         detail: `reason and appPrivileges belong to rlsPolicy "none" tables; a ${mode} table is isolated by RLS`,
       });
     }
-    return { tableName, rlsPolicy: mode };
+    const { userColumn, roleColumn } = options ?? {};
+    return {
+      tableName,
+      rlsPolicy: mode,
+      ...(userColumn !== undefined && roleColumn !== undefined ? { roleSource: { userColumn, roleColumn } } : {}),
+    };
   }
   if (typeof reason !== "string" || reason.trim() === "") {
     throw new UndeclaredOptOut({

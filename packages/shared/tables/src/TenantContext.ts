@@ -55,6 +55,21 @@ export const CHECK_FUNCTIONS: ReadonlyArray<string> = [
   `${CURRENT_USER_ID_FOR}(text[])`,
 ];
 
+/**
+ * `beep.assume_role()`: re-signs a role-less context with the role its user holds in its organization, read in the
+ * database from the table that records roles (`OrgTable.make`'s `roleColumn`): a person's request learns its role
+ * without a round trip of its own. Returns that role; raises `NO_ROLE_SQLSTATE` when there is none (no such row, or
+ * no valid ticket naming a user). The one SECURITY DEFINER function besides the checks the runtime role may call; it
+ * only ever sets what that table says.
+ */
+export const ASSUME_ROLE = `${SCHEMA}.assume_role`;
+/** What `beep.assume_role()` raises when the context's user holds no role there (class 42: an access rule). */
+export const NO_ROLE_SQLSTATE = "42B01";
+export const ASSUME_ROLE_SQL = `select ${ASSUME_ROLE}() as role`;
+
+/** The SECURITY DEFINER functions the runtime role may execute: the checks, and the re-sign by membership. */
+export const RUNTIME_DEFINERS: ReadonlyArray<string> = [...CHECK_FUNCTIONS, `${ASSUME_ROLE}()`];
+
 /** `beep.enter_tenant(org, user, role)`: opens a tenant's context for a privileged session (psql, support, tests). */
 export const ENTER_TENANT = `${SCHEMA}.enter_tenant`;
 

@@ -15,11 +15,12 @@ const ROLE = TenantContext.CURRENT_ROLE_SQL;
  * `user_id` cannot be changed by the runtime role (column grants). `email` and `name` are the member's profile
  * in this organization: what the organization sees of them, since the global user row is the user's alone.
  *
- * Its user reads it in their own context (their list of organizations: `userColumn`). Roles: anyone reads their own membership (how a request finds its role); members read the others; a new
+ * Its user reads it in their own context (their list of organizations: `userColumn`). It is where a person's role
+ * comes from (`roleColumn`: `beep.assume_role()` re-signs a request's context with it). Roles: anyone reads their own membership (how a request finds its role); members read the others; a new
  * organization's owner, or someone accepting an invitation (never as owner), adds their own; admins change and
  * remove members and admins, owners everyone.
  */
-export const member = OrgTable.make(IamEntityIds.MemberId, { userColumn: "user_id" })(
+export const member = OrgTable.make(IamEntityIds.MemberId, { userColumn: "user_id", roleColumn: "role" })(
   {
     userId: text("user_id")
       .$type<SharedEntityIds.UserId>()

@@ -172,14 +172,16 @@ export class Transaction {
    * One of the runtime's own statements, sent without waiting for it: the statements after it are written behind
    * it (the server runs them in order), and its answer is checked before COMMIT, so a failed check rolls the unit
    * back. What runs in between runs with less, never more: a context the database refused shows no tenant's rows.
+   * Returns that check's outcome, for a caller that needs the answer before the unit ends.
    */
   readonly expect = (
     statement: string,
     parameters: Array<unknown>,
     check: (rows: postgres.RowList<postgres.Row[]>) => DbError | undefined,
-  ): void => {
+  ): Promise<DbError | undefined> => {
     const answer = Promise.resolve(this.sendOwn(statement, parameters)).then(check, fromCause);
     this.expected.push(answer);
+    return answer;
   };
 
   /** The first refusal among the expected answers, in the order they were sent. */

@@ -13,6 +13,8 @@ export interface Metadata {
   readonly reason?: string;
   /** `none` only: what the runtime role may do on the table (nothing when absent). */
   readonly appPrivileges?: ReadonlyArray<AppPrivilege>;
+  /** Where a person's role in an organization is recorded (`OrgTable.make`'s `userColumn` and `roleColumn`). */
+  readonly roleSource?: { readonly userColumn: string; readonly roleColumn: string };
 }
 
 export const MetadataKey = Symbol.for("@beep/shared-tables/OrgTable");
