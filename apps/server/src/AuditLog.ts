@@ -13,13 +13,15 @@ export interface Entry {
 
 /**
  * Appends an audit event in the current tenant transaction, for the transaction's organization: it
- * commits exactly when the change it describes commits, and never without it.
+ * commits exactly when the change it describes commits, and never without it. It is a write's last statement, so
+ * COMMIT is written right behind it (`TenantTx.useLast`): the write ends in its round trip. A statement after it
+ * is refused (the unit has committed); only the handler's answer may follow.
  */
 export const record = (
   actorId: SharedEntityIds.UserId | null,
   entry: Entry,
 ): Effect.Effect<void, DbErrors.DbError, TenantTx.TenantTx> =>
-  TenantTx.use((db, organizationId) =>
+  TenantTx.useLast((db, organizationId) =>
     db.insert(SharedTables.auditEvent).values({
       id: SharedEntityIds.AuditEventId.create(),
       organizationId,

@@ -28,7 +28,7 @@ const throughProxy = Layer.unwrapScoped(
 describe("round trips of a request", () => {
   layer(throughProxy)((it) => {
     it.effect(
-      "a person's list or read by id: the context, the re-sign by membership, the read and COMMIT in one round trip",
+      "a person's list or read by id in one round trip (the context, the re-sign by membership, the read, COMMIT); a write in two",
       () =>
         Effect.gen(function* () {
           const proxy = yield* Trips;
@@ -55,6 +55,12 @@ describe("round trips of a request", () => {
           const one = yield* read;
           assert.deepStrictEqual([one.status, one.body.title], [200, "read as the member"]);
           assert.strictEqual(proxy.flights(), 1);
+          // A write: BEGIN, the context, the re-sign and the change; then its audit record, the cleanup and COMMIT.
+          const write = call("POST", "/v1/documents", { token, body: { title: "written" } });
+          yield* write;
+          proxy.reset();
+          assert.strictEqual((yield* write).status, 201);
+          assert.strictEqual(proxy.flights(), 2);
         }),
     );
   });

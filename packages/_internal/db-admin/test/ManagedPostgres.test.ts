@@ -1,6 +1,6 @@
 import { IamEntityIds } from "@beep/iam-tables";
 import { SharedEntityIds } from "@beep/shared-domain";
-import { TenantContext } from "@beep/shared-tables";
+import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { EmbeddedPostgres } from "@beep/testkit";
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest";
 import { Effect, Option, Redacted } from "effect";
@@ -16,6 +16,8 @@ import { asTenant, cli, failureOf, migrationsUpTo, namesAfter, query, tagBefore 
 const TAGS = DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).map((entry) => entry.tag);
 const APP_PASSWORD = "an-app-password-from-the-operator";
 const lines = (text: string) => text.trim().split("\n");
+/** The context key the first test migrates `app` with. */
+let appKey = "";
 
 let server: EmbeddedPostgres.EmbeddedServer;
 const urlAs = (user: string, password: string, database: string) => {
@@ -86,6 +88,7 @@ describe.sequential("db:migrate as a database owner that is not a superuser", ()
       BEEP_CONTEXT_KEY: ContextKey.generate(),
       BEEP_APP_PASSWORD: APP_PASSWORD,
     };
+    appKey = env.BEEP_CONTEXT_KEY;
     const refused = await cli(["migrate"], env);
     assert.strictEqual(refused.code, 1, refused.stdout);
     const line = lines(refused.stderr)[0] ?? "";
@@ -119,6 +122,35 @@ describe.sequential("db:migrate as a database owner that is not a superuser", ()
     ]);
     const verify = await cli(["verify"], { DATABASE_URL: env.DATABASE_URL });
     assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr);
+  });
+
+  it("beep.assume_role(), owned by an owner that is no superuser, reads a membership under FORCE RLS", async () => {
+    const organizationId = SharedEntityIds.OrganizationId.create();
+    const [member, stranger] = [SharedEntityIds.UserId.create(), SharedEntityIds.UserId.create()];
+    await superuser(async (sql) => {
+      await sql`insert into shared_organization (id, name) values (${organizationId}, 'Managed')`;
+      await sql`insert into shared_user (id, email, name) values (${member}, 'm@example.com', 'm'), (${stranger}, 's@example.com', 's')`;
+      await sql`insert into iam_member (id, organization_id, user_id, role)
+        values (${IamEntityIds.MemberId.create()}, ${organizationId}, ${member}, 'admin')`;
+    }, "app");
+    const [owner] = await superuser(
+      (sql) =>
+        sql`select pg_get_userbyid(proowner) as name from pg_proc where oid = 'beep.assume_role()'::regprocedure`,
+      "app",
+    );
+    assert.strictEqual(owner?.name, "owner");
+    const sign = ContextTicket.signer(appKey);
+    const assumeAs = (userId: string) =>
+      query(urlAs("beep_app", APP_PASSWORD, "app"), (sql) =>
+        sql.begin(async (tx) => {
+          await tx.unsafe("select set_config($1, $2, true)", [TenantContext.SETTING, sign({ organizationId, userId })]);
+          const [row] = await tx.unsafe(TenantContext.ASSUME_ROLE_SQL);
+          const [after] = await tx`select beep.current_role() as role`;
+          return [row?.role, after?.role];
+        }),
+      ).catch((error: { code?: string }) => error.code);
+    assert.deepStrictEqual(await assumeAs(member), ["admin", "admin"]);
+    assert.strictEqual(await assumeAs(stranger), TenantContext.NO_ROLE_SQLSTATE);
   });
 
   it("without CREATEROLE, once the roles exist: migrates, but may not set beep_app's password", async () => {
