@@ -273,11 +273,13 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                 // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports
                 // it too, so a nested unit asking for the old role does not join a transaction that acts as another.
                 let current = role;
-                // The database's answer to `assumeHeldRole`, until it is read.
+                // The database's answer to `assumeHeldRole` while it is awaited; then the role, or why there is none.
                 let answer: Promise<string | DbError> | undefined;
+                let refused: DbError | undefined;
                 const settle = (found: string | DbError) => {
                   answer = undefined;
                   if (typeof found === "string") current = found;
+                  else refused = found;
                   return found;
                 };
                 const shape: TenantTxShape = {
@@ -293,13 +295,17 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                   last,
                   assumeHeldRole: () =>
                     Effect.suspend(() => {
-                      if (current !== undefined || answer !== undefined) return Effect.fail(ALREADY_A_ROLE());
+                      if (current !== undefined || answer !== undefined || refused !== undefined) {
+                        return Effect.fail(ALREADY_A_ROLE());
+                      }
                       answer = assumeHeld().then(settle);
                       return Effect.succeed(shape);
                     }),
                   heldRole: Effect.suspend(() =>
                     answer === undefined
-                      ? Effect.succeed(current)
+                      ? refused === undefined
+                        ? Effect.succeed(current)
+                        : Effect.fail(refused)
                       : Effect.flatMap(
                           Effect.promise(() => answer as Promise<string | DbError>),
                           (found) => (typeof found === "string" ? Effect.succeed(found) : Effect.fail(found)),

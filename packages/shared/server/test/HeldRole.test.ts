@@ -72,11 +72,20 @@ const suite = (runtimeLayer: Layer.Layer<TenantDb.TenantDb | MigratedDatabase>) 
           const error = yield* Effect.flip(TenantDb.withContext({ organizationId, userId: other.ownerId })(unit));
           assert.strictEqual(error._tag, "NoTenantRole", `last: ${last}`);
         }
-        // The unit's own answer says so too, where the handler waits for the role.
+        // The unit's own answer says so too where the handler waits for the role, every time it asks.
+        let asked: ReadonlyArray<string> = [];
+        const twice = Effect.flatMap(
+          Effect.all([Effect.either(TenantTx.heldRole), Effect.either(TenantTx.heldRole)]),
+          (answers) =>
+            Effect.sync(() => {
+              asked = answers.map((answer) => (answer._tag === "Left" ? answer.left._tag : String(answer.right)));
+            }),
+        );
         const waited = yield* Effect.flip(
-          TenantDb.withContext({ organizationId, userId: other.ownerId })(TenantTx.asHeldRole(TenantTx.heldRole)),
+          TenantDb.withContext({ organizationId, userId: other.ownerId })(TenantTx.asHeldRole(twice)),
         );
         assert.strictEqual(waited._tag, "NoTenantRole");
+        assert.deepStrictEqual(asked, ["NoTenantRole", "NoTenantRole"]);
       }),
     );
 
