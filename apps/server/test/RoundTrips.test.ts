@@ -55,6 +55,12 @@ describe("round trips of a request", () => {
           const one = yield* read;
           assert.deepStrictEqual([one.status, one.body.title], [200, "read as the member"]);
           assert.strictEqual(proxy.flights(), 1);
+          // The organization's own row: one statement, one round trip.
+          const organization = call("GET", "/v1/organization", { token });
+          yield* organization;
+          proxy.reset();
+          assert.strictEqual((yield* organization).status, 200);
+          assert.strictEqual(proxy.flights(), 1);
           // A write: BEGIN, the context, the re-sign and the change; then its audit record, the cleanup and COMMIT.
           const write = call("POST", "/v1/documents", { token, body: { title: "written" } });
           yield* write;

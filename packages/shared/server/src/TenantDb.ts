@@ -276,12 +276,6 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                 // The database's answer to `assumeHeldRole` while it is awaited; then the role, or why there is none.
                 let answer: Promise<string | DbError> | undefined;
                 let refused: DbError | undefined;
-                const settle = (found: string | DbError) => {
-                  answer = undefined;
-                  if (typeof found === "string") current = found;
-                  else refused = found;
-                  return found;
-                };
                 const shape: TenantTxShape = {
                   organizationId: org,
                   userId,
@@ -298,19 +292,24 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                       if (current !== undefined || answer !== undefined || refused !== undefined) {
                         return Effect.fail(ALREADY_A_ROLE());
                       }
-                      answer = assumeHeld().then(settle);
+                      answer = assumeHeld().then((found) => {
+                        answer = undefined;
+                        if (typeof found === "string") current = found;
+                        else refused = found;
+                        return found;
+                      });
                       return Effect.succeed(shape);
                     }),
-                  heldRole: Effect.suspend(() =>
-                    answer === undefined
-                      ? refused === undefined
-                        ? Effect.succeed(current)
-                        : Effect.fail(refused)
-                      : Effect.flatMap(
-                          Effect.promise(() => answer as Promise<string | DbError>),
-                          (found) => (typeof found === "string" ? Effect.succeed(found) : Effect.fail(found)),
-                        ),
-                  ),
+                  // A getter: built when asked, not for every unit of work.
+                  get heldRole(): Effect.Effect<string | undefined, DbError> {
+                    if (answer === undefined)
+                      return refused === undefined ? Effect.succeed(current) : Effect.fail(refused);
+                    const pending = answer;
+                    return Effect.flatMap(
+                      Effect.promise(() => pending),
+                      (found) => (typeof found === "string" ? Effect.succeed(found) : Effect.fail(found)),
+                    );
+                  },
                   assumeRole: (next) =>
                     Effect.flatMap(parseRole(next), (checked) =>
                       Effect.as(
