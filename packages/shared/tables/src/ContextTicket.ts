@@ -118,13 +118,31 @@ const validTicketSql = (
     AND pg_catalog.split_part(t, ':', 5) COLLATE "C" > ${nowMsSql(0)}
     AND pg_catalog.split_part(t, ':', 5) COLLATE "C" <= ${nowMsSql(DEFAULT_TTL_MS + MAX_CLOCK_SKEW_MS)}`;
 
-/** What every check function is: its signature, language and the attributes db:verify checks. */
-const checkFunctionHead = (name: string, byRole: boolean, language: "sql" | "plpgsql") =>
-  `CREATE OR REPLACE FUNCTION ${name}(${byRole ? "VARIADIC roles text[]" : ""})
+/**
+ * A SECURITY DEFINER function returning text, its search_path pinned (what db:verify checks of every one). A check
+ * only reads (STABLE, parallel safe); one that sets the ticket is VOLATILE, and not parallel safe.
+ */
+const definerHead = (
+  name: string,
+  parameters: string,
+  language: "sql" | "plpgsql",
+  volatility: "STABLE" | "VOLATILE",
+) =>
+  `CREATE OR REPLACE FUNCTION ${name}(${parameters})
 RETURNS text
-LANGUAGE ${language} STABLE SECURITY DEFINER PARALLEL SAFE
+LANGUAGE ${language} ${volatility} SECURITY DEFINER${volatility === "STABLE" ? " PARALLEL SAFE" : ""}
 SET search_path = pg_catalog, pg_temp
 AS $fn$`;
+
+/** What every check function is: its signature, language and the attributes db:verify checks. */
+const checkFunctionHead = (name: string, byRole: boolean, language: "sql" | "plpgsql") =>
+  definerHead(name, byRole ? "VARIADIC roles text[]" : "", language, "STABLE");
+
+/** A PL/pgSQL function's view of the ticket and the key: declared, then read, the same in every function. */
+const TICKET_DECLARATIONS = `  t text := pg_catalog.current_setting('${SETTING}', true);
+  ipad bytea;
+  opad bytea;`;
+const READ_KEY = `  SELECT k.inner_pad, k.outer_pad INTO ipad, opad FROM ${PRIVATE_SCHEMA}.context_key AS k WHERE k.id = 1;`;
 
 /** The ticket's role is one of the function's arguments. */
 const roleTest = (byRole: boolean) => (byRole ? "\n    AND pg_catalog.split_part(t, ':', 4) = ANY (roles)" : "");
@@ -139,11 +157,9 @@ const roleTest = (byRole: boolean) => (byRole ? "\n    AND pg_catalog.split_part
  */
 const checkFunctionSql = (name: string, field: number, byRole = false) => `${checkFunctionHead(name, byRole, "plpgsql")}
 DECLARE
-  t text := pg_catalog.current_setting('${SETTING}', true);
-  ipad bytea;
-  opad bytea;
+${TICKET_DECLARATIONS}
 BEGIN
-  SELECT k.inner_pad, k.outer_pad INTO ipad, opad FROM ${PRIVATE_SCHEMA}.context_key AS k WHERE k.id = 1;
+${READ_KEY}
   IF ${validTicketSql("ipad", "opad")}${roleTest(byRole)} THEN
     RETURN NULLIF(pg_catalog.split_part(t, ':', ${field}), '');
   END IF;
@@ -291,19 +307,13 @@ export const assumeRoleStatements = (source: RoleSource | undefined): ReadonlyAr
       : `SELECT r.${quoteIdent(source.roleColumn)} INTO held FROM public.${quoteIdent(source.table)} AS r
     WHERE r.organization_id = pg_catalog.split_part(t, ':', 2) AND r.${quoteIdent(source.userColumn)} = pg_catalog.split_part(t, ':', 3);`;
   return [
-    `CREATE OR REPLACE FUNCTION ${ASSUME_ROLE}()
-RETURNS text
-LANGUAGE plpgsql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
+    `${definerHead(ASSUME_ROLE, "", "plpgsql", "VOLATILE")}
 DECLARE
-  t text := pg_catalog.current_setting('${SETTING}', true);
-  ipad bytea;
-  opad bytea;
+${TICKET_DECLARATIONS}
   held text;
   body text;
 BEGIN
-  SELECT k.inner_pad, k.outer_pad INTO ipad, opad FROM ${PRIVATE_SCHEMA}.context_key AS k WHERE k.id = 1;
+${READ_KEY}
   IF NOT coalesce(${validTicketSql("ipad", "opad")}, false)
     OR pg_catalog.split_part(t, ':', 2) = '' OR pg_catalog.split_part(t, ':', 3) = '' THEN
     RAISE EXCEPTION 'assume_role: the context names no organization and user' USING ERRCODE = '${NO_ROLE_SQLSTATE}';
