@@ -1,6 +1,6 @@
 import { IamTables } from "@beep/iam-tables";
 import type { SharedEntityIds } from "@beep/shared-domain";
-import { type Db, type DbErrors, Prepared, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
+import { type Db, DbErrors, Prepared, TenantDb, TenantTx, type UserTx } from "@beep/shared-server";
 import { TenantRole } from "@beep/shared-tables";
 import { eq } from "drizzle-orm";
 import { Effect } from "effect";
@@ -24,10 +24,6 @@ const DB_FAILURES: ReadonlySet<string> = new Set([
 
 const isDbFailure = (error: unknown): error is DbFailure =>
   typeof error === "object" && error !== null && "_tag" in error && DB_FAILURES.has(String(error._tag));
-
-// The database found no membership to re-sign the context with (`TenantTx.asHeldRole`).
-const isNoRole = (error: unknown): error is DbErrors.NoTenantRole =>
-  typeof error === "object" && error !== null && "_tag" in error && error._tag === "NoTenantRole";
 
 /** SQLSTATE of a row-level security check that refused a row: the role's grants did not allow the write. */
 const POLICY_REFUSED = "42501";
@@ -151,7 +147,10 @@ export const run = <A, E, R>(
     const unit = TenantDb.withContext({ organizationId, userId })(TenantTx.asHeldRole(effect));
     return yield* asHttp(
       Effect.mapError(unit, (error) =>
-        isNoRole(error) ? new Unauthorized({ message: "not a member of this organization" }) : error,
+        // The database found no membership to re-sign the context with (`TenantTx.asHeldRole`).
+        error instanceof DbErrors.NoTenantRole
+          ? new Unauthorized({ message: "not a member of this organization" })
+          : error,
       ),
     );
   });

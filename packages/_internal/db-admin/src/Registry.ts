@@ -1,6 +1,7 @@
 import { type ContextTicket, OrgTable, SharedTables } from "@beep/shared-tables";
 import { is } from "drizzle-orm";
 import { PgTable } from "drizzle-orm/pg-core";
+import { Data } from "effect";
 import * as schema from "./schema.ts";
 
 /** The tables a module exports, found by value. */
@@ -23,6 +24,15 @@ export const tenantTables: ReadonlyArray<{ readonly table: PgTable; readonly met
     return metadata === undefined ? [] : [{ table, metadata }];
   });
 
+/** More than one table declares `roleColumn`: which one a person's role comes from would be a guess. */
+export class AmbiguousRoleSource extends Data.TaggedError("AmbiguousRoleSource")<{
+  readonly tables: ReadonlyArray<string>;
+}> {
+  override get message() {
+    return `only one table may declare roleColumn (a person's role comes from it); found ${this.tables.join(", ")}`;
+  }
+}
+
 /**
  * The table that records a person's role in an organization (`roleColumn`), found by discovery: what
  * `beep.assume_role()` reads. Undefined when no table declares one; two are a definition error.
@@ -34,7 +44,7 @@ export const roleSourceOf = (
     metadata.roleSource === undefined ? [] : [{ table: metadata.tableName, ...metadata.roleSource }],
   );
   if (sources.length > 1) {
-    throw new Error(`only one table may declare roleColumn: ${sources.map((source) => source.table).join(", ")}`);
+    throw new AmbiguousRoleSource({ tables: sources.map((source) => source.table) });
   }
   return sources[0];
 };

@@ -324,10 +324,12 @@ const checkDefinerFunctions = (
   checks: ReadonlyArray<Catalog.CheckFunction>,
 ): Subject => {
   // The checks, and the re-sign by membership (its name needs no quoting).
-  const others = TenantContext.RUNTIME_DEFINERS.filter((fn) => !TenantContext.CHECK_FUNCTIONS.includes(fn));
-  const allowed = [...checks.map((fn) => fn.name), ...others];
+  const allowed = [...checks.map((fn) => fn.name), TenantContext.ASSUME_ROLE_FUNCTION];
   // Compared as PostgreSQL prints them: `beep."current_role"()` is `beep.current_role()`.
-  const printed = new Set([...checks.flatMap((fn) => (fn.printed === null ? [] : [fn.printed])), ...others]);
+  const printed = new Set([
+    ...checks.flatMap((fn) => (fn.printed === null ? [] : [fn.printed])),
+    TenantContext.ASSUME_ROLE_FUNCTION,
+  ]);
   const offenders = app.executableDefiners.filter((fn) => !printed.has(fn));
   return subject(
     "check",

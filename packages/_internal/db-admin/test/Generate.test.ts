@@ -17,6 +17,22 @@ const GRANTS_FIXTURE = fileURLToPath(new URL("./fixtures/widgetGrantsSchema.ts",
 const OPT_OUT_FIXTURE = fileURLToPath(new URL("./fixtures/optOutSchema.ts", import.meta.url));
 
 describe("drizzle-kit generate", () => {
+  it("finds the one table a person's role comes from (iam_member), and refuses two", () => {
+    assert.deepStrictEqual(Registry.roleSourceOf(Registry.tenantTables), {
+      table: "iam_member",
+      userColumn: "user_id",
+      roleColumn: "role",
+    });
+    const [source] = Registry.tenantTables.filter(({ metadata }) => metadata.roleSource !== undefined);
+    assert.isDefined(source);
+    const twice = source === undefined ? [] : [source, { metadata: { ...source.metadata, tableName: "other_roster" } }];
+    assert.throws(
+      () => Registry.roleSourceOf(twice),
+      /only one table may declare roleColumn .*iam_member, other_roster/,
+    );
+    assert.isUndefined(Registry.roleSourceOf([]));
+  });
+
   it("emits RLS and every tenant policy for every tenant table", async () => {
     const out = mkdtempSync(join(tmpdir(), "beep-generate-"));
     try {

@@ -133,9 +133,25 @@ interface Check {
   readonly value: string;
 }
 
-/** A new ticket (another role) for the rest of the transaction, and its check. */
-const ASSUME_ROLE_SQL = "select set_config($1, $2, true), beep.current_role() as role";
+/** A new ticket (another role), signed here, for the rest of the transaction, and its check. */
+const RESIGN_SQL = "select set_config($1, $2, true), beep.current_role() as role";
 const CURRENT_ROLE_SQL = "select beep.current_role() as role";
+
+/**
+ * `beep.assume_role()`, sent without waiting; its answer (the role, or why there is none) is also checked before
+ * COMMIT. The same statement on Citus: the function sets the ticket with `SET LOCAL`, which the prelude propagates.
+ */
+const assumeHeld = (expect: Transaction["expect"]): Promise<string | DbError> => {
+  let found: string | undefined;
+  return expect(TenantContext.ASSUME_ROLE_SQL, NO_PARAMETERS, (rows) => {
+    const role = rows[0]?.role;
+    if (typeof role === "string" && TenantRole.isContextRole(role)) {
+      found = role;
+      return undefined;
+    }
+    return new NoTenantRole({ detail: "the database answered a role no context may carry" });
+  }).then((refused) => refused ?? (found as string));
+};
 
 /** `TenantDb` over the runtime pool, signing tickets with `contextKey` (the database holds the same key). */
 export const make = (contextKey: Redacted.Redacted<string>) =>
@@ -186,39 +202,25 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
      * since the prelude). Sent without waiting: the unit's next statements are written behind it and the database's
      * reading of the role is checked before COMMIT.
      */
-    const resigner =
-      (onCitus: boolean, expect: Transaction["expect"]) =>
-      (next: ContextTicket.Claims): Effect.Effect<void, DbError> =>
-        Effect.suspend(() => {
-          const renewed = sign(next);
-          const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
-          if (onCitus && literal === undefined) return Effect.fail(UNQUOTABLE());
-          const roleTook = (rows: ReadonlyArray<Record<string, unknown>>) =>
-            (rows[0]?.role ?? undefined) === next.role ? undefined : new TenantContextMissing({ detail: KEY_MISMATCH });
-          if (literal === undefined) {
-            expect(ASSUME_ROLE_SQL, [TenantContext.SETTING, renewed], roleTook);
-          } else {
-            expect(literal, NO_PARAMETERS, () => undefined);
-            expect(CURRENT_ROLE_SQL, NO_PARAMETERS, roleTook);
-          }
-          return Effect.void;
-        });
-
-    /**
-     * `beep.assume_role()`, sent without waiting; its answer (the role, or why there is none) is also checked before
-     * COMMIT. The same statement on Citus: the function sets the ticket with `SET LOCAL`, which the prelude propagates.
-     */
-    const heldRoleOf = (expect: Transaction["expect"]) => (): Promise<string | DbError> => {
-      let found: string | undefined;
-      return expect(TenantContext.ASSUME_ROLE_SQL, NO_PARAMETERS, (rows) => {
-        const role = rows[0]?.role;
-        if (typeof role === "string" && TenantRole.isContextRole(role)) {
-          found = role;
-          return undefined;
+    const resign = (
+      onCitus: boolean,
+      expect: Transaction["expect"],
+      next: ContextTicket.Claims,
+    ): Effect.Effect<void, DbError> =>
+      Effect.suspend(() => {
+        const renewed = sign(next);
+        const literal = onCitus ? TenantContext.citusContextSql(renewed) : undefined;
+        if (onCitus && literal === undefined) return Effect.fail(UNQUOTABLE());
+        const roleTook = (rows: ReadonlyArray<Record<string, unknown>>) =>
+          (rows[0]?.role ?? undefined) === next.role ? undefined : new TenantContextMissing({ detail: KEY_MISMATCH });
+        if (literal === undefined) {
+          expect(RESIGN_SQL, [TenantContext.SETTING, renewed], roleTook);
+        } else {
+          expect(literal, NO_PARAMETERS, () => undefined);
+          expect(CURRENT_ROLE_SQL, NO_PARAMETERS, roleTook);
         }
-        return new NoTenantRole({ detail: `the database answered a role no context may carry` });
-      }).then((refused) => refused ?? (found as string));
-    };
+        return Effect.void;
+      });
 
     /**
      * One unit of work under `claims`: BEGIN, the prelude (the ticket, settings, and the check that the database
@@ -229,25 +231,15 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
       claims: ContextTicket.Claims,
       check: Check,
       tag: Context.Tag<I, S>,
-      service: (
-        db: Db.Drizzle,
-        resign: (claims: ContextTicket.Claims) => Effect.Effect<void, DbError>,
-        last: Transaction["last"],
-        assumeHeld: () => Promise<string | DbError>,
-      ) => S,
+      // Given the transaction's own hooks: what re-signs it is built when used, not for every unit of work.
+      service: (db: Db.Drizzle, expect: Transaction["expect"], last: Transaction["last"], onCitus: boolean) => S,
       effect: Effect.Effect<A, E, R>,
     ): Effect.Effect<A, E | DbError, Exclude<R, I>> =>
       Effect.flatMap(engine, (found) => {
         const onCitus = found === "citus";
         const options = unitOptions(onCitus, claims, check);
         if (options === undefined) return Effect.fail(UNQUOTABLE());
-        return run(
-          sql,
-          options,
-          tag,
-          (db, expect, last) => service(db, resigner(onCitus, expect), last, heldRoleOf(expect)),
-          effect,
-        );
+        return run(sql, options, tag, (db, expect, last) => service(db, expect, last, onCitus), effect);
       });
 
     return {
@@ -269,7 +261,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
               { organizationId: org, userId, role },
               { prelude: PRELUDE_SQL, column: "org", value: org },
               TenantTx,
-              (db, resign, last, assumeHeld) => {
+              (db, expect, last, onCitus) => {
                 // The role SQL sees, shared by every view of this transaction: after `asRole`, an outer view reports
                 // it too, so a nested unit asking for the old role does not join a transaction that acts as another.
                 let current = role;
@@ -292,7 +284,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                       if (current !== undefined || answer !== undefined || refused !== undefined) {
                         return Effect.fail(ALREADY_A_ROLE());
                       }
-                      answer = assumeHeld().then((found) => {
+                      answer = assumeHeld(expect).then((found) => {
                         answer = undefined;
                         if (typeof found === "string") current = found;
                         else refused = found;
@@ -313,7 +305,7 @@ export const make = (contextKey: Redacted.Redacted<string>) =>
                   assumeRole: (next) =>
                     Effect.flatMap(parseRole(next), (checked) =>
                       Effect.as(
-                        Effect.tap(resign({ organizationId: org, userId, role: checked }), () => {
+                        Effect.tap(resign(onCitus, expect, { organizationId: org, userId, role: checked }), () => {
                           current = checked;
                         }),
                         shape,

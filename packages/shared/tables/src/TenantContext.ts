@@ -67,8 +67,8 @@ export const ASSUME_ROLE = `${SCHEMA}.assume_role`;
 export const NO_ROLE_SQLSTATE = "42B01";
 export const ASSUME_ROLE_SQL = `select ${ASSUME_ROLE}() as role`;
 
-/** The SECURITY DEFINER functions the runtime role may execute: the checks, and the re-sign by membership. */
-export const RUNTIME_DEFINERS: ReadonlyArray<string> = [...CHECK_FUNCTIONS, `${ASSUME_ROLE}()`];
+/** `beep.assume_role()` as PostgreSQL prints it: the one SECURITY DEFINER function besides the checks `beep_app` runs. */
+export const ASSUME_ROLE_FUNCTION = `${ASSUME_ROLE}()`;
 
 /** `beep.enter_tenant(org, user, role)`: opens a tenant's context for a privileged session (psql, support, tests). */
 export const ENTER_TENANT = `${SCHEMA}.enter_tenant`;

@@ -315,6 +315,23 @@ describe("OrgTable.make", () => {
     OrgTable.make(EntityId.make("test_u5"))({ slug: text("slug") }, (t) => [unique("u5").on(t.organizationId, t.slug)]);
   });
 
+  it("roleColumn names where a person's role comes from: kept in the metadata, refused without a userColumn", () => {
+    const roster = OrgTable.make(EntityId.make("test_roster"), { userColumn: "user_id", roleColumn: "role" })({
+      userId: text("user_id").notNull(),
+      role: text("role").notNull(),
+    });
+    assert.deepStrictEqual(OrgTable.metadata(roster)?.roleSource, { userColumn: "user_id", roleColumn: "role" });
+    const refused = [
+      () => OrgTable.make(EntityId.make("test_roster2"), { roleColumn: "role" })({ role: text("role") }),
+      () =>
+        OrgTable.make(EntityId.make("test_roster3"), { userColumn: "user_id", roleColumn: "rank" })({
+          userId: text("user_id"),
+          role: text("role"),
+        }),
+    ];
+    for (const make of refused) assert.instanceOf(captureThrow(make), TableErrors.UnsafeTenantKey);
+  });
+
   it("rejects a column that takes a default column's SQL name", () => {
     assert.instanceOf(
       captureThrow(() => OrgTable.make(EntityId.make("test_dup"))({ orgId: text("organization_id") })),
