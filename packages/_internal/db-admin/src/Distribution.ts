@@ -142,15 +142,32 @@ export const apply = (
             throw new Failed(table, cause);
           });
         };
+        // Citus copies a table's rows into its shards with COPY, which FORCE ROW LEVEL SECURITY refuses to an owner
+        // that is no superuser (a managed service's), and checks each foreign key added back by reading the shards,
+        // which FORCE would filter through the policies: lifted for both, set again before the transaction ends.
+        const forced = await tx`
+          select c.oid::regclass::text as name from pg_class c
+          where c.relforcerowsecurity and (c.oid = any(${names}::regclass[])
+            or c.oid in (select relid from unnest(${names}::regclass[]) as todo(oid), pg_partition_tree(todo.oid)))
+          order by 1`;
+        const force = async (set: boolean) => {
+          for (const { name } of forced) {
+            await step(String(name), () =>
+              tx.unsafe(`ALTER TABLE ${name} ${set ? "" : "NO "}FORCE ROW LEVEL SECURITY`),
+            );
+          }
+        };
         for (const key of keys) {
           await step(key.table, () => tx`alter table ${tx(key.table)} drop constraint ${tx(key.name)}`);
         }
+        await force(false);
         for (const placement of todo) await step(placement.table, () => place(tx, placement));
         for (const key of keys) {
           await step(key.table, () =>
             tx.unsafe(`ALTER TABLE "${key.table}" ADD CONSTRAINT "${key.name}" ${key.definition}`),
           );
         }
+        await force(true);
         return todo;
       }),
     (cause) =>

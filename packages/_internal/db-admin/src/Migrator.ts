@@ -39,6 +39,37 @@ class StatementFailed {
 }
 
 /**
+ * The statements of the migrations `migrate` would apply now (the last applied one read from the bookkeeping table;
+ * none there: every migration), for checks that must come before it.
+ */
+export const pendingStatements = (
+  url: string,
+  migrationsDir: string = DrizzleKit.MIGRATIONS_DIR,
+): Effect.Effect<ReadonlyArray<string>, MigrationUnavailable> =>
+  Effect.flatMap(
+    Effect.try({
+      try: () => readMigrationFiles({ migrationsFolder: migrationsDir }),
+      catch: (cause) => new MigrationUnavailable({ cause }),
+    }),
+    (migrations) =>
+      Sql.use(
+        url,
+        async (sql) => {
+          const [book] = await sql`select to_regclass(${`"${SCHEMA}"."${TABLE}"`}) is not null as present`;
+          const [last] =
+            book?.present === true
+              ? await sql.unsafe(`SELECT max(created_at) AS millis FROM "${SCHEMA}"."${TABLE}"`)
+              : [];
+          const lastMillis = last?.millis == null ? -1 : Number(last.millis);
+          return migrations
+            .filter((migration) => migration.folderMillis > lastMillis)
+            .flatMap((migration) => migration.sql);
+        },
+        (cause) => new MigrationUnavailable({ cause }),
+      ),
+  );
+
+/**
  * Applies pending migrations in journal order, all in one transaction under an advisory lock:
  * concurrent runs apply each migration exactly once, and a failure leaves the database as it was.
  */

@@ -20,6 +20,16 @@ export class RolesNeedOperator extends Data.TaggedError("RolesNeedOperator")<{
   }
 }
 
+export interface RequireOptions {
+  /** The run will set `beep_app`'s password. */
+  readonly settingAppPassword: boolean;
+  /**
+   * A pending migration creates or repairs the roles (`isRoleStatement`). Once applied, nothing of `db:migrate`
+   * touches their attributes again, and on Citus `beep_admin` keeps the LOGIN the cluster gave it.
+   */
+  readonly creatingRoles: boolean;
+}
+
 const INSUFFICIENT_PRIVILEGE = "42501";
 
 class Rollback {}
@@ -36,7 +46,7 @@ const isInsufficientPrivilege = (cause: unknown) =>
  */
 export const operatorSteps = (
   url: string,
-  options: { readonly settingAppPassword: boolean },
+  options: RequireOptions,
 ): Effect.Effect<{ readonly migrator: string; readonly steps: ReadonlyArray<OperatorStep> }, MigrationUnavailable> =>
   Sql.use(
     url,
@@ -57,7 +67,7 @@ export const operatorSteps = (
                   throw cause;
                 },
               );
-          for (const [role, attributes] of Object.entries(ROLE_ATTRIBUTES)) {
+          for (const [role, attributes] of options.creatingRoles ? Object.entries(ROLE_ATTRIBUTES) : []) {
             if (!(await refused(ensureRoleSql(role, attributes)))) continue;
             const [existing] = await tx`select 1 from pg_roles where rolname = ${role}`;
             const verb = existing === undefined ? "CREATE" : "ALTER";
@@ -82,7 +92,7 @@ export const operatorSteps = (
   );
 
 /** Fails with the operator's steps when there are any, before anything changes. */
-export const require = (url: string, options: { readonly settingAppPassword: boolean }) =>
+export const require = (url: string, options: RequireOptions) =>
   Effect.flatMap(operatorSteps(url, options), ({ migrator, steps }) =>
     steps.length === 0 ? Effect.void : Effect.fail(new RolesNeedOperator({ migrator, steps })),
   );

@@ -76,6 +76,9 @@ EXCEPTION
 END
 $$;`;
 
+/** A migration statement that creates or alters a role: what `db:migrate` checks it may run before it starts. */
+export const isRoleStatement = (statement: string): boolean => /\b(?:CREATE|ALTER) ROLE\b/i.test(statement);
+
 /** Idempotent role creation that also repairs drifted attributes on every run. */
 export const createRolesSql = (): ReadonlyArray<string> => [
   ...Object.entries(ROLE_ATTRIBUTES).map(([role, attributes]) => ensureRoleSql(role, attributes)),

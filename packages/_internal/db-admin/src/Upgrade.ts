@@ -6,7 +6,7 @@ import * as ContextKey from "./ContextKey.ts";
 import type { MigrationFailed, MigrationUnavailable } from "./MigrationErrors.ts";
 import * as Migrator from "./Migrator.ts";
 import * as RoleRights from "./RoleRights.ts";
-import { APP_ROLE } from "./Roles.ts";
+import { APP_ROLE, isRoleStatement } from "./Roles.ts";
 
 export interface UpgradeOptions {
   /** The migrator: the owner of the tables (a superuser, or on managed PostgreSQL the database's owner). */
@@ -53,7 +53,11 @@ export const run = (options: UpgradeOptions): Effect.Effect<UpgradeResult, Upgra
     if (Option.isNone(contextKey) && !(yield* ContextKey.isInstalled(url))) {
       return yield* new ContextKey.ContextKeyMissing();
     }
-    yield* RoleRights.require(url, { settingAppPassword: Option.isSome(appPassword) });
+    const pending = yield* Migrator.pendingStatements(url);
+    yield* RoleRights.require(url, {
+      settingAppPassword: Option.isSome(appPassword),
+      creatingRoles: pending.some(isRoleStatement),
+    });
     const result = yield* Migrator.migrate({ url });
     for (const tag of result.applied) yield* log(`applied ${tag}`);
     if (result.applied.length === 0) {

@@ -1,7 +1,8 @@
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, describe, it } from "@effect/vitest";
+import { readMigrationFiles } from "drizzle-orm/migrator";
 import { Effect, Exit } from "effect";
-import { DrizzleKit, MigrationErrors, Migrator } from "../src/index.ts";
+import { DrizzleKit, MigrationErrors, Migrator, Roles } from "../src/index.ts";
 import { loginFor } from "../src/testing/MigratedDatabase.ts";
 import { appendMigration, copyMigrations, query } from "./support.ts";
 
@@ -55,6 +56,16 @@ describe("Migrator.migrate", () => {
     const second = await Effect.runPromise(Migrator.migrate({ url: database.url }));
     assert.deepStrictEqual(second, { applied: [], alreadyApplied: TAGS.length });
     assert.lengthOf(await bookkeeping(database.url), TAGS.length);
+  });
+
+  it("pendingStatements: every statement before the first run, the roles' among them; none after it", async () => {
+    const database = await freshDatabase();
+    const before = await Effect.runPromise(Migrator.pendingStatements(database.url));
+    const all = readMigrationFiles({ migrationsFolder: DrizzleKit.MIGRATIONS_DIR }).flatMap((m) => m.sql);
+    assert.deepStrictEqual(before, all);
+    assert.isTrue(before.some(Roles.isRoleStatement));
+    await Effect.runPromise(Migrator.migrate({ url: database.url }));
+    assert.deepStrictEqual(await Effect.runPromise(Migrator.pendingStatements(database.url)), []);
   });
 
   it("two runs at once on a fresh database both succeed and apply each migration exactly once", async () => {

@@ -1,0 +1,79 @@
+import { Testkit } from "@beep/testkit";
+import { afterAll, assert, beforeAll, it } from "@effect/vitest";
+import { Effect } from "effect";
+import { ContextKey, Distribution, DrizzleKit, Roles, ShardPolicies } from "../src/index.ts";
+import { cli, query } from "./support.ts";
+
+/**
+ * db:migrate on a Citus cluster as the owner of the database that is no superuser, as a managed Citus service
+ * hands out accounts: FORCE ROW LEVEL SECURITY applies to it, also while Citus copies a table's rows into its shards.
+ */
+
+const lines = (text: string) => text.trim().split("\n");
+const SHARDS = "4";
+const nodeUrl = (url: string, node: { readonly host: string; readonly port: number }, user?: string) => {
+  const parsed = new URL(url);
+  parsed.hostname = node.host;
+  parsed.port = String(node.port);
+  if (user !== undefined) {
+    parsed.username = user;
+    parsed.password = "";
+  }
+  return parsed.toString();
+};
+
+Testkit.describeWithCitus("db:migrate on Citus as an owner that is no superuser", (citus) => {
+  // Roles are cluster-wide: a name of this run's own, dropped after it.
+  const owner = `beep_owner_${process.pid}_${Date.now().toString(36)}`;
+  let database: { url: string; name: string; drop: () => Promise<void> };
+
+  beforeAll(async () => {
+    database = await citus.createDatabase("managed");
+    await query(citus.adminUrl, (sql) => sql.unsafe(`CREATE ROLE "${owner}" LOGIN NOSUPERUSER NOBYPASSRLS CREATEROLE`));
+    await query(database.url, async (sql) => {
+      // Citus propagates both to the workers' copies of the database.
+      await sql.unsafe(`ALTER DATABASE "${database.name}" OWNER TO "${owner}"`);
+      await sql.unsafe(`ALTER SCHEMA public OWNER TO "${owner}"`);
+      // What an operator runs for beep_admin (BYPASSRLS), which the owner may not create.
+      const admin = Roles.ROLE_ATTRIBUTES[Roles.ADMIN_ROLE];
+      if (admin !== undefined) await sql.unsafe(Roles.ensureRoleSql(Roles.ADMIN_ROLE, admin));
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await database?.drop();
+    await query(citus.adminUrl, (sql) => sql.unsafe(`DROP ROLE IF EXISTS "${owner}"`));
+  });
+
+  it("distributes every table, the one holding a row included, and FORCE RLS holds on every table and shard after", async () => {
+    const url = nodeUrl(database.url, citus.coordinator, owner);
+    const env = { DATABASE_URL: url, BEEP_CONTEXT_KEY: ContextKey.generate(), BEEP_SHARD_COUNT: SHARDS };
+    const run = await cli(["migrate"], env);
+    assert.strictEqual(run.code, 0, run.stdout + run.stderr);
+    for (const placement of Distribution.plan()) {
+      assert.include(lines(run.stdout), `citus: ${Distribution.describe(placement)}`);
+    }
+    // Every table, shell and shard on every node forced again: RLS binds the owner as before.
+    const unforced = await query(
+      database.url,
+      (sql) => sql`select nodeid, result from run_command_on_all_nodes($$select count(*) from pg_class
+        where relnamespace = 'public'::regnamespace and relrowsecurity and not relforcerowsecurity$$)`,
+    );
+    assert.lengthOf(unforced, 1 + citus.workers.length);
+    for (const node of unforced) assert.strictEqual(node.result, "0", `node ${node.nodeid}`);
+    const [shards] = await query(
+      database.url,
+      (sql) => sql`select count(*)::int as n from pg_dist_shard where logicalrelid = ${Distribution.ROOT}::regclass`,
+    );
+    assert.strictEqual(shards?.n, Number(SHARDS));
+    assert.deepStrictEqual(await Effect.runPromise(ShardPolicies.differences(database.url)), []);
+
+    // Again: nothing to do, beep_admin keeps the LOGIN the cluster needs, and the audit passes as the owner.
+    const again = await cli(["migrate"], env);
+    assert.strictEqual(again.code, 0, again.stdout + again.stderr);
+    assert.deepStrictEqual(lines(again.stdout), [
+      `nothing to migrate: all ${DrizzleKit.journal(DrizzleKit.MIGRATIONS_DIR).length} migrations were already applied`,
+    ]);
+    const verify = await cli(["verify"], { DATABASE_URL: url });
+    assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr);
+  });
+});
