@@ -76,4 +76,26 @@ Testkit.describeWithCitus("db:migrate on Citus as an owner that is no superuser"
     const verify = await cli(["verify"], { DATABASE_URL: url });
     assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr);
   });
+
+  it("a second database of the cluster: the role migrations would take beep_admin's LOGIN, which only an operator may change; refused in one line, nothing changed", async () => {
+    const second = await citus.createDatabase("managed2");
+    try {
+      await query(second.url, (sql) => sql.unsafe(`ALTER DATABASE "${second.name}" OWNER TO "${owner}"`));
+      const run = await cli(["migrate"], {
+        DATABASE_URL: nodeUrl(second.url, citus.coordinator, owner),
+        BEEP_CONTEXT_KEY: ContextKey.generate(),
+      });
+      assert.strictEqual(run.code, 1, run.stdout);
+      assert.deepStrictEqual(lines(run.stderr), [
+        `"${owner}" may not create or change the roles beep_admin (nothing was changed): have an operator run ALTER ROLE "beep_admin" NOLOGIN NOSUPERUSER BYPASSRLS NOCREATEDB NOCREATEROLE; then run db:migrate again`,
+      ]);
+      const [tables] = await query(
+        second.url,
+        (sql) => sql`select count(*)::int as n from pg_tables where schemaname = 'public'`,
+      );
+      assert.strictEqual(tables?.n, 0);
+    } finally {
+      await second.drop();
+    }
+  });
 });
