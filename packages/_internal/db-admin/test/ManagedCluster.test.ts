@@ -1,7 +1,10 @@
+import { IamEntityIds } from "@beep/iam-tables";
+import { SharedEntityIds } from "@beep/shared-domain";
+import { ContextTicket, TenantContext } from "@beep/shared-tables";
 import { Testkit } from "@beep/testkit";
 import { afterAll, assert, beforeAll, it } from "@effect/vitest";
 import { Effect } from "effect";
-import { ContextKey, Distribution, DrizzleKit, Roles, ShardPolicies } from "../src/index.ts";
+import { AppRole, ContextKey, Distribution, DrizzleKit, Roles, ShardPolicies } from "../src/index.ts";
 import { cli, query } from "./support.ts";
 
 /**
@@ -26,6 +29,7 @@ Testkit.describeWithCitus("db:migrate on Citus as an owner that is no superuser"
   // Roles are cluster-wide: a name of this run's own, dropped after it.
   const owner = `beep_owner_${process.pid}_${Date.now().toString(36)}`;
   let database: { url: string; name: string; drop: () => Promise<void> };
+  const key = ContextKey.generate();
 
   beforeAll(async () => {
     database = await citus.createDatabase("managed");
@@ -46,7 +50,7 @@ Testkit.describeWithCitus("db:migrate on Citus as an owner that is no superuser"
 
   it("distributes every table, the one holding a row included, and FORCE RLS holds on every table and shard after", async () => {
     const url = nodeUrl(database.url, citus.coordinator, owner);
-    const env = { DATABASE_URL: url, BEEP_CONTEXT_KEY: ContextKey.generate(), BEEP_SHARD_COUNT: SHARDS };
+    const env = { DATABASE_URL: url, BEEP_CONTEXT_KEY: key, BEEP_SHARD_COUNT: SHARDS };
     const run = await cli(["migrate"], env);
     assert.strictEqual(run.code, 0, run.stdout + run.stderr);
     for (const placement of Distribution.plan()) {
@@ -75,6 +79,47 @@ Testkit.describeWithCitus("db:migrate on Citus as an owner that is no superuser"
     ]);
     const verify = await cli(["verify"], { DATABASE_URL: url });
     assert.strictEqual(verify.code, 0, verify.stdout + verify.stderr);
+  });
+
+  it("beep.assume_role(), owned by that owner, reads a membership on the workers under FORCE RLS, and the workers get the role", async () => {
+    const organizationId = SharedEntityIds.OrganizationId.create();
+    const [member, colleague, stranger] = [1, 2, 3].map(() => SharedEntityIds.UserId.create());
+    await query(database.url, async (sql) => {
+      await sql`insert into shared_organization (id, name) values (${organizationId}, 'Managed')`;
+      await sql`insert into shared_user (id, email, name) values (${member}, 'm@example.com', 'm'),
+        (${colleague}, 'c@example.com', 'c'), (${stranger}, 's@example.com', 's')`;
+      await sql`insert into iam_member (id, organization_id, user_id, role)
+        values (${IamEntityIds.MemberId.create()}, ${organizationId}, ${member}, 'admin'),
+          (${IamEntityIds.MemberId.create()}, ${organizationId}, ${colleague}, 'member')`;
+    });
+    const [fn] = await query(
+      database.url,
+      (sql) =>
+        sql`select pg_get_userbyid(proowner) as name from pg_proc where oid = 'beep.assume_role()'::regprocedure`,
+    );
+    assert.strictEqual(fn?.name, owner);
+    const sign = ContextTicket.signer(key);
+    const login = await Effect.runPromise(AppRole.databaseLogin(citus.adminUrl, database.name));
+    const assumeAs = (userId: string, assume = true) =>
+      query(login.url, (sql) =>
+        sql.begin(async (tx) => {
+          // What the runtime sends on Citus: the ticket as SET LOCAL, propagated to the workers.
+          await tx.unsafe(TenantContext.CITUS_PROPAGATE_SQL);
+          await tx.unsafe(TenantContext.citusContextSql(sign({ organizationId, userId })) ?? "");
+          const [row] = assume ? await tx.unsafe(TenantContext.ASSUME_ROLE_SQL) : [];
+          // Read on a worker: with the role the ticket now carries, the organization's members; without, one's own row.
+          const [members] = await tx`select count(*)::int as n from iam_member`;
+          return [row?.role, members?.n];
+        }),
+      ).catch((error: { code?: string }) => error.code);
+    try {
+      assert.deepStrictEqual(await assumeAs(member), ["admin", 2]);
+      assert.deepStrictEqual(await assumeAs(colleague), ["member", 2]);
+      assert.deepStrictEqual(await assumeAs(colleague, false), [undefined, 1]);
+      assert.strictEqual(await assumeAs(stranger), TenantContext.NO_ROLE_SQLSTATE);
+    } finally {
+      await Effect.runPromise(login.drop);
+    }
   });
 
   it("a second database of the cluster: the role migrations would take beep_admin's LOGIN, which only an operator may change; refused in one line, nothing changed", async () => {
