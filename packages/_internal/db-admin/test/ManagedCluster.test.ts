@@ -83,7 +83,9 @@ Testkit.describeWithCitus("db:migrate on Citus as an owner that is no superuser"
 
   it("beep.assume_role(), owned by that owner, reads a membership on the workers under FORCE RLS, and the workers get the role", async () => {
     const organizationId = SharedEntityIds.OrganizationId.create();
-    const [member, colleague, stranger] = [1, 2, 3].map(() => SharedEntityIds.UserId.create());
+    const member = SharedEntityIds.UserId.create();
+    const colleague = SharedEntityIds.UserId.create();
+    const stranger = SharedEntityIds.UserId.create();
     await query(database.url, async (sql) => {
       await sql`insert into shared_organization (id, name) values (${organizationId}, 'Managed')`;
       await sql`insert into shared_user (id, email, name) values (${member}, 'm@example.com', 'm'),
