@@ -1,5 +1,6 @@
 import { readMigrationFiles } from "drizzle-orm/migrator";
 import { Effect } from "effect";
+import type postgres from "postgres";
 import * as Distribution from "./Distribution.ts";
 import * as DrizzleKit from "./DrizzleKit.ts";
 import * as Sql from "./internal/sql.ts";
@@ -38,35 +39,36 @@ class StatementFailed {
   ) {}
 }
 
-/**
- * The statements of the migrations `migrate` would apply now (the last applied one read from the bookkeeping table;
- * none there: every migration), for checks that must come before it.
- */
+const readMigrations = (dir: string) =>
+  Effect.try({
+    try: () => readMigrationFiles({ migrationsFolder: dir }),
+    catch: (cause) => new MigrationUnavailable({ cause }),
+  });
+
+/** When the last applied migration was written (its folder's millis); -1 when none was, or there is no bookkeeping. */
+const lastAppliedMillis = async (sql: postgres.Sql | postgres.TransactionSql): Promise<number> => {
+  const [book] = await sql`select to_regclass(${`"${SCHEMA}"."${TABLE}"`}) is not null as present`;
+  if (book?.present !== true) return -1;
+  const [last] = await sql.unsafe(`SELECT max(created_at) AS millis FROM "${SCHEMA}"."${TABLE}"`);
+  return last?.millis == null ? -1 : Number(last.millis);
+};
+
+/** The statements of the migrations `migrate` would apply now, for checks that must come before it. */
 export const pendingStatements = (
   url: string,
   migrationsDir: string = DrizzleKit.MIGRATIONS_DIR,
 ): Effect.Effect<ReadonlyArray<string>, MigrationUnavailable> =>
-  Effect.flatMap(
-    Effect.try({
-      try: () => readMigrationFiles({ migrationsFolder: migrationsDir }),
-      catch: (cause) => new MigrationUnavailable({ cause }),
-    }),
-    (migrations) =>
-      Sql.use(
-        url,
-        async (sql) => {
-          const [book] = await sql`select to_regclass(${`"${SCHEMA}"."${TABLE}"`}) is not null as present`;
-          const [last] =
-            book?.present === true
-              ? await sql.unsafe(`SELECT max(created_at) AS millis FROM "${SCHEMA}"."${TABLE}"`)
-              : [];
-          const lastMillis = last?.millis == null ? -1 : Number(last.millis);
-          return migrations
-            .filter((migration) => migration.folderMillis > lastMillis)
-            .flatMap((migration) => migration.sql);
-        },
-        (cause) => new MigrationUnavailable({ cause }),
-      ),
+  Effect.flatMap(readMigrations(migrationsDir), (migrations) =>
+    Sql.use(
+      url,
+      async (sql) => {
+        const lastMillis = await lastAppliedMillis(sql);
+        return migrations
+          .filter((migration) => migration.folderMillis > lastMillis)
+          .flatMap((migration) => migration.sql);
+      },
+      (cause) => new MigrationUnavailable({ cause }),
+    ),
   );
 
 /**
@@ -79,10 +81,7 @@ export const migrate = (
   Effect.gen(function* () {
     const dir = options.migrationsDir ?? DrizzleKit.MIGRATIONS_DIR;
     const tags = DrizzleKit.journal(dir).map((entry) => entry.tag);
-    const migrations = yield* Effect.try({
-      try: () => readMigrationFiles({ migrationsFolder: dir }),
-      catch: (cause) => new MigrationUnavailable({ cause }),
-    });
+    const migrations = yield* readMigrations(dir);
     const result = yield* Sql.use(
       options.url,
       (sql) =>
@@ -92,10 +91,7 @@ export const migrate = (
           await tx.unsafe(
             `CREATE TABLE IF NOT EXISTS "${SCHEMA}"."${TABLE}" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`,
           );
-          const [last] = await tx.unsafe(
-            `SELECT created_at FROM "${SCHEMA}"."${TABLE}" ORDER BY created_at DESC LIMIT 1`,
-          );
-          const lastMillis = last === undefined ? -1 : Number(last.created_at);
+          const lastMillis = await lastAppliedMillis(tx);
           // On a distributed cluster, a new table is distributed as soon as it is created (see Distribution).
           const cluster = (await Distribution.isCitus(tx)) && (await Distribution.isDistributed(tx));
           if (cluster) await tx.unsafe("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'");
